@@ -1,0 +1,432 @@
+package safefs
+
+import (
+	"errors"
+	"io"
+	"io/fs"
+	"path"
+	"strconv"
+	"strings"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// Dir is an open directory handle. It stays valid when the directory is
+// renamed or when its name is replaced by a link: the handle keeps pointing at
+// the directory that was opened.
+type Dir struct {
+	fd   int
+	info Info
+	name string // for messages only
+
+	buf  []byte // getdents buffer
+	bufp int    // next unread byte in buf
+	bufn int    // bytes in buf
+}
+
+const (
+	openDirFlags = unix.O_RDONLY | unix.O_DIRECTORY | unix.O_NOFOLLOW | unix.O_CLOEXEC | unix.O_NONBLOCK
+	statxMask    = unix.STATX_TYPE | unix.STATX_MODE | unix.STATX_NLINK | unix.STATX_UID | unix.STATX_GID |
+		unix.STATX_INO | unix.STATX_SIZE | unix.STATX_CTIME | unix.STATX_BTIME | unix.STATX_MNT_ID
+)
+
+// OpenRoot opens the directory at the absolute path p one component at a
+// time from "/", never following a symbolic link, and checks that every
+// folder above it is owned by root or a trusted user and is not writable by
+// others unless sticky (the sshd StrictModes rule). The last component itself
+// may be owned by anyone; the caller decides whether it is acceptable.
+func OpenRoot(p string, opts RootOptions) (*Dir, error) {
+	if !path.IsAbs(p) || path.Clean(p) != p {
+		return nil, &PathError{Op: "open root", Path: p, Err: ErrNotAbsolute}
+	}
+	fd, err := unix.Open("/", openDirFlags, 0)
+	if err != nil {
+		return nil, &PathError{Op: "open root", Path: "/", Err: err}
+	}
+	cur := &Dir{fd: fd, name: "/"}
+	if cur.info, err = fstatFd(fd); err != nil {
+		cur.Close()
+		return nil, &PathError{Op: "open root", Path: "/", Err: err}
+	}
+	if p == "/" {
+		return cur, nil
+	}
+	walked := ""
+	for _, comp := range strings.Split(p[1:], "/") {
+		if err := checkAncestor(cur.info, opts); err != nil {
+			cur.Close()
+			return nil, &PathError{Op: "open root", Path: cur.name, Err: err}
+		}
+		walked += "/" + comp
+		next, err := cur.OpenDir(comp)
+		cur.Close()
+		if err != nil {
+			return nil, &PathError{Op: "open root", Path: walked, Err: errors.Unwrap(err)}
+		}
+		next.name = walked
+		cur = next
+	}
+	return cur, nil
+}
+
+// OpenBeneath opens the directory at the relative path rel beneath d, one
+// component at a time, never following a link, never going up ("..") and
+// never crossing into another mount. The folders on the way must satisfy the
+// same ownership rule as in OpenRoot.
+func (d *Dir) OpenBeneath(rel string, opts RootOptions) (*Dir, error) {
+	if rel == "" || path.IsAbs(rel) || path.Clean(rel) != rel || rel == ".." || strings.HasPrefix(rel, "../") {
+		return nil, &PathError{Op: "open", Path: rel, Err: ErrNotAbsolute}
+	}
+	if rel == "." {
+		return d.Reopen()
+	}
+	cur := d
+	walked := d.name
+	for _, comp := range strings.Split(rel, "/") {
+		if err := checkAncestor(cur.info, opts); err != nil {
+			if cur != d {
+				cur.Close()
+			}
+			return nil, &PathError{Op: "open", Path: walked, Err: err}
+		}
+		walked = path.Join(walked, comp)
+		next, err := cur.OpenDir(comp)
+		if cur != d {
+			cur.Close()
+		}
+		if err != nil {
+			return nil, &PathError{Op: "open", Path: walked, Err: errors.Unwrap(err)}
+		}
+		if next.info.MntID != 0 && d.info.MntID != 0 && next.info.MntID != d.info.MntID {
+			next.Close()
+			return nil, &PathError{Op: "open", Path: walked, Err: ErrOtherMount}
+		}
+		next.name = walked
+		cur = next
+	}
+	return cur, nil
+}
+
+// ErrOtherMount means a folder is on another mount than the one it was
+// reached from (a USB key, a network share, a bind mount).
+var ErrOtherMount = errors.New("is on another mount")
+
+func checkAncestor(info Info, opts RootOptions) error {
+	if !opts.trusts(info.UID) {
+		return ErrUnsafeAncestor
+	}
+	if info.Mode.Perm()&0o022 != 0 && info.Mode&fs.ModeSticky == 0 {
+		return ErrUnsafeAncestor
+	}
+	return nil
+}
+
+// Name returns the path the directory was opened with, for messages. It may
+// no longer lead to the directory.
+func (d *Dir) Name() string { return d.name }
+
+// Fd returns the directory's file descriptor. It stays owned by d.
+func (d *Dir) Fd() int { return d.fd }
+
+// Info returns what was known about the directory when it was opened.
+func (d *Dir) Info() Info { return d.info }
+
+// WatchPath returns a path that names this very directory for as long as d is
+// open, whatever happens to its name: the /proc/self/fd magic link. Adding an
+// inotify watch on it watches the directory that was opened, not whatever its
+// name leads to now (threats.md P7, D7).
+func (d *Dir) WatchPath() string { return "/proc/self/fd/" + strconv.Itoa(d.fd) }
+
+// Close releases the handle.
+func (d *Dir) Close() error {
+	if d == nil || d.fd < 0 {
+		return nil
+	}
+	err := unix.Close(d.fd)
+	d.fd = -1
+	return err
+}
+
+// Reopen returns a second handle on the same directory, with its own read
+// position.
+func (d *Dir) Reopen() (*Dir, error) {
+	fd, err := unix.Openat(d.fd, ".", openDirFlags, 0)
+	if err != nil {
+		return nil, &PathError{Op: "open", Path: d.name, Err: err}
+	}
+	nd := &Dir{fd: fd, name: d.name}
+	if nd.info, err = fstatFd(fd); err != nil {
+		nd.Close()
+		return nil, &PathError{Op: "open", Path: d.name, Err: err}
+	}
+	return nd, nil
+}
+
+// Restat returns fresh information about the directory itself.
+func (d *Dir) Restat() (Info, error) { return fstatFd(d.fd) }
+
+// Stat returns information about the entry name in d, without following it
+// if it is a link.
+func (d *Dir) Stat(name string) (Info, error) {
+	if err := checkName(name); err != nil {
+		return Info{}, &PathError{Op: "stat", Path: name, Err: err}
+	}
+	var sx unix.Statx_t
+	if err := unix.Statx(d.fd, name, unix.AT_SYMLINK_NOFOLLOW|unix.AT_NO_AUTOMOUNT, statxMask, &sx); err != nil {
+		return Info{}, &PathError{Op: "stat", Path: name, Err: err}
+	}
+	return fromStatx(&sx), nil
+}
+
+// OpenDir opens the child directory name of d without following a link. If
+// name is, or has just become, a link or anything but a directory, it fails
+// with an error wrapping ErrSymlink or ErrNotDir and opens nothing. The child
+// is opened with O_NONBLOCK, so a FIFO swapped in cannot block it.
+func (d *Dir) OpenDir(name string) (*Dir, error) {
+	if err := checkName(name); err != nil {
+		return nil, &PathError{Op: "open", Path: name, Err: err}
+	}
+	fd, err := unix.Openat(d.fd, name, openDirFlags, 0)
+	switch {
+	case errors.Is(err, unix.ELOOP):
+		return nil, &PathError{Op: "open", Path: name, Err: ErrSymlink}
+	case errors.Is(err, unix.ENOTDIR):
+		// With O_DIRECTORY, Linux answers ENOTDIR for a symbolic link too.
+		if in, serr := d.Stat(name); serr == nil && in.Mode&fs.ModeSymlink != 0 {
+			return nil, &PathError{Op: "open", Path: name, Err: ErrSymlink}
+		}
+		return nil, &PathError{Op: "open", Path: name, Err: ErrNotDir}
+	case err != nil:
+		return nil, &PathError{Op: "open", Path: name, Err: err}
+	}
+	nd := &Dir{fd: fd, name: name}
+	if nd.info, err = fstatFd(fd); err != nil {
+		nd.Close()
+		return nil, &PathError{Op: "open", Path: name, Err: err}
+	}
+	return nd, nil
+}
+
+// OpenDirExpect opens the child directory name like OpenDir and checks that
+// it is the object want (same device and inode), as listed earlier. On a
+// mismatch it closes it and fails with ErrChanged: the name was replaced
+// between the listing and the open.
+func (d *Dir) OpenDirExpect(name string, want Identity) (*Dir, error) {
+	nd, err := d.OpenDir(name)
+	if err != nil {
+		return nil, err
+	}
+	if nd.info.Dev != want.Dev || nd.info.Ino != want.Ino {
+		nd.Close()
+		return nil, &PathError{Op: "open", Path: name, Err: ErrChanged}
+	}
+	return nd, nil
+}
+
+// OpenParent opens ".." of d and checks that it is the object want. It is how
+// a walker with a bounded number of open handles climbs back up a deep tree.
+func (d *Dir) OpenParent(want Identity) (*Dir, error) {
+	fd, err := unix.Openat(d.fd, "..", openDirFlags, 0)
+	if err != nil {
+		return nil, &PathError{Op: "open", Path: "..", Err: err}
+	}
+	nd := &Dir{fd: fd, name: ".."}
+	if nd.info, err = fstatFd(fd); err != nil {
+		nd.Close()
+		return nil, &PathError{Op: "open", Path: "..", Err: err}
+	}
+	if nd.info.Dev != want.Dev || nd.info.Ino != want.Ino {
+		nd.Close()
+		return nil, &PathError{Op: "open", Path: "..", Err: ErrChanged}
+	}
+	return nd, nil
+}
+
+// Unlink removes the non-directory entry name from d. It never opens the
+// entry, so nothing is written through a hard link and nothing blocks on a
+// FIFO or touches a device.
+func (d *Dir) Unlink(name string) error {
+	if err := checkName(name); err != nil {
+		return &PathError{Op: "unlink", Path: name, Err: err}
+	}
+	if err := unix.Unlinkat(d.fd, name, 0); err != nil {
+		return &PathError{Op: "unlink", Path: name, Err: err}
+	}
+	return nil
+}
+
+// RemoveDir removes the empty directory name from d.
+func (d *Dir) RemoveDir(name string) error {
+	if err := checkName(name); err != nil {
+		return &PathError{Op: "remove", Path: name, Err: err}
+	}
+	if err := unix.Unlinkat(d.fd, name, unix.AT_REMOVEDIR); err != nil {
+		return &PathError{Op: "remove", Path: name, Err: err}
+	}
+	return nil
+}
+
+// Rename moves the entry oldName of d to newName in dir, failing instead of
+// replacing an existing entry.
+func (d *Dir) Rename(oldName string, dir *Dir, newName string) error {
+	if err := checkName(oldName); err != nil {
+		return &PathError{Op: "rename", Path: oldName, Err: err}
+	}
+	if err := checkName(newName); err != nil {
+		return &PathError{Op: "rename", Path: newName, Err: err}
+	}
+	if err := unix.Renameat2(d.fd, oldName, dir.fd, newName, unix.RENAME_NOREPLACE); err != nil {
+		return &PathError{Op: "rename", Path: oldName, Err: err}
+	}
+	return nil
+}
+
+// Rewind makes the next ReadEntries start again from the first entry.
+func (d *Dir) Rewind() error {
+	d.bufp, d.bufn = 0, 0
+	if _, err := unix.Seek(d.fd, 0, io.SeekStart); err != nil {
+		return &PathError{Op: "rewind", Path: d.name, Err: err}
+	}
+	return nil
+}
+
+// ReadEntries returns up to n entries of d (all remaining ones if n <= 0),
+// without "." and "..". At the end of the directory it returns io.EOF.
+// Memory use is bounded by n, whatever the size of the directory.
+func (d *Dir) ReadEntries(n int) ([]Entry, error) {
+	if d.buf == nil {
+		d.buf = make([]byte, 32<<10)
+	}
+	var out []Entry
+	for n <= 0 || len(out) < n {
+		if d.bufp >= d.bufn {
+			m, err := unix.Getdents(d.fd, d.buf)
+			if err != nil {
+				return out, &PathError{Op: "read", Path: d.name, Err: err}
+			}
+			if m <= 0 {
+				if len(out) == 0 {
+					return nil, io.EOF
+				}
+				return out, nil
+			}
+			d.bufp, d.bufn = 0, m
+		}
+		// struct linux_dirent64 { u64 ino; s64 off; u16 reclen; u8 type; char name[]; }
+		rec := d.buf[d.bufp:d.bufn]
+		if len(rec) < 19 {
+			return out, &PathError{Op: "read", Path: d.name, Err: errors.New("short directory record")}
+		}
+		reclen := int(*(*uint16)(unsafe.Pointer(&rec[16])))
+		if reclen < 19 || reclen > len(rec) {
+			return out, &PathError{Op: "read", Path: d.name, Err: errors.New("bad directory record length")}
+		}
+		typ := rec[18]
+		nameBytes := rec[19:reclen]
+		if i := indexByte(nameBytes, 0); i >= 0 {
+			nameBytes = nameBytes[:i]
+		}
+		d.bufp += reclen
+		name := string(nameBytes)
+		if name == "." || name == ".." || name == "" {
+			continue
+		}
+		e := Entry{Name: name, TypeKnown: typ != unix.DT_UNKNOWN}
+		switch typ {
+		case unix.DT_DIR:
+			e.Type = fs.ModeDir
+		case unix.DT_LNK:
+			e.Type = fs.ModeSymlink
+		case unix.DT_FIFO:
+			e.Type = fs.ModeNamedPipe
+		case unix.DT_SOCK:
+			e.Type = fs.ModeSocket
+		case unix.DT_CHR:
+			e.Type = fs.ModeDevice | fs.ModeCharDevice
+		case unix.DT_BLK:
+			e.Type = fs.ModeDevice
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+func indexByte(b []byte, c byte) int {
+	for i, x := range b {
+		if x == c {
+			return i
+		}
+	}
+	return -1
+}
+
+// checkName refuses anything that is not a single path component, so that a
+// caller cannot be tricked into resolving a path.
+func checkName(name string) error {
+	if name == "" || name == "." || name == ".." || strings.IndexByte(name, '/') >= 0 || strings.IndexByte(name, 0) >= 0 {
+		return errors.New("is not a single file name")
+	}
+	return nil
+}
+
+func fstatFd(fd int) (Info, error) {
+	var sx unix.Statx_t
+	if err := unix.Statx(fd, "", unix.AT_EMPTY_PATH, statxMask, &sx); err != nil {
+		return Info{}, err
+	}
+	return fromStatx(&sx), nil
+}
+
+func fromStatx(sx *unix.Statx_t) Info {
+	in := Info{
+		Identity: Identity{
+			Dev: unix.Mkdev(sx.Dev_major, sx.Dev_minor),
+			Ino: sx.Ino,
+		},
+		UID:   sx.Uid,
+		GID:   sx.Gid,
+		Nlink: uint64(sx.Nlink),
+		Size:  int64(sx.Size),
+		Ctime: sx.Ctime.Sec*1e9 + int64(sx.Ctime.Nsec),
+		Mode:  modeFromUnix(uint32(sx.Mode)),
+	}
+	if sx.Mask&unix.STATX_BTIME != 0 {
+		in.Btime = sx.Btime.Sec*1e9 + int64(sx.Btime.Nsec)
+	}
+	if sx.Mask&unix.STATX_MNT_ID != 0 {
+		in.MntID = sx.Mnt_id
+	}
+	if sx.Attributes_mask&unix.STATX_ATTR_MOUNT_ROOT != 0 && sx.Attributes&unix.STATX_ATTR_MOUNT_ROOT != 0 {
+		in.MountRoot = true
+	}
+	return in
+}
+
+func modeFromUnix(m uint32) fs.FileMode {
+	mode := fs.FileMode(m & 0o777)
+	switch m & unix.S_IFMT {
+	case unix.S_IFDIR:
+		mode |= fs.ModeDir
+	case unix.S_IFLNK:
+		mode |= fs.ModeSymlink
+	case unix.S_IFIFO:
+		mode |= fs.ModeNamedPipe
+	case unix.S_IFSOCK:
+		mode |= fs.ModeSocket
+	case unix.S_IFCHR:
+		mode |= fs.ModeDevice | fs.ModeCharDevice
+	case unix.S_IFBLK:
+		mode |= fs.ModeDevice
+	}
+	if m&unix.S_ISUID != 0 {
+		mode |= fs.ModeSetuid
+	}
+	if m&unix.S_ISGID != 0 {
+		mode |= fs.ModeSetgid
+	}
+	if m&unix.S_ISVTX != 0 {
+		mode |= fs.ModeSticky
+	}
+	return mode
+}

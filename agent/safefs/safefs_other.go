@@ -1,0 +1,47 @@
+//go:build !linux
+
+package safefs
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+)
+
+// As of 2026-11, the handle-anchored primitives exist for Linux only. The
+// Windows design (NtCreateFile relative to the parent handle with
+// OBJ_DONT_REPARSE and FILE_OPEN_REPARSE_POINT, delete by handle with
+// FileDispositionInfoEx) is described in threats.md D2/D14 and tracked as
+// its own work; until it lands every operation fails loudly rather than
+// falling back to path-based deletion.
+var errUnsupported = fmt.Errorf("safe file operations are unsupported on %s in this version: %w", runtime.GOOS, errors.ErrUnsupported)
+
+// Dir is an open directory handle.
+type Dir struct{ name string }
+
+// ErrOtherMount means a folder is on another mount than the one it was
+// reached from.
+var ErrOtherMount = errors.New("is on another mount")
+
+// OpenRoot fails on this operating system.
+func OpenRoot(p string, opts RootOptions) (*Dir, error) {
+	return nil, &PathError{Op: "open root", Path: p, Err: errUnsupported}
+}
+
+func (d *Dir) OpenBeneath(rel string, opts RootOptions) (*Dir, error) { return nil, errUnsupported }
+func (d *Dir) Name() string                                           { return d.name }
+func (d *Dir) Fd() int                                                { return -1 }
+func (d *Dir) Info() Info                                             { return Info{} }
+func (d *Dir) WatchPath() string                                      { return "" }
+func (d *Dir) Close() error                                           { return nil }
+func (d *Dir) Reopen() (*Dir, error)                                  { return nil, errUnsupported }
+func (d *Dir) Restat() (Info, error)                                  { return Info{}, errUnsupported }
+func (d *Dir) Stat(name string) (Info, error)                         { return Info{}, errUnsupported }
+func (d *Dir) OpenDir(name string) (*Dir, error)                      { return nil, errUnsupported }
+func (d *Dir) OpenDirExpect(name string, want Identity) (*Dir, error) { return nil, errUnsupported }
+func (d *Dir) OpenParent(want Identity) (*Dir, error)                 { return nil, errUnsupported }
+func (d *Dir) Unlink(name string) error                               { return errUnsupported }
+func (d *Dir) RemoveDir(name string) error                            { return errUnsupported }
+func (d *Dir) Rename(oldName string, dir *Dir, newName string) error  { return errUnsupported }
+func (d *Dir) Rewind() error                                          { return errUnsupported }
+func (d *Dir) ReadEntries(n int) ([]Entry, error)                     { return nil, errUnsupported }

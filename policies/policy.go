@@ -1,0 +1,240 @@
+// Package policies defines Ardoise's policy file: what a site's IT staff
+// configure (which accounts are public, which folders are watched and wiped,
+// when a session ends, how browsers are set up, what the public is told) and
+// how that file is read, checked and reported when it is wrong.
+//
+// A policy is one YAML file. It is decoded strictly: an unknown key, a value
+// of the wrong type or a value outside what is allowed is an error, and every
+// error is reported at once as "FILE:LINE: FIELD: what is wrong; allowed: …",
+// so that an admin fixes a file in one pass. A policy that fails validation is
+// never applied; the caller keeps the last good one.
+//
+// The field documentation below is the policy reference: docs/policy.md is
+// generated from it and a test keeps the two in sync.
+package policies
+
+import "time"
+
+// CurrentVersion is the only policy format version this build understands.
+const CurrentVersion = 1
+
+// Policy is one site's configuration.
+type Policy struct {
+	// Version of the policy format. Required; must be 1.
+	Version int `yaml:"version"`
+
+	// Accounts says whose sessions Ardoise looks after.
+	Accounts Accounts `yaml:"accounts"`
+
+	// Roots are the folders watched during a session and wiped at its end.
+	// At least one is required.
+	Roots []Root `yaml:"roots"`
+
+	// Session sets what ends a session besides the "Terminer ma session"
+	// button.
+	Session Session `yaml:"session"`
+
+	// Browsers sets which browsers Ardoise opens and closes, and the managed
+	// settings written for them.
+	Browsers Browsers `yaml:"browsers"`
+
+	// Traces lists the other traces cleared at session end.
+	// Allowed: trash, recent_files, thumbnails, clipboard, print_queue,
+	// shared_memory. Default: trash, recent_files, thumbnails, clipboard.
+	Traces []string `yaml:"traces"`
+
+	// Notice is what the window tells the public.
+	Notice Notice `yaml:"notice"`
+
+	// Logging sets what the agent writes to its log.
+	Logging Logging `yaml:"logging"`
+}
+
+// Accounts says whose sessions Ardoise looks after.
+type Accounts struct {
+	// Kiosk lists the operating-system accounts used by the public (for
+	// example a shared "public" account). When the agent runs as a system
+	// service, a session is only started for these accounts. When it runs in
+	// the foreground as an ordinary program, it acts for the user who started
+	// it and this list is not used. Default: empty.
+	Kiosk []string `yaml:"kiosk"`
+
+	// Dedicated reports whether the kiosk accounts are used by nobody else,
+	// so that their whole home folder may be emptied (a root "{home}" with
+	// scope "all" needs it). Default: false.
+	Dedicated bool `yaml:"dedicated"`
+
+	// AdminGroup is the group whose members may act on any session through
+	// the local interface, like root. Default: empty (root only).
+	AdminGroup string `yaml:"admin_group"`
+}
+
+// Root is one folder watched during a session and wiped at its end.
+type Root struct {
+	// Path of the folder. Either begins with one of the placeholders
+	// {home}, {downloads}, {desktop}, {documents}, {pictures}, {temp},
+	// resolved for the session user (XDG user folders on Linux, Known
+	// Folders on Windows), or is an absolute path under /tmp, /var/tmp,
+	// /dev/shm, /srv or /home (Linux), or a folder of its own on a Windows
+	// drive (C:\Scans). Never a system folder, a drive root, a network path
+	// or a path containing "..". Required.
+	Path string `yaml:"path"`
+
+	// Label is the folder's name in plain words for the window, for example
+	// "Téléchargements". Default: derived from the placeholder.
+	Label string `yaml:"label"`
+
+	// Kind says what the files in this folder are for the public:
+	// downloaded, scanned or created. Allowed: downloads, scans, files.
+	// Default: downloads for {downloads}, files otherwise.
+	Kind string `yaml:"kind"`
+
+	// Scope says what the wipe removes. "session" removes only what was
+	// created during the session and keeps everything that was there before;
+	// "all" empties the folder except what Keep matches, and is meant for
+	// dedicated kiosk accounts. Allowed: session, all. Default: session.
+	Scope string `yaml:"scope"`
+
+	// Keep lists patterns, relative to the root and with "/" as separator,
+	// of entries that are never removed ("Bibliotheque/**", "*.lnk").
+	// "**" matches any number of folders. Default: empty.
+	Keep []string `yaml:"keep"`
+
+	// AlsoOwnedBy lists accounts whose new files in this root also belong to
+	// the session, for example the scanner service's account for a scan
+	// folder. Default: empty.
+	AlsoOwnedBy []string `yaml:"also_owned_by"`
+}
+
+// Session sets what ends a session.
+type Session struct {
+	// IdleTimeout ends the session after this long without keyboard or mouse
+	// use, as reported by the window. 0 disables it. Between 1m and 4h.
+	// Default: 15m.
+	IdleTimeout Duration `yaml:"idle_timeout"`
+
+	// IdleWarning is how long the "Je suis encore là" countdown is shown
+	// before an idle end. Between 10s and 10m, and shorter than IdleTimeout.
+	// Default: 60s.
+	IdleWarning Duration `yaml:"idle_warning"`
+
+	// MaxDuration ends the session after this long, whatever happens. 0
+	// disables it. At most 24h. Default: 0.
+	MaxDuration Duration `yaml:"max_duration"`
+
+	// WarnBefore is how long before a maximum duration or closing time the
+	// person is warned. At most 1h. Default: 5m.
+	WarnBefore Duration `yaml:"warn_before"`
+
+	// ClosingTimes end any session at fixed times of day (the site's closing
+	// time). Default: none.
+	ClosingTimes []ClosingTime `yaml:"closing_times"`
+
+	// EndOnAgentStop ends (and wipes) the session when the agent is asked to
+	// stop, for example at shutdown. When false the session is resumed at
+	// the next start. Default: true.
+	EndOnAgentStop *bool `yaml:"end_on_agent_stop"`
+
+	// Accompanied configures sessions started by an aidant numérique.
+	Accompanied Accompanied `yaml:"accompanied"`
+}
+
+// ClosingTime is a time of day at which every session ends.
+type ClosingTime struct {
+	// Time of day, 24-hour "HH:MM", local time. Required.
+	Time string `yaml:"time"`
+
+	// Days of the week it applies to. Allowed: mon, tue, wed, thu, fri,
+	// sat, sun. Default: every day.
+	Days []string `yaml:"days"`
+}
+
+// Accompanied configures sessions started by an aidant numérique.
+type Accompanied struct {
+	// Enabled shows the "Accompagnement" entry in the window and accepts
+	// "ardoise session start --accompanied". Default: false.
+	Enabled bool `yaml:"enabled"`
+
+	// StaffCodeHash is the hash of the code an aidant types to start an
+	// accompanied session, as printed by "ardoise policy hash-code". Empty
+	// means no code is asked. Default: empty.
+	StaffCodeHash string `yaml:"staff_code_hash"`
+
+	// ReportRetention is how long the anonymous activity count is kept.
+	// Between 1 day and 3 years (26280h). Default: 8760h (one year).
+	ReportRetention Duration `yaml:"report_retention"`
+}
+
+// Browsers sets which browsers Ardoise opens and closes.
+type Browsers struct {
+	// Launch is the browser opened for the public, in private mode.
+	// Allowed: firefox, chromium, chrome, edge, none. Default: firefox.
+	Launch string `yaml:"launch"`
+
+	// Close lists the browsers closed (and whose data is cleared) at session
+	// end. Allowed: firefox, chromium, chrome, edge. Default: all four.
+	Close []string `yaml:"close"`
+
+	// StartPage is opened in the browser at session start. An http or https
+	// URL. Default: empty (the browser's own page).
+	StartPage string `yaml:"start_page"`
+
+	// ForcePrivate writes managed settings that make private browsing the
+	// only mode. Default: true.
+	ForcePrivate *bool `yaml:"force_private"`
+
+	// ForbidPasswordSaving writes managed settings that stop browsers from
+	// offering to save passwords, and from signing in or syncing. Default:
+	// true.
+	ForbidPasswordSaving *bool `yaml:"forbid_password_saving"`
+
+	// SearchEngine is the default search engine. Default: Qwant.
+	SearchEngine SearchEngine `yaml:"search_engine"`
+}
+
+// SearchEngine is a browser's default search engine.
+type SearchEngine struct {
+	// Name shown in the browser. Required when URL is set.
+	Name string `yaml:"name"`
+
+	// URL of a search, with {searchTerms} where the words go. An https URL.
+	URL string `yaml:"url"`
+}
+
+// Notice is what the window tells the public.
+type Notice struct {
+	// Languages offered in the window, first one by default. Allowed: fr,
+	// fr-falc (French easy to read), en, es, de, it, pt, ar, uk. Default:
+	// fr, fr-falc, en, es, de, it, pt, uk.
+	Languages []string `yaml:"languages"`
+
+	// Mode says whether Text replaces the built-in privacy notice or is
+	// added after it. Allowed: extend, replace. Default: extend.
+	Mode string `yaml:"mode"`
+
+	// Text is the site's own notice, per language code. A language offered
+	// without its own text falls back to French. Default: empty.
+	Text map[string]string `yaml:"text"`
+}
+
+// Logging sets what the agent writes to its log.
+type Logging struct {
+	// Level is the least important message written. File names and other
+	// personal data only appear at debug. Allowed: debug, info, warn,
+	// error. Default: info.
+	Level string `yaml:"level"`
+
+	// Format of lines written to standard error in the foreground. Under a
+	// service manager the system log is used. Allowed: text, json.
+	// Default: text.
+	Format string `yaml:"format"`
+}
+
+// Duration is a time.Duration written in YAML as "90s", "15m" or "2h".
+type Duration time.Duration
+
+// D returns d as a time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }
+
+// String formats d like time.Duration does.
+func (d Duration) String() string { return time.Duration(d).String() }
