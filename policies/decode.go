@@ -1,0 +1,383 @@
+package policies
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// MaxSize is the largest policy file accepted.
+const MaxSize = 1 << 20
+
+// Problem is one thing wrong in a policy file.
+type Problem struct {
+	Line  int    // 1-based; 0 when the problem concerns the whole file
+	Field string // dotted path such as roots[1].scope; empty for the file
+	Msg   string // what is wrong and what is allowed
+}
+
+// ValidationError lists every problem found in one policy file.
+type ValidationError struct {
+	File     string
+	Problems []Problem
+}
+
+func (e *ValidationError) Error() string {
+	var b strings.Builder
+	for i, p := range e.Problems {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		fmt.Fprintf(&b, "%s:%d: ", e.File, p.Line)
+		if p.Field != "" {
+			b.WriteString(p.Field)
+			b.WriteString(": ")
+		}
+		b.WriteString(p.Msg)
+	}
+	return b.String()
+}
+
+// Load reads, decodes and validates the policy file at path.
+func Load(path string) (*Policy, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read policy: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("read policy %s: %w", path, err)
+	}
+	return Parse(path, data)
+}
+
+// Parse decodes and validates a policy. name is used in error messages. It
+// returns a *ValidationError listing every problem, or the policy with its
+// defaults filled in.
+func Parse(name string, data []byte) (*Policy, error) {
+	d := &decoder{file: name, lines: map[string]int{}}
+	p := &Policy{}
+	if d.parse(data, p) {
+		// Validate even when some fields could not be decoded, so that the
+		// admin sees every problem at once; fields already reported are
+		// skipped by the validator.
+		applyDefaults(p, func(f string) bool { _, ok := d.lines[f]; return ok })
+		validate(p, d)
+	}
+	if len(d.problems) > 0 {
+		sort.SliceStable(d.problems, func(i, j int) bool { return d.problems[i].Line < d.problems[j].Line })
+		return nil, &ValidationError{File: name, Problems: d.problems}
+	}
+	return p, nil
+}
+
+// decoder walks a YAML node tree against the Go types by hand, so that an
+// unknown key is an error at any depth and every problem is collected with its
+// line. yaml.v3's own strict mode stops at the first error and is lost inside
+// custom decoding (go-yaml issue #460).
+type decoder struct {
+	file     string
+	problems []Problem
+	lines    map[string]int // field path → line, for validation messages
+}
+
+func (d *decoder) addf(line int, field, format string, a ...any) {
+	d.problems = append(d.problems, Problem{Line: line, Field: field, Msg: fmt.Sprintf(format, a...)})
+}
+
+// line returns the line of field, or of its closest parent that has one.
+func (d *decoder) line(field string) int {
+	for f := field; f != ""; {
+		if l, ok := d.lines[f]; ok {
+			return l
+		}
+		i := strings.LastIndexAny(f, ".[")
+		if i < 0 {
+			break
+		}
+		f = f[:i]
+	}
+	return 1
+}
+
+// parse decodes data into p and reports whether the file was read far enough
+// for its fields to be validated.
+func (d *decoder) parse(data []byte, p *Policy) bool {
+	if len(data) > MaxSize {
+		d.addf(0, "", "file is larger than %d bytes; a policy is a short text file", MaxSize)
+		return false
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		d.addf(1, "", "file is empty; a policy needs at least \"version: 1\" and one root")
+		return false
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		d.addf(yamlErrorLine(err), "", "not valid YAML: %s", yamlErrorText(err))
+		return false
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); err == nil {
+		d.addf(extra.Line, "", "a policy file holds one YAML document; remove the second \"---\"")
+		return false
+	} else if !errors.Is(err, io.EOF) {
+		d.addf(yamlErrorLine(err), "", "not valid YAML: %s", yamlErrorText(err))
+		return false
+	}
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 {
+		d.addf(1, "", "file is empty; a policy needs at least \"version: 1\" and one root")
+		return false
+	}
+	root := doc.Content[0]
+	if root.Kind != yaml.MappingNode {
+		d.addf(root.Line, "", "a policy is a mapping of keys (version, roots, …), not %s", kindName(root))
+		return false
+	}
+	// Check the version first: a file in another format version is not
+	// worth decoding field by field (its keys may mean other things).
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if root.Content[i].Value == "version" {
+			v := root.Content[i+1]
+			if n, err := strconv.Atoi(v.Value); v.Kind != yaml.ScalarNode || err != nil || n != CurrentVersion {
+				d.addf(v.Line, "version", "%s is not a policy version this Ardoise understands; allowed: %d", quote(v), CurrentVersion)
+				return false
+			}
+		}
+	}
+	d.decode(root, reflect.ValueOf(p).Elem(), "")
+	if p.Version == 0 {
+		d.addf(root.Line, "version", "missing; add \"version: %d\" at the top of the file", CurrentVersion)
+	}
+	return true
+}
+
+var durationType = reflect.TypeFor[Duration]()
+
+func (d *decoder) decode(n *yaml.Node, v reflect.Value, field string) {
+	if n.Kind == yaml.AliasNode || n.Anchor != "" {
+		d.addf(n.Line, field, "YAML anchors and aliases (&name, *name) are not allowed in a policy; write the value out")
+		return
+	}
+	if field != "" {
+		d.lines[field] = n.Line
+	}
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+		return // "key:" with no value keeps the default
+	}
+	switch {
+	case v.Type() == durationType:
+		d.decodeDuration(n, v, field)
+		return
+	case v.Kind() == reflect.Pointer:
+		nv := reflect.New(v.Type().Elem())
+		d.decode(n, nv.Elem(), field)
+		v.Set(nv)
+		return
+	}
+	switch v.Kind() {
+	case reflect.Struct:
+		d.decodeStruct(n, v, field)
+	case reflect.Slice:
+		if n.Kind != yaml.SequenceNode {
+			d.addf(n.Line, field, "%s where a list is expected; write it as [a, b] or as lines starting with \"- \"", describe(n))
+			return
+		}
+		s := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
+		for i, c := range n.Content {
+			d.decode(c, s.Index(i), fmt.Sprintf("%s[%d]", field, i))
+		}
+		v.Set(s)
+	case reflect.Map:
+		if n.Kind != yaml.MappingNode {
+			d.addf(n.Line, field, "%s where a mapping (key: value lines) is expected", describe(n))
+			return
+		}
+		m := reflect.MakeMap(v.Type())
+		seen := map[string]bool{}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, val := n.Content[i], n.Content[i+1]
+			if k.Kind != yaml.ScalarNode {
+				d.addf(k.Line, field, "keys must be plain words")
+				continue
+			}
+			sub := field + "." + k.Value
+			if seen[k.Value] {
+				d.addf(k.Line, sub, "duplicate key; each key may appear once")
+				continue
+			}
+			seen[k.Value] = true
+			ev := reflect.New(v.Type().Elem()).Elem()
+			d.decode(val, ev, sub)
+			m.SetMapIndex(reflect.ValueOf(k.Value), ev)
+		}
+		v.Set(m)
+	case reflect.String:
+		if n.Kind != yaml.ScalarNode {
+			d.addf(n.Line, field, "%s where text is expected", describe(n))
+			return
+		}
+		v.SetString(n.Value)
+	case reflect.Bool:
+		b, ok := parseBool(n)
+		if !ok {
+			d.addf(n.Line, field, "%s is not true or false", describe(n))
+			return
+		}
+		v.SetBool(b)
+	case reflect.Int:
+		i, err := strconv.Atoi(n.Value)
+		if n.Kind != yaml.ScalarNode || n.Tag != "!!int" || err != nil {
+			d.addf(n.Line, field, "%s is not a whole number", describe(n))
+			return
+		}
+		v.SetInt(int64(i))
+	default:
+		panic(fmt.Sprintf("policies: no decoder for %s", v.Type()))
+	}
+}
+
+func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, field string) {
+	if n.Kind != yaml.MappingNode {
+		d.addf(n.Line, field, "%s where a mapping (key: value lines) is expected", describe(n))
+		return
+	}
+	t := v.Type()
+	byKey := map[string]int{}
+	var keys []string
+	for i := 0; i < t.NumField(); i++ {
+		k := yamlKey(t.Field(i))
+		byKey[k] = i
+		keys = append(keys, k)
+	}
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, val := n.Content[i], n.Content[i+1]
+		sub := joinField(field, k.Value)
+		if k.Kind != yaml.ScalarNode {
+			d.addf(k.Line, field, "keys must be plain words")
+			continue
+		}
+		fi, ok := byKey[k.Value]
+		if !ok {
+			d.addf(k.Line, sub, "unknown key; allowed here: %s", strings.Join(keys, ", "))
+			continue
+		}
+		if seen[k.Value] {
+			d.addf(k.Line, sub, "duplicate key; each key may appear once")
+			continue
+		}
+		seen[k.Value] = true
+		d.decode(val, v.Field(fi), sub)
+	}
+}
+
+func (d *decoder) decodeDuration(n *yaml.Node, v reflect.Value, field string) {
+	if n.Kind != yaml.ScalarNode {
+		d.addf(n.Line, field, "%s where a duration is expected; write it like 90s, 15m or 2h", describe(n))
+		return
+	}
+	if n.Value == "0" {
+		v.SetInt(0)
+		return
+	}
+	dur, err := time.ParseDuration(n.Value)
+	if err != nil || n.Tag != "!!str" {
+		d.addf(n.Line, field, "%q is not a duration; write it like 90s, 15m or 2h", n.Value)
+		return
+	}
+	v.SetInt(int64(dur))
+}
+
+func parseBool(n *yaml.Node) (bool, bool) {
+	if n.Kind != yaml.ScalarNode || n.Tag != "!!bool" {
+		return false, false
+	}
+	switch strings.ToLower(n.Value) {
+	case "true":
+		return true, true
+	case "false":
+		return false, true
+	}
+	return false, false
+}
+
+func yamlKey(f reflect.StructField) string {
+	k, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+	return k
+}
+
+func joinField(parent, key string) string {
+	if parent == "" {
+		return key
+	}
+	return parent + "." + key
+}
+
+func kindName(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.ScalarNode:
+		return "a single value"
+	}
+	return "something else"
+}
+
+// describe names a node for an error message without repeating long text.
+func describe(n *yaml.Node) string {
+	if n.Kind == yaml.ScalarNode {
+		return quote(n)
+	}
+	return kindName(n)
+}
+
+func quote(n *yaml.Node) string {
+	s := n.Value
+	if len(s) > 40 {
+		s = s[:40] + "…"
+	}
+	return strconv.Quote(s)
+}
+
+// yamlErrorLine extracts the line from a yaml.v3 syntax error ("yaml: line
+// 3: …").
+func yamlErrorLine(err error) int {
+	var te *yaml.TypeError
+	if errors.As(err, &te) {
+		return 1
+	}
+	msg := err.Error()
+	if i := strings.Index(msg, "line "); i >= 0 {
+		rest := msg[i+5:]
+		j := strings.IndexFunc(rest, func(r rune) bool { return r < '0' || r > '9' })
+		if j > 0 {
+			if l, err := strconv.Atoi(rest[:j]); err == nil {
+				return l
+			}
+		}
+	}
+	return 1
+}
+
+func yamlErrorText(err error) string {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	if i := strings.Index(msg, "line "); i == 0 {
+		if j := strings.Index(msg, ": "); j > 0 {
+			msg = msg[j+2:]
+		}
+	}
+	return msg
+}
