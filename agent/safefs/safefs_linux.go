@@ -23,6 +23,7 @@ type Dir struct {
 	buf  []byte // getdents buffer
 	bufp int    // next unread byte in buf
 	bufn int    // bytes in buf
+	off  int64  // directory offset after the last entry returned
 }
 
 const (
@@ -282,9 +283,23 @@ func (d *Dir) Rename(oldName string, dir *Dir, newName string) error {
 	return nil
 }
 
+// Tell returns the read position after the last entry ReadEntries
+// returned. SeekTo on a new handle of the same directory resumes from there.
+func (d *Dir) Tell() int64 { return d.off }
+
+// SeekTo sets the read position to one returned by Tell.
+func (d *Dir) SeekTo(off int64) error {
+	d.bufp, d.bufn = 0, 0
+	if _, err := unix.Seek(d.fd, off, io.SeekStart); err != nil {
+		return &PathError{Op: "seek", Path: d.name, Err: err}
+	}
+	d.off = off
+	return nil
+}
+
 // Rewind makes the next ReadEntries start again from the first entry.
 func (d *Dir) Rewind() error {
-	d.bufp, d.bufn = 0, 0
+	d.bufp, d.bufn, d.off = 0, 0, 0
 	if _, err := unix.Seek(d.fd, 0, io.SeekStart); err != nil {
 		return &PathError{Op: "rewind", Path: d.name, Err: err}
 	}
@@ -323,6 +338,7 @@ func (d *Dir) ReadEntries(n int) ([]Entry, error) {
 			return out, &PathError{Op: "read", Path: d.name, Err: errors.New("bad directory record length")}
 		}
 		typ := rec[18]
+		d.off = *(*int64)(unsafe.Pointer(&rec[8]))
 		nameBytes := rec[19:reclen]
 		if i := indexByte(nameBytes, 0); i >= 0 {
 			nameBytes = nameBytes[:i]

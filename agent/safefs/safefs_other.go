@@ -43,5 +43,7 @@ func (d *Dir) OpenParent(want Identity) (*Dir, error)                 { return n
 func (d *Dir) Unlink(name string) error                               { return errUnsupported }
 func (d *Dir) RemoveDir(name string) error                            { return errUnsupported }
 func (d *Dir) Rename(oldName string, dir *Dir, newName string) error  { return errUnsupported }
+func (d *Dir) Tell() int64                                            { return 0 }
+func (d *Dir) SeekTo(off int64) error                                 { return errUnsupported }
 func (d *Dir) Rewind() error                                          { return errUnsupported }
 func (d *Dir) ReadEntries(n int) ([]Entry, error)                     { return nil, errUnsupported }

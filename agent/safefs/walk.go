@@ -1,0 +1,226 @@
+package safefs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+)
+
+// Action says what the walker does with an entry after Visit.
+type Action int
+
+const (
+	// Skip leaves the entry: a non-directory, or a directory not to enter.
+	Skip Action = iota
+	// Descend enters the directory; Leave is called once its entries are
+	// done.
+	Descend
+)
+
+// WalkEntry is one entry met by the walker.
+type WalkEntry struct {
+	// Parent is an open handle on the directory holding the entry; it is
+	// valid during the callback only. Deleting the entry goes through it.
+	Parent *Dir
+	// ParentID is the identity of that directory.
+	ParentID Identity
+	// Name is the entry's raw name.
+	Name string
+	// Info is what a no-follow stat said when the entry was met.
+	Info Info
+	// Rel is the entry's path relative to the root, with "/" separators;
+	// for keep patterns and reports only, never for system calls.
+	Rel string
+	// Depth is 1 for the root's own entries.
+	Depth int
+}
+
+// Walker visits every entry below a root without following links and with
+// a bounded number of open directory handles whatever the depth: past
+// MaxOpen, the handles nearest the root are closed and reopened later by
+// climbing ".." from a child, checking at each step that the directory is
+// the one left (threats.md D3). It never opens a non-directory.
+//
+// The walker does not decide anything about mounts, owners or baselines:
+// Visit does, and says whether to enter a directory.
+type Walker struct {
+	// MaxOpen bounds the open directory handles, root included. Default 16.
+	MaxOpen int
+	// Batch is how many names are read from a directory at a time.
+	// Default 256.
+	Batch int
+	// Visit is called for every entry, before its children.
+	Visit func(e *WalkEntry) (Action, error)
+	// Leave is called for every directory Visit entered, after its
+	// children, with Parent open again.
+	Leave func(e *WalkEntry) error
+	// Changed is called when an entry Visit asked to enter turned out not
+	// to be the directory that was listed (it became a link, a file, or
+	// another directory). info is a fresh no-follow stat of the name. The
+	// callback typically treats it as a non-directory. Optional.
+	Changed func(e *WalkEntry, info Info, err error) error
+	// BeforeOpenDir is a test hook called just before a child directory is
+	// opened.
+	BeforeOpenDir func(e *WalkEntry)
+	// OnOpen is a test hook called with the number of directory handles
+	// the walker holds, each time it opens one.
+	OnOpen func(open int)
+}
+
+// ErrTreeChanged means a directory above the current position was moved
+// during the walk, so the walker could not climb back; the caller retries.
+var ErrTreeChanged = errors.New("the folder tree changed during the walk")
+
+type frame struct {
+	dir     *Dir // nil when closed to respect MaxOpen
+	id      Identity
+	entry   WalkEntry // how the directory was reached; zero for the root
+	offset  int64     // read position, to resume after a reopen
+	pending []Entry   // names read but not yet visited
+	done    bool      // no more names to read
+}
+
+// Walk visits the tree below root. root itself is not visited; it stays
+// owned by the caller.
+func (w *Walker) Walk(ctx context.Context, root *Dir) error {
+	maxOpen := w.MaxOpen
+	if maxOpen < 2 {
+		maxOpen = 16
+	}
+	batch := w.Batch
+	if batch <= 0 {
+		batch = 256
+	}
+	rd, err := root.Reopen()
+	if err != nil {
+		return err
+	}
+	stack := []*frame{{dir: rd, id: root.Info().Identity}}
+	open := 1
+	defer func() {
+		for _, f := range stack {
+			f.dir.Close()
+		}
+	}()
+
+	for len(stack) > 0 {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		f := stack[len(stack)-1]
+		if len(f.pending) == 0 && !f.done {
+			es, err := f.dir.ReadEntries(batch)
+			if err != nil && len(es) == 0 {
+				if isEOF(err) {
+					f.done = true
+				} else {
+					return err
+				}
+			}
+			f.pending = es
+			f.offset = f.dir.Tell()
+		}
+		if len(f.pending) == 0 {
+			// Directory finished: pop it and let the parent handle it.
+			stack = stack[:len(stack)-1]
+			if len(stack) == 0 {
+				f.dir.Close()
+				break
+			}
+			p := stack[len(stack)-1]
+			if p.dir == nil {
+				pd, err := f.dir.OpenParent(p.id)
+				if err != nil {
+					f.dir.Close()
+					open--
+					return fmt.Errorf("climb back to %q: %w", p.entry.Rel, ErrTreeChanged)
+				}
+				if err := pd.SeekTo(p.offset); err != nil {
+					pd.Close()
+					f.dir.Close()
+					open--
+					return err
+				}
+				p.dir = pd
+				open++
+			}
+			f.dir.Close()
+			f.dir = nil
+			open--
+			e := f.entry
+			e.Parent = p.dir
+			if w.Leave != nil {
+				if err := w.Leave(&e); err != nil {
+					return err
+				}
+			}
+			continue
+		}
+		ent := f.pending[0]
+		f.pending = f.pending[1:]
+		info, err := f.dir.Stat(ent.Name)
+		if err != nil {
+			if isNotExist(err) {
+				continue // gone since the listing
+			}
+			return err
+		}
+		e := &WalkEntry{Parent: f.dir, ParentID: f.id, Name: ent.Name, Info: info, Rel: joinRel(f.entry.Rel, ent.Name), Depth: len(stack)}
+		act, err := w.Visit(e)
+		if err != nil {
+			return err
+		}
+		if act != Descend {
+			continue
+		}
+		if w.BeforeOpenDir != nil {
+			w.BeforeOpenDir(e)
+		}
+		child, err := f.dir.OpenDirExpect(ent.Name, info.Identity)
+		if err != nil {
+			if errors.Is(err, ErrSymlink) || errors.Is(err, ErrNotDir) || errors.Is(err, ErrChanged) || isNotExist(err) {
+				if w.Changed != nil {
+					fresh, serr := f.dir.Stat(ent.Name)
+					if isNotExist(serr) {
+						continue
+					}
+					if err := w.Changed(e, fresh, serr); err != nil {
+						return err
+					}
+				}
+				continue
+			}
+			return err
+		}
+		open++
+		stack = append(stack, &frame{dir: child, id: child.Info().Identity, entry: *e})
+		stack[len(stack)-1].entry.Parent = nil
+		if w.OnOpen != nil {
+			w.OnOpen(open)
+		}
+		// Respect the budget: close the handles nearest the root (never
+		// the root's own, which anchors everything, nor the current one).
+		for i := 1; open > maxOpen && i < len(stack)-1; i++ {
+			if g := stack[i]; g.dir != nil {
+				g.offset = g.dir.Tell()
+				g.dir.Close()
+				g.dir = nil
+				open--
+			}
+		}
+	}
+	return nil
+}
+
+func joinRel(parent, name string) string {
+	if parent == "" {
+		return name
+	}
+	return parent + "/" + name
+}
+
+func isEOF(err error) bool { return errors.Is(err, io.EOF) }
+
+func isNotExist(err error) bool { return errors.Is(err, fs.ErrNotExist) }
