@@ -99,6 +99,10 @@ func (w *Walker) Walk(ctx context.Context, root *Dir) error {
 	}
 	stack := []*frame{{dir: rd, id: root.Info().Identity}}
 	open := 1
+	// Open handles are the root's plus a contiguous top segment of the
+	// stack, stack[low:]; frames 1..low-1 are closed. Keeping low makes
+	// each push and pop constant work, whatever the depth.
+	low := 1
 	defer func() {
 		for _, f := range stack {
 			f.dir.Close()
@@ -146,6 +150,7 @@ func (w *Walker) Walk(ctx context.Context, root *Dir) error {
 				p.dir = pd
 				open++
 			}
+			low = max(1, min(low, len(stack)-1))
 			f.dir.Close()
 			f.dir = nil
 			open--
@@ -202,8 +207,8 @@ func (w *Walker) Walk(ctx context.Context, root *Dir) error {
 		}
 		// Respect the budget: close the handles nearest the root (never
 		// the root's own, which anchors everything, nor the current one).
-		for i := 1; open > maxOpen && i < len(stack)-1; i++ {
-			if g := stack[i]; g.dir != nil {
+		for ; open > maxOpen && low < len(stack)-1; low++ {
+			if g := stack[low]; g.dir != nil {
 				g.offset = g.dir.Tell()
 				g.dir.Close()
 				g.dir = nil
