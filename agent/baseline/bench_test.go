@@ -1,0 +1,71 @@
+package baseline
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/ardoise-fr/ardoise/agent/safefs"
+)
+
+var (
+	treeOnce sync.Once
+	treeDir  string
+)
+
+// tree100k is a root holding 100,000 pre-existing files in 1,000 folders,
+// built once per benchmark run.
+func tree100k(b *testing.B) string {
+	treeOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "ardoise-baseline-bench-")
+		if err != nil {
+			b.Fatal(err)
+		}
+		for d := 0; d < 1000; d++ {
+			sub := filepath.Join(dir, fmt.Sprintf("a%d", d%10), fmt.Sprintf("d%03d", d))
+			if err := os.MkdirAll(sub, 0o755); err != nil {
+				b.Fatal(err)
+			}
+			for f := 0; f < 100; f++ {
+				if err := os.WriteFile(filepath.Join(sub, fmt.Sprintf("f%02d", f)), nil, 0o644); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+		treeDir = dir
+	})
+	return treeDir
+}
+
+// BenchmarkBaseline100k records the baseline of a root holding 100,000
+// files (target: under 1 s). Compare with BenchmarkBaseline100kFind.
+func BenchmarkBaseline100k(b *testing.B) {
+	d, err := safefs.OpenRoot(tree100k(b), safefs.RootOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer d.Close()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		s, err := Take(context.Background(), []*safefs.Dir{d})
+		if err != nil || s.Len() != 101010 {
+			b.Fatalf("Take: %v entries, %v", s.Len(), err)
+		}
+	}
+}
+
+// BenchmarkBaseline100kFind is the reference: find listing and stat-ing the
+// same tree.
+func BenchmarkBaseline100kFind(b *testing.B) {
+	dir := tree100k(b)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if out, err := exec.Command("find", dir, "-printf", "%i %s\n").Output(); err != nil || len(out) == 0 {
+			b.Fatalf("find: %v", err)
+		}
+	}
+}
