@@ -1,0 +1,518 @@
+// Package wipe deletes what a session created under its roots, and nothing
+// else, then proves it by scanning again.
+//
+// What belongs to the session is decided entry by entry, by identity
+// against the baseline taken at session start and by owner, never by name
+// or time (threats.md D4). Everything goes through directory handles
+// (package safefs): links are removed, never followed; other mounts are never
+// entered; files are only unlinked, never opened or written (no "secure
+// overwrite", threats.md T5 and T12). After each pass a verification scan
+// counts the session entries left; a bounded number of passes follows, and
+// whatever still cannot be removed is returned as pending, with the reason,
+// so that the agent retries it at its next start.
+package wipe
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"strings"
+	"time"
+
+	"github.com/ardoise-fr/ardoise/agent/baseline"
+	"github.com/ardoise-fr/ardoise/agent/safefs"
+)
+
+// Root is one folder to wipe.
+type Root struct {
+	// Dir is the handle opened at session start; the wipe works on that
+	// directory even if its name now leads elsewhere (threats.md L9).
+	Dir *safefs.Dir
+	// Scope is "session" (only what the session created) or "all" (every
+	// entry but Keep matches).
+	Scope string
+	// Keep lists patterns of entries never removed, relative to the root,
+	// "/"-separated, "**" matching any number of folders.
+	Keep []string
+	// Owners are the uids whose new entries belong to the session: the
+	// session user, and for a scan folder the scanner's account. Entries of
+	// other owners are kept and reported (threats.md L14, B7).
+	Owners []uint32
+}
+
+// Hooks let tests act at exact moments of the wipe (threats.md §4.0).
+type Hooks struct {
+	BeforeOpenDir func(rel string)
+	BeforeUnlink  func(rel string)
+	AfterUnlink   func(n int)
+	BeforeVerify  func()
+}
+
+// Config is one wipe.
+type Config struct {
+	Roots    []Root
+	Baseline *baseline.Set
+	// MaxPasses bounds the wipe-then-verify rounds. Default 4.
+	MaxPasses int
+	// MaxOpen bounds the directory handles held per walk. Default 16.
+	MaxOpen int
+	// Progress, if set, is called every few hundred removals.
+	Progress func(removed int)
+	Hooks    Hooks
+}
+
+// Kind is the type of an entry, for reports and previews.
+type Kind string
+
+const (
+	File  Kind = "file"
+	Dir   Kind = "dir"
+	Link  Kind = "link"
+	Other Kind = "other" // FIFO, socket, device
+)
+
+func kindOf(m fs.FileMode) Kind {
+	switch {
+	case m.IsDir():
+		return Dir
+	case m&fs.ModeSymlink != 0:
+		return Link
+	case m.IsRegular():
+		return File
+	}
+	return Other
+}
+
+// Item names an entry in a report.
+type Item struct {
+	Root   int    // index in Config.Roots
+	Rel    string // raw path relative to the root; personal data
+	Kind   Kind
+	Reason string // for pending items and other media
+}
+
+// Removed counts what was deleted.
+type Removed struct {
+	Files, Dirs, Links, Other int
+	Bytes                     int64
+}
+
+// Total is the number of entries removed.
+func (r Removed) Total() int { return r.Files + r.Dirs + r.Links + r.Other }
+
+// Kept counts what was found and deliberately left.
+type Kept struct {
+	Preexisting int // in the baseline, unchanged
+	Modified    int // in the baseline, changed during the session (B1)
+	Replaced    int // a new file at a name that existed before (B3)
+	Doubt       int // same inode as a baseline entry, no birth time to tell (B5)
+	Foreign     int // owned by another account (L14, B7)
+	OtherMedium int // another mount: USB key, share, bind mount (M1)
+	Matched     int // matched a keep pattern (B8)
+}
+
+// Result is the outcome of a wipe.
+type Result struct {
+	Removed Removed
+	Kept    Kept
+	// OtherMedia lists the mounts met under the roots (never entered).
+	OtherMedia []Item
+	// Pending lists session entries still present after the last pass,
+	// with why; at most maxItems of them, Leftover gives the count.
+	Pending  []Item
+	Leftover int
+	// CreatedDuringWipe counts entries that appeared while wiping.
+	CreatedDuringWipe int
+	// RootErrors lists roots that could not be walked completely.
+	RootErrors []Item
+	Passes     int
+	Verified   bool // the last verification found no session entry
+	Duration   time.Duration
+}
+
+const maxItems = 1000
+
+// class is what an entry is to the session.
+type class int
+
+const (
+	sessionEntry class = iota
+	preexisting
+	modified
+	replaced
+	doubt
+	foreign
+	otherMount
+	matched
+)
+
+type classifier struct {
+	root     Root
+	rootInfo safefs.Info
+	base     *baseline.Set
+}
+
+func (c *classifier) classify(e *safefs.WalkEntry) class {
+	if !baseline.SameMount(c.rootInfo, e.Info) {
+		return otherMount
+	}
+	if matchAny(c.root.Keep, e.Rel) {
+		return matched
+	}
+	verdict, rec := c.base.Lookup(e.Info.Identity)
+	if !c.owned(e.Info.UID) && (verdict == baseline.New || c.root.Scope == "all") {
+		return foreign
+	}
+	if c.root.Scope == "all" {
+		return sessionEntry
+	}
+	switch verdict {
+	case baseline.Existing:
+		if !e.Info.IsDir() && rec.Ctime != e.Info.Ctime {
+			return modified
+		}
+		return preexisting
+	case baseline.Doubt:
+		return doubt
+	}
+	if !e.Info.IsDir() && c.base.HadName(e.ParentID, e.Name) {
+		return replaced
+	}
+	return sessionEntry
+}
+
+func (c *classifier) owned(uid uint32) bool {
+	for _, o := range c.root.Owners {
+		if o == uid {
+			return true
+		}
+	}
+	return false
+}
+
+// Run wipes the roots: passes of deletion each followed by a verification
+// scan, until a verification finds nothing left or MaxPasses is reached.
+func Run(ctx context.Context, cfg Config) Result {
+	start := time.Now()
+	maxPasses := cfg.MaxPasses
+	if maxPasses <= 0 {
+		maxPasses = 4
+	}
+	res := Result{}
+	w := &wiper{cfg: cfg, res: &res, failed: map[string]string{}}
+	for pass := 1; pass <= maxPasses; pass++ {
+		res.Passes = pass
+		w.otherMedia = nil
+		w.kept = Kept{}
+		res.RootErrors = nil
+		for i := range cfg.Roots {
+			w.wipeRoot(ctx, i)
+		}
+		if cfg.Hooks.BeforeVerify != nil {
+			cfg.Hooks.BeforeVerify()
+		}
+		left := w.verify(ctx)
+		if ctx.Err() != nil {
+			break
+		}
+		if left == 0 && len(res.RootErrors) == 0 {
+			res.Verified = true
+			res.Pending, res.Leftover = nil, 0
+			break
+		}
+	}
+	res.Kept = w.kept
+	res.OtherMedia = w.otherMedia
+	res.Duration = time.Since(start)
+	return res
+}
+
+type wiper struct {
+	cfg        Config
+	res        *Result
+	kept       Kept
+	otherMedia []Item
+	failed     map[string]string // root/rel → last error, for pending reasons
+	removed    int
+}
+
+func (w *wiper) rootError(i int, err error) {
+	w.res.RootErrors = append(w.res.RootErrors, Item{Root: i, Reason: err.Error()})
+}
+
+func (w *wiper) walker(i int) (*safefs.Walker, *classifier, bool) {
+	r := w.cfg.Roots[i]
+	if r.Dir == nil {
+		return nil, nil, false
+	}
+	info, err := r.Dir.Restat()
+	if err != nil {
+		w.rootError(i, fmt.Errorf("read the folder itself: %w", err))
+		return nil, nil, false
+	}
+	return &safefs.Walker{MaxOpen: w.cfg.MaxOpen}, &classifier{root: r, rootInfo: info, base: w.cfg.Baseline}, true
+}
+
+func (w *wiper) countKept(i int, cl class, e *safefs.WalkEntry) {
+	switch cl {
+	case preexisting:
+		w.kept.Preexisting++
+	case modified:
+		w.kept.Modified++
+	case replaced:
+		w.kept.Replaced++
+	case doubt:
+		w.kept.Doubt++
+	case foreign:
+		w.kept.Foreign++
+	case matched:
+		w.kept.Matched++
+	case otherMount:
+		w.kept.OtherMedium++
+		if len(w.otherMedia) < maxItems {
+			w.otherMedia = append(w.otherMedia, Item{Root: i, Rel: e.Rel, Kind: Dir, Reason: "autre support, non touché"})
+		}
+	}
+}
+
+// wipeRoot runs one deletion walk over root i.
+func (w *wiper) wipeRoot(ctx context.Context, i int) {
+	wk, cl, ok := w.walker(i)
+	if !ok {
+		return
+	}
+	hooks := w.cfg.Hooks
+	remove := func(e *safefs.WalkEntry, info safefs.Info) {
+		key := fmt.Sprintf("%d/%s", i, e.Rel)
+		if hooks.BeforeUnlink != nil {
+			hooks.BeforeUnlink(e.Rel)
+		}
+		err := e.Parent.Unlink(e.Name)
+		switch {
+		case err == nil:
+			w.count(info)
+			delete(w.failed, key)
+		case errors.Is(err, fs.ErrNotExist):
+		case errors.Is(err, errIsDir()):
+			// It became a directory after the stat; the next pass sees it.
+		default:
+			w.failed[key] = errReason(err)
+		}
+	}
+	wk.Visit = func(e *safefs.WalkEntry) (safefs.Action, error) {
+		c := cl.classify(e)
+		if c != sessionEntry {
+			w.countKept(i, c, e)
+			if e.Info.IsDir() && (c == preexisting || c == doubt) {
+				return safefs.Descend, nil // session entries may be inside
+			}
+			return safefs.Skip, nil
+		}
+		if e.Info.IsDir() {
+			return safefs.Descend, nil
+		}
+		remove(e, e.Info)
+		return safefs.Skip, nil
+	}
+	wk.Leave = func(e *safefs.WalkEntry) error {
+		if cl.classify(e) != sessionEntry {
+			return nil
+		}
+		err := e.Parent.RemoveDir(e.Name)
+		switch {
+		case err == nil:
+			w.count(e.Info)
+		case errors.Is(err, fs.ErrNotExist), isNotEmpty(err):
+			// Not empty: something inside was kept (a baseline file moved
+			// in, threats.md B2) or appeared; the folder stays.
+		default:
+			w.failed[fmt.Sprintf("%d/%s", i, e.Rel)] = errReason(err)
+		}
+		return nil
+	}
+	wk.Changed = func(e *safefs.WalkEntry, info safefs.Info, err error) error {
+		if err != nil {
+			return nil
+		}
+		fresh := *e
+		fresh.Info = info
+		if info.IsDir() {
+			return nil // another directory took the name; the next pass walks it
+		}
+		if cl.classify(&fresh) == sessionEntry {
+			remove(&fresh, info)
+		}
+		return nil
+	}
+	if hooks.BeforeOpenDir != nil {
+		wk.BeforeOpenDir = func(e *safefs.WalkEntry) { hooks.BeforeOpenDir(e.Rel) }
+	}
+	if err := wk.Walk(ctx, w.cfg.Roots[i].Dir); err != nil && ctx.Err() == nil {
+		if !errors.Is(err, safefs.ErrTreeChanged) {
+			w.rootError(i, err)
+		}
+	}
+}
+
+func (w *wiper) count(info safefs.Info) {
+	r := &w.res.Removed
+	switch kindOf(info.Mode) {
+	case File:
+		r.Files++
+		r.Bytes += info.Size
+	case Dir:
+		r.Dirs++
+	case Link:
+		r.Links++
+	default:
+		r.Other++
+	}
+	w.removed++
+	if w.cfg.Hooks.AfterUnlink != nil {
+		w.cfg.Hooks.AfterUnlink(w.removed)
+	}
+	if w.cfg.Progress != nil && w.removed%256 == 0 {
+		w.cfg.Progress(w.removed)
+	}
+}
+
+// verify scans every root without deleting and returns how many session
+// entries are left; it fills the pending list.
+func (w *wiper) verify(ctx context.Context) int {
+	w.res.Pending, w.res.Leftover, w.res.CreatedDuringWipe = nil, 0, 0
+	for i := range w.cfg.Roots {
+		err := w.scan(ctx, i, func(it Item) {
+			w.res.Leftover++
+			reason, failed := w.failed[fmt.Sprintf("%d/%s", i, it.Rel)]
+			if !failed {
+				w.res.CreatedDuringWipe++
+				reason = "apparu pendant le nettoyage"
+			}
+			if len(w.res.Pending) < maxItems {
+				it.Reason = reason
+				w.res.Pending = append(w.res.Pending, it)
+			}
+		})
+		if err != nil && ctx.Err() == nil {
+			w.rootError(i, err)
+		}
+	}
+	return w.res.Leftover
+}
+
+// scan walks root i without deleting and calls fn for each session entry.
+func (w *wiper) scan(ctx context.Context, i int, fn func(Item)) error {
+	wk, cl, ok := w.walker(i)
+	if !ok {
+		return nil
+	}
+	// A session folder that still holds something (a baseline file moved
+	// into it, threats.md B2, or a kept entry) is rightly left; only an
+	// empty one counts. children counts the entries of the folders being
+	// walked; it holds at most one key per level of depth.
+	children := map[string]int{}
+	wk.Visit = func(e *safefs.WalkEntry) (safefs.Action, error) {
+		children[parentRel(e.Rel)]++
+		c := cl.classify(e)
+		if c == sessionEntry && !e.Info.IsDir() {
+			fn(Item{Root: i, Rel: e.Rel, Kind: kindOf(e.Info.Mode)})
+		}
+		if e.Info.IsDir() && (c == sessionEntry || c == preexisting || c == doubt) {
+			return safefs.Descend, nil
+		}
+		return safefs.Skip, nil
+	}
+	wk.Leave = func(e *safefs.WalkEntry) error {
+		n := children[e.Rel]
+		delete(children, e.Rel)
+		if n == 0 && cl.classify(e) == sessionEntry {
+			fn(Item{Root: i, Rel: e.Rel, Kind: Dir})
+		}
+		return nil
+	}
+	return wk.Walk(ctx, w.cfg.Roots[i].Dir)
+}
+
+func parentRel(rel string) string {
+	if i := strings.LastIndexByte(rel, '/'); i >= 0 {
+		return rel[:i]
+	}
+	return ""
+}
+
+// Entry is one session entry found by Plan.
+type Entry struct {
+	Root int
+	Rel  string // raw, relative to the root; personal data
+	Name string // raw last component
+	Kind Kind
+	Size int64
+}
+
+// Plan walks the roots without deleting anything and calls fn for each
+// entry the wipe would remove, in walk order. Memory does not grow with the
+// number of entries. It is what "what will be erased" is built from.
+func Plan(ctx context.Context, cfg Config, fn func(Entry)) error {
+	var errs []error
+	for i, r := range cfg.Roots {
+		if r.Dir == nil {
+			continue
+		}
+		info, err := r.Dir.Restat()
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		cl := &classifier{root: r, rootInfo: info, base: cfg.Baseline}
+		wk := &safefs.Walker{MaxOpen: cfg.MaxOpen, Visit: func(e *safefs.WalkEntry) (safefs.Action, error) {
+			c := cl.classify(e)
+			if c == sessionEntry {
+				fn(Entry{Root: i, Rel: e.Rel, Name: e.Name, Kind: kindOf(e.Info.Mode), Size: e.Info.Size})
+			}
+			if e.Info.IsDir() && (c == sessionEntry || c == preexisting || c == doubt) {
+				return safefs.Descend, nil
+			}
+			return safefs.Skip, nil
+		}}
+		if err := wk.Walk(ctx, r.Dir); err != nil {
+			errs = append(errs, fmt.Errorf("scan root %d: %w", i, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// matchAny reports whether rel matches one of the keep patterns.
+func matchAny(patterns []string, rel string) bool {
+	if len(patterns) == 0 {
+		return false
+	}
+	parts := strings.Split(rel, "/")
+	for _, p := range patterns {
+		if matchParts(strings.Split(p, "/"), parts) {
+			return true
+		}
+	}
+	return false
+}
+
+func matchParts(pat, name []string) bool {
+	for len(pat) > 0 {
+		if pat[0] == "**" {
+			for k := 0; k <= len(name); k++ {
+				if matchParts(pat[1:], name[k:]) {
+					return true
+				}
+			}
+			return false
+		}
+		if len(name) == 0 {
+			return false
+		}
+		if ok, _ := pathMatch(pat[0], name[0]); !ok {
+			return false
+		}
+		pat, name = pat[1:], name[1:]
+	}
+	return len(name) == 0
+}
