@@ -1,0 +1,414 @@
+// Package journal is the session's crash-safe record in the agent's state
+// directory: which session is running, on which roots, what it created, how
+// far its end has gone, and what could not be deleted yet. After a crash, a
+// kill -9 or a power cut, the next start reads it back and finishes the wipe.
+//
+// Records are appended with a length and a CRC-32C each and synced to disk;
+// a torn last record (power cut in the middle of a write) is detected and
+// ignored. Names are stored as raw bytes, never as JSON strings (which would
+// replace invalid UTF-8, threats.md T7). The journal is a hint and an audit
+// trail: the wipe decides what to delete by rescanning the roots against the
+// baseline, so a lost or tampered journal can cause a missed report, never a
+// wrong deletion. Nothing in it survives a completed wipe: Finish removes it
+// and keeps only counts.
+package journal
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/ardoise-fr/ardoise/agent/safefs"
+)
+
+// Record types.
+const (
+	recBegin   = 1
+	recCreated = 2
+	recPhase   = 3
+	recPending = 4
+	recOver    = 5
+)
+
+// MaxEntries bounds the created entries recorded one by one; past it one
+// overflow record says so and the wipe's rescan covers the rest.
+var MaxEntries = 200000
+
+// Root is one root of a session as recorded at its start.
+type Root struct {
+	Label  string
+	Path   []byte // absolute path at session start (bytes: may be any encoding)
+	Dev    uint64
+	Ino    uint64
+	State  string // "watching", "refused", "absent", …
+	Reason string
+	Scope  string
+	Keep   []string
+	Owners []uint32
+}
+
+// Session is the record written when a session starts.
+type Session struct {
+	ID      string
+	Mode    string // "public" or "accompanied"
+	UID     uint32
+	Started time.Time
+	Roots   []Root
+}
+
+// Entry is one entry created during the session.
+type Entry struct {
+	Root   int
+	Parent safefs.Identity
+	Name   []byte
+	ID     safefs.Identity
+	Dir    bool
+	Size   int64
+}
+
+// Pending is an entry a wipe could not delete yet.
+type Pending struct {
+	Root   int
+	Rel    []byte
+	Reason string
+}
+
+// Phase is how far a session has gone.
+type Phase string
+
+const (
+	Active  Phase = "active"
+	Ending  Phase = "ending"
+	Wiping  Phase = "wiping"
+	Waiting Phase = "pending" // a wipe left entries to retry
+)
+
+// Recovered is what a journal says about an unfinished session.
+type Recovered struct {
+	Session  Session
+	Phase    Phase
+	Reason   string // why the session was ending, if it was
+	Entries  []Entry
+	Pending  []Pending
+	Overflow bool // more entries were created than recorded
+	Invalid  int  // records ignored because they did not make sense
+	Torn     bool // the last record was cut short
+}
+
+// Counts is what survives a completed wipe: no names.
+type Counts struct {
+	SessionID string    `json:"session_id"`
+	Mode      string    `json:"mode"`
+	Reason    string    `json:"reason"`
+	Started   time.Time `json:"started"`
+	Finished  time.Time `json:"finished"`
+	Removed   int       `json:"removed"`
+	Kept      int       `json:"kept"`
+	Pending   int       `json:"pending"`
+	Verified  bool      `json:"verified"`
+}
+
+// Journal appends records for one state directory.
+type Journal struct {
+	dir string
+
+	mu      sync.Mutex
+	f       *os.File
+	entries int
+	over    bool
+	err     error // first write error: the journal is degraded
+
+	queue   chan []byte // created records waiting for the committer
+	flushed chan chan error
+	done    chan struct{}
+}
+
+const (
+	fileName    = "journal"
+	summaryName = "last-session.json"
+)
+
+var crcT = crc32.MakeTable(crc32.Castagnoli)
+
+// ErrUnsafeStateDir means the state directory could be changed by someone
+// other than the agent's user (threats.md S2).
+var ErrUnsafeStateDir = errors.New("state directory is not private to the agent")
+
+// CheckStateDir verifies that dir is a directory owned by the current user,
+// mode 0700, and that no folder above it can be changed by anyone else
+// (threats.md S2, D10).
+func CheckStateDir(dir string) error {
+	euid := uint32(os.Geteuid())
+	d, err := safefs.OpenRoot(dir, safefs.RootOptions{TrustedUIDs: []uint32{euid}})
+	if err != nil {
+		return fmt.Errorf("state directory %s: %w: %w; it must be a real folder whose parents only you and root can change", dir, ErrUnsafeStateDir, err)
+	}
+	defer d.Close()
+	in := d.Info()
+	if in.UID != euid {
+		return fmt.Errorf("state directory %s is owned by uid %d, not %d: %w (run: chown %d %s)", dir, in.UID, euid, ErrUnsafeStateDir, euid, dir)
+	}
+	if in.Mode.Perm() != 0o700 {
+		return fmt.Errorf("state directory %s has mode %o, not 700: %w (run: chmod 700 %s)", dir, in.Mode.Perm(), ErrUnsafeStateDir, dir)
+	}
+	return nil
+}
+
+// Open checks the state directory, reads back any unfinished session and
+// opens the journal for appending. rec is nil when no session was left
+// unfinished.
+func Open(dir string) (*Journal, *Recovered, error) {
+	if err := CheckStateDir(dir); err != nil {
+		return nil, nil, err
+	}
+	p := filepath.Join(dir, fileName)
+	rec, err := replay(p)
+	if err != nil {
+		return nil, nil, err
+	}
+	f, err := os.OpenFile(p, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open journal: %w", err)
+	}
+	if rec != nil && rec.Torn {
+		// Cut the torn tail so that new records follow a whole one.
+		if err := f.Truncate(rec.size); err != nil {
+			f.Close()
+			return nil, nil, fmt.Errorf("repair journal: %w", err)
+		}
+	}
+	j := &Journal{dir: dir, f: f, queue: make(chan []byte, 4096), flushed: make(chan chan error), done: make(chan struct{})}
+	if rec != nil {
+		j.entries = len(rec.Entries)
+		j.over = rec.Overflow
+	}
+	go j.commit()
+	if rec == nil || rec.Session.ID == "" {
+		return j, nil, nil
+	}
+	return j, rec.public(), nil
+}
+
+// Err reports whether the journal is degraded (a write failed, for example
+// a full disk); the session goes on and the wipe still works from its rescan.
+func (j *Journal) Err() error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.err
+}
+
+func frame(typ byte, payload []byte) []byte {
+	b := make([]byte, 9+len(payload))
+	binary.LittleEndian.PutUint32(b[0:], uint32(len(payload)+1))
+	b[8] = typ
+	copy(b[9:], payload)
+	binary.LittleEndian.PutUint32(b[4:], crc32.Checksum(b[8:], crcT))
+	return b
+}
+
+// write appends records and syncs them. Callers hold no lock.
+func (j *Journal) write(buf []byte) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.f == nil {
+		return errors.New("journal closed")
+	}
+	_, err := j.f.Write(buf)
+	if err == nil {
+		err = j.f.Sync()
+	}
+	if err != nil && j.err == nil {
+		j.err = fmt.Errorf("journal degraded: %w", err)
+	}
+	return err
+}
+
+// commit batches created records: everything queued while the previous
+// sync ran goes out in one write and one sync (group commit).
+func (j *Journal) commit() {
+	defer close(j.done)
+	var buf []byte
+	for {
+		select {
+		case rec, ok := <-j.queue:
+			if !ok {
+				return
+			}
+			buf = append(buf[:0], rec...)
+		drain:
+			for len(buf) < 1<<20 {
+				select {
+				case rec, ok := <-j.queue:
+					if !ok {
+						j.write(buf)
+						return
+					}
+					buf = append(buf, rec...)
+				default:
+					break drain
+				}
+			}
+			j.write(buf)
+		case reply := <-j.flushed:
+			// Everything queued before the flush request is written.
+			buf = buf[:0]
+			for len(j.queue) > 0 {
+				buf = append(buf, <-j.queue...)
+			}
+			var err error
+			if len(buf) > 0 {
+				err = j.write(buf)
+			}
+			reply <- err
+		}
+	}
+}
+
+// Flush waits until every record given so far is on disk.
+func (j *Journal) Flush() error {
+	reply := make(chan error)
+	j.flushed <- reply
+	return <-reply
+}
+
+func (j *Journal) sync(typ byte, payload []byte) error {
+	if err := j.Flush(); err != nil {
+		return err
+	}
+	return j.write(frame(typ, payload))
+}
+
+// Begin records a new session. It replaces whatever the journal held.
+func (j *Journal) Begin(s Session) error {
+	if err := j.Flush(); err != nil {
+		return err
+	}
+	j.mu.Lock()
+	if err := j.f.Truncate(0); err != nil {
+		j.mu.Unlock()
+		return fmt.Errorf("begin journal: %w", err)
+	}
+	j.entries, j.over = 0, false
+	j.mu.Unlock()
+	data, err := json.Marshal(s)
+	if err != nil {
+		return fmt.Errorf("begin journal: %w", err)
+	}
+	return j.sync(recBegin, data)
+}
+
+// Created records an entry the session created. It returns at once; the
+// record reaches the disk within one group commit, and Flush (or any
+// Phase) waits for it.
+func (j *Journal) Created(e Entry) {
+	j.mu.Lock()
+	if j.entries >= MaxEntries {
+		over := j.over
+		j.over = true
+		j.mu.Unlock()
+		if !over {
+			j.queue <- frame(recOver, nil)
+		}
+		return
+	}
+	j.entries++
+	j.mu.Unlock()
+	j.queue <- frame(recCreated, encodeEntry(e))
+}
+
+// SetPhase records how far the session has gone, synchronously.
+func (j *Journal) SetPhase(p Phase, reason string) error {
+	data, _ := json.Marshal(struct{ Phase, Reason string }{string(p), reason})
+	return j.sync(recPhase, data)
+}
+
+// SetPending records the entries a wipe left, synchronously.
+func (j *Journal) SetPending(ps []Pending) error {
+	if err := j.Flush(); err != nil {
+		return err
+	}
+	var buf []byte
+	for _, p := range ps {
+		buf = append(buf, frame(recPending, encodePending(p))...)
+	}
+	if len(buf) == 0 {
+		return nil
+	}
+	return j.write(buf)
+}
+
+// Finish ends the session after a verified wipe: the journal, which holds
+// names, is removed, and only counts are kept in last-session.json.
+func (j *Journal) Finish(c Counts) error {
+	if err := j.Flush(); err != nil {
+		return err
+	}
+	data, err := json.MarshalIndent(c, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp := filepath.Join(j.dir, "."+summaryName)
+	if err := os.WriteFile(tmp, append(data, '\n'), 0o600); err != nil {
+		return fmt.Errorf("write session summary: %w", err)
+	}
+	if err := os.Rename(tmp, filepath.Join(j.dir, summaryName)); err != nil {
+		return fmt.Errorf("write session summary: %w", err)
+	}
+	j.mu.Lock()
+	err = j.f.Truncate(0)
+	if err == nil {
+		err = j.f.Sync()
+	}
+	j.entries, j.over = 0, false
+	j.mu.Unlock()
+	if err != nil {
+		return fmt.Errorf("clear journal: %w", err)
+	}
+	return syncDir(j.dir)
+}
+
+// Close flushes and closes the journal, leaving an unfinished session in it.
+func (j *Journal) Close() error {
+	close(j.queue)
+	<-j.done
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.f == nil {
+		return nil
+	}
+	err := j.f.Close()
+	j.f = nil
+	return err
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
+
+// LastSummary reads the counts of the last completed session, if any.
+func LastSummary(dir string) (*Counts, error) {
+	data, err := os.ReadFile(filepath.Join(dir, summaryName))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var c Counts
+	if err := json.Unmarshal(data, &c); err != nil {
+		return nil, fmt.Errorf("read %s: %w", summaryName, err)
+	}
+	return &c, nil
+}
