@@ -1,3 +1,5 @@
+//go:build unix
+
 // Package fstree builds declarative file trees on real directories for tests
 // and checks afterwards that nothing in them changed (restic's TestDir idea).
 // It is imported only by _test.go files; a test in cmd/ardoise checks that
