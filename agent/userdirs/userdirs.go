@@ -245,3 +245,16 @@ func beneath(home, val string) (string, string) {
 	}
 	return strings.TrimPrefix(abs, home+"/"), ""
 }
+
+// LookupName returns the account called name from the password database.
+func LookupName(name string) (User, Source, error) {
+	u, err := user.Lookup(name)
+	if err != nil {
+		return User{}, Source{}, fmt.Errorf("look up account %q: %w", name, err)
+	}
+	usr, err := fromOS(u)
+	if err != nil {
+		return User{}, Source{}, err
+	}
+	return usr, Source{ConfigDir: path.Join(usr.Home, ".config")}, nil
+}

@@ -1,0 +1,581 @@
+package agent
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/ardoise-fr/ardoise/agent/baseline"
+	"github.com/ardoise-fr/ardoise/agent/ipc"
+	"github.com/ardoise-fr/ardoise/agent/ipcserver"
+	"github.com/ardoise-fr/ardoise/agent/journal"
+	"github.com/ardoise-fr/ardoise/agent/logging"
+	"github.com/ardoise-fr/ardoise/agent/safefs"
+	"github.com/ardoise-fr/ardoise/agent/session"
+	"github.com/ardoise-fr/ardoise/agent/userdirs"
+	"github.com/ardoise-fr/ardoise/agent/wipe"
+	"github.com/ardoise-fr/ardoise/policies"
+)
+
+// Mode says whom the agent acts for.
+type Mode int
+
+const (
+	// Foreground: an ordinary program acting for the user who started it,
+	// with that user's $HOME and user folders (docs/design.md).
+	Foreground Mode = iota
+	// System: a service acting for the kiosk accounts of the policy, with
+	// home folders from the password database.
+	System
+)
+
+// Config is what the agent needs to run.
+type Config struct {
+	Mode     Mode
+	Policy   *policies.Policy
+	StateDir string
+	Socket   string
+	Logger   *slog.Logger
+	Version  string
+
+	// User is the user a foreground agent acts for, and Source where that
+	// user's folder hints come from. Unused in system mode.
+	User   userdirs.User
+	Source userdirs.Source
+
+	// StartSession starts a public session for User as soon as the agent
+	// is ready (foreground mode).
+	StartSession bool
+
+	// Ready, if set, is called once the socket answers.
+	Ready func()
+}
+
+// Agent owns the session state machine.
+type Agent struct {
+	cfg     Config
+	log     *slog.Logger
+	journal *journal.Journal
+	bus     *eventBus
+
+	// opMu serialises session starts, ends, recoveries and previews: they
+	// use the roots' handles, which an end closes. Lock order: opMu, mu.
+	opMu sync.Mutex
+
+	mu       sync.Mutex
+	state    session.State
+	cur      *activeSession // the running session, or the one whose wipe is pending
+	lastWipe *ipc.WipeReport
+	wake     chan struct{} // poked when deadlines change
+}
+
+// activeSession is a session's live state.
+type activeSession struct {
+	id      string
+	mode    string
+	user    userdirs.User
+	started time.Time
+	roots   []*sessionRoot
+	base    *baseline.Set
+	timers  *session.Timers
+	reason  string // why it ended, once it does
+}
+
+type sessionRoot struct {
+	policy policies.Root
+	path   string
+	dir    *safefs.Dir // nil when refused
+	state  string      // watching, refused, absent
+	code   string
+	reason string
+}
+
+func (s *activeSession) close() {
+	for _, r := range s.roots {
+		r.dir.Close()
+		r.dir = nil
+	}
+}
+
+// New checks the configuration and prepares an agent; Run starts it.
+func New(cfg Config) (*Agent, error) {
+	if cfg.Policy == nil {
+		return nil, errors.New("no policy")
+	}
+	if !filepath.IsAbs(cfg.StateDir) || !filepath.IsAbs(cfg.Socket) {
+		return nil, fmt.Errorf("the state directory (%q) and the socket (%q) must be absolute paths", cfg.StateDir, cfg.Socket)
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Agent{cfg: cfg, log: cfg.Logger, bus: newEventBus(), state: session.Idle, wake: make(chan struct{}, 1)}, nil
+}
+
+func (a *Agent) baselinePath() string { return filepath.Join(a.cfg.StateDir, "baseline") }
+
+// Run starts the agent and blocks until ctx ends. Then, as the policy says,
+// it ends the running session (erasing what it created) before returning.
+func (a *Agent) Run(ctx context.Context) error {
+	if err := os.MkdirAll(a.cfg.StateDir, 0o700); err != nil {
+		return fmt.Errorf("create state directory: %w", err)
+	}
+	j, rec, err := journal.Open(a.cfg.StateDir)
+	if err != nil {
+		return err
+	}
+	a.journal = j
+	defer j.Close()
+
+	l, err := ipcserver.Listen(a.cfg.Socket, a.cfg.Mode == System)
+	if err != nil {
+		return err
+	}
+	defer os.Remove(a.cfg.Socket)
+	srv := ipcserver.New(ipcserver.Config{Backend: a, Logger: a.log})
+	serveCtx, stopServing := context.WithCancel(context.WithoutCancel(ctx))
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(serveCtx, l) }()
+	defer func() { stopServing(); <-served }()
+
+	// A session left unfinished by a crash, a kill or a power cut is
+	// finished first, before anyone can start a new one.
+	if rec != nil {
+		a.recover(ctx, rec)
+	}
+	timersCtx, stopTimers := context.WithCancel(ctx)
+	defer stopTimers()
+	go a.runTimers(timersCtx)
+
+	a.log.Info("agent ready", "socket", a.cfg.Socket, "state_dir", a.cfg.StateDir, "mode", a.modeName(), "version", a.cfg.Version)
+	if a.cfg.Ready != nil {
+		a.cfg.Ready()
+	}
+	if a.cfg.StartSession {
+		if _, err := a.start(ctx, a.cfg.User, a.cfg.Source, ipc.ModePublic); err != nil {
+			a.log.Error("could not start a session", "err", err)
+		}
+	}
+	<-ctx.Done()
+
+	a.mu.Lock()
+	running := a.cur != nil && a.state == session.Active
+	a.mu.Unlock()
+	if running && *a.cfg.Policy.Session.EndOnAgentStop {
+		a.log.Info("agent stopping: ending the session first")
+		if _, err := a.end(context.WithoutCancel(ctx), session.AgentStop); err != nil {
+			a.log.Error("ending the session at stop failed; it will be finished at the next start", "err", err)
+		}
+	}
+	a.log.Info("agent stopped")
+	return nil
+}
+
+func (a *Agent) modeName() string {
+	if a.cfg.Mode == System {
+		return "system"
+	}
+	return "foreground"
+}
+
+func newSessionID() string {
+	var b [8]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+func (a *Agent) setStateLocked(s session.State) {
+	if a.state == s {
+		return
+	}
+	a.state = s
+	a.bus.publish(ipc.Event{Type: "state", State: s.String()})
+}
+
+func (a *Agent) poke() {
+	select {
+	case a.wake <- struct{}{}:
+	default:
+	}
+}
+
+// --- starting a session ----------------------------------------------------
+
+var errNoSession = ipcserver.Errorf(http.StatusConflict, "no_session", "aucune session en cours (no session)")
+
+// start opens the roots for user, records the baseline, then the session in
+// the journal, in that order: a crash between the two leaves no half-started
+// session (threats.md B9).
+func (a *Agent) start(ctx context.Context, u userdirs.User, src userdirs.Source, mode string) (ipc.Status, error) {
+	a.opMu.Lock()
+	defer a.opMu.Unlock()
+	a.mu.Lock()
+	st, cur := a.state, a.cur
+	a.mu.Unlock()
+	if st == session.Pending && cur != nil {
+		// Finish the previous session's wipe before anyone starts.
+		a.wipeLocked(ctx, cur, session.Recovery)
+		a.mu.Lock()
+		st, cur = a.state, a.cur
+		a.mu.Unlock()
+		if st == session.Pending {
+			return ipc.Status{}, ipcserver.Errorf(http.StatusConflict, "wipe_pending",
+				"l'ordinateur n'est pas encore prêt: des fichiers de la session précédente n'ont pas pu être effacés; le personnel doit vérifier (the previous session's wipe is not finished)")
+		}
+	}
+	if cur != nil {
+		if cur.user.UID == u.UID && cur.mode != mode {
+			// A mode switch never retakes the baseline (threats.md B6).
+			a.mu.Lock()
+			cur.mode = mode
+			a.mu.Unlock()
+			a.log.Info("session mode changed", "session", cur.id, "mode", mode)
+			a.bus.publish(ipc.Event{Type: "state", State: session.Active.String()})
+			return a.Status(ctx), nil
+		}
+		return ipc.Status{}, ipcserver.Errorf(http.StatusConflict, "conflict", "session déjà en cours (a session is already running)")
+	}
+
+	s := &activeSession{id: newSessionID(), mode: mode, user: u, started: time.Now()}
+	a.openRoots(s, src)
+	dirs := make([]*safefs.Dir, len(s.roots))
+	for i, r := range s.roots {
+		dirs[i] = r.dir
+	}
+	set, err := baseline.Take(ctx, dirs)
+	if err != nil {
+		s.close()
+		return ipc.Status{}, fmt.Errorf("record what exists before the session: %w", err)
+	}
+	if err := set.WriteFile(a.baselinePath()); err != nil {
+		s.close()
+		return ipc.Status{}, fmt.Errorf("save what exists before the session: %w", err)
+	}
+	s.base = set
+	if err := a.journal.Begin(a.journalSession(s)); err != nil {
+		// The wipe does not depend on the journal; say so and go on.
+		a.log.Warn("crash journal degraded; the session goes on", "err", err)
+	}
+	s.timers = session.NewTimers(a.cfg.Policy.Session, s.started)
+	a.mu.Lock()
+	a.cur = s
+	a.setStateLocked(session.Active)
+	a.mu.Unlock()
+	a.poke()
+	watching := 0
+	for _, r := range s.roots {
+		if r.dir != nil {
+			watching++
+		}
+	}
+	a.log.Info("session started", "session", s.id, "mode", mode, "uid", u.UID, "roots", watching, "refused_roots", len(s.roots)-watching, "preexisting_entries", set.Len())
+	return a.Status(ctx), nil
+}
+
+// openRoots opens every policy root for the session's user, without
+// following a link at the root or above it; a root that cannot be opened
+// safely is refused with a reason and the others go on (threats.md L8).
+func (a *Agent) openRoots(s *activeSession, src userdirs.Source) {
+	trust := safefs.RootOptions{TrustedUIDs: []uint32{s.user.UID}}
+	var home *safefs.Dir
+	var homeErr error
+	for _, pr := range a.cfg.Policy.Roots {
+		r := &sessionRoot{policy: pr, state: "watching"}
+		s.roots = append(s.roots, r)
+		loc, err := userdirs.Resolve(s.user, src, pr.Path)
+		if err != nil {
+			r.refuse("error", "dossier inconnu", err)
+			continue
+		}
+		r.path = loc.Path
+		if loc.Fallback {
+			a.log.Warn("a user folder setting was refused; using the default folder", "root", pr.Label, "why", loc.Reason)
+		}
+		if loc.InHome {
+			if home == nil && homeErr == nil {
+				home, homeErr = safefs.OpenRoot(s.user.Home, trust)
+			}
+			if homeErr != nil {
+				r.refuse("error", "dossier personnel inaccessible", homeErr)
+				continue
+			}
+			r.dir, err = home.OpenBeneath(loc.Rel, trust)
+		} else {
+			r.dir, err = safefs.OpenRoot(loc.Path, trust)
+		}
+		if err != nil {
+			r.refuseErr(err)
+			a.log.Warn("folder not watched", "root", pr.Label, "code", r.code, logging.Personal("err", err.Error()))
+		}
+	}
+	home.Close()
+}
+
+func (r *sessionRoot) refuse(code, reason string, err error) {
+	r.dir, r.state, r.code, r.reason = nil, "refused", code, reason
+	_ = err
+}
+
+func (r *sessionRoot) refuseErr(err error) {
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		r.refuse("absent", "dossier absent", err)
+		r.state = "absent"
+	case errors.Is(err, safefs.ErrSymlink):
+		r.refuse("symlink", "lien symbolique", err)
+	case errors.Is(err, safefs.ErrOtherMount):
+		r.refuse("other_mount", "autre support que le dossier personnel", err)
+	case errors.Is(err, safefs.ErrUnsafeAncestor):
+		r.refuse("unsafe_parent", "dossier modifiable par d'autres utilisateurs", err)
+	case errors.Is(err, safefs.ErrNotDir):
+		r.refuse("not_dir", "ce n'est pas un dossier", err)
+	default:
+		r.refuse("error", "dossier inaccessible", err)
+	}
+}
+
+func (a *Agent) journalSession(s *activeSession) journal.Session {
+	js := journal.Session{ID: s.id, Mode: s.mode, UID: s.user.UID, Started: s.started}
+	for _, r := range s.roots {
+		jr := journal.Root{Label: r.policy.Label, State: r.state, Reason: r.code, Scope: r.policy.Scope, Keep: r.policy.Keep, Owners: a.owners(s.user, r.policy)}
+		if r.dir != nil {
+			in := r.dir.Info()
+			jr.Path, jr.Dev, jr.Ino = []byte(r.path), in.Dev, in.Ino
+		}
+		js.Roots = append(js.Roots, jr)
+	}
+	return js
+}
+
+// owners are the uids whose new entries in a root belong to the session.
+func (a *Agent) owners(u userdirs.User, r policies.Root) []uint32 {
+	out := []uint32{u.UID}
+	for _, name := range r.AlsoOwnedBy {
+		if o, _, err := userdirs.LookupName(name); err == nil {
+			out = append(out, o.UID)
+		} else {
+			a.log.Warn("an also_owned_by account does not exist; ignoring it", "account", name)
+		}
+	}
+	return out
+}
+
+// --- ending a session ------------------------------------------------------
+
+// end ends the running session for reason and wipes it.
+func (a *Agent) end(ctx context.Context, reason session.Reason) (ipc.WipeReport, error) {
+	a.opMu.Lock()
+	defer a.opMu.Unlock()
+	a.mu.Lock()
+	s, st := a.cur, a.state
+	a.mu.Unlock()
+	if s == nil || st != session.Active {
+		return ipc.WipeReport{}, errNoSession
+	}
+	a.mu.Lock()
+	a.setStateLocked(session.Ending)
+	s.reason = string(reason)
+	a.mu.Unlock()
+	a.log.Info("session ending", "session", s.id, "reason", string(reason), "why", reason.Label())
+	if err := a.journal.SetPhase(journal.Ending, string(reason)); err != nil {
+		a.log.Warn("crash journal degraded", "err", err)
+	}
+	// Browsers are closed here once the browsers part lands.
+	return a.wipeLocked(ctx, s, reason), nil
+}
+
+// wipeLocked wipes session s; opMu is held.
+func (a *Agent) wipeLocked(ctx context.Context, s *activeSession, reason session.Reason) ipc.WipeReport {
+	a.mu.Lock()
+	a.setStateLocked(session.Wiping)
+	a.mu.Unlock()
+	if err := a.journal.SetPhase(journal.Wiping, string(reason)); err != nil {
+		a.log.Warn("crash journal degraded", "err", err)
+	}
+	cfg := wipe.Config{Baseline: s.base, Progress: func(n int) {
+		a.bus.publish(ipc.Event{Type: "progress", Count: n})
+	}}
+	for _, r := range s.roots {
+		cfg.Roots = append(cfg.Roots, wipe.Root{Dir: r.dir, Scope: r.policy.Scope, Keep: r.policy.Keep, Owners: a.owners(s.user, r.policy)})
+	}
+	started := time.Now()
+	res := wipe.Run(ctx, cfg)
+	rep := a.report(s, reason, started, res)
+
+	if rep.Verified && len(res.RootErrors) == 0 {
+		if err := a.journal.Finish(journal.Counts{SessionID: s.id, Mode: s.mode, Reason: string(reason), Started: s.started,
+			Finished: rep.Finished, Removed: res.Removed.Total(), Kept: keptTotal(res.Kept), Verified: true}); err != nil {
+			a.log.Warn("could not clear the crash journal", "err", err)
+		}
+		os.Remove(a.baselinePath())
+		s.close()
+		a.mu.Lock()
+		a.cur = nil
+		a.lastWipe = &rep
+		a.setStateLocked(session.Idle)
+		a.mu.Unlock()
+	} else {
+		var ps []journal.Pending
+		for _, p := range res.Pending {
+			ps = append(ps, journal.Pending{Root: p.Root, Rel: []byte(p.Rel), Reason: p.Reason})
+		}
+		if err := a.journal.SetPending(ps); err == nil {
+			err = a.journal.SetPhase(journal.Waiting, string(reason))
+		}
+		a.mu.Lock()
+		a.lastWipe = &rep
+		a.setStateLocked(session.Pending)
+		a.mu.Unlock()
+	}
+	level := slog.LevelInfo
+	if !rep.Verified {
+		level = slog.LevelWarn
+	}
+	a.log.Log(ctx, level, "session ended", "session", s.id, "reason", string(reason), "mode", s.mode,
+		"removed", res.Removed.Total(), "bytes", res.Removed.Bytes, "kept_preexisting", res.Kept.Preexisting+res.Kept.Modified,
+		"kept_other", res.Kept.Replaced+res.Kept.Doubt+res.Kept.Foreign+res.Kept.OtherMedium+res.Kept.Matched,
+		"pending", res.Leftover, "verified", rep.Verified, "passes", res.Passes, "duration", res.Duration.Round(time.Millisecond))
+	for _, e := range res.RootErrors {
+		a.log.Error("a folder could not be wiped completely; it is retried at the next start", "root", s.roots[e.Root].policy.Label, "err", e.Reason)
+	}
+	a.bus.publish(ipc.Event{Type: "wipe_done", Report: &rep})
+	return rep
+}
+
+func keptTotal(k wipe.Kept) int {
+	return k.Preexisting + k.Modified + k.Replaced + k.Doubt + k.Foreign + k.OtherMedium + k.Matched
+}
+
+func (a *Agent) report(s *activeSession, reason session.Reason, started time.Time, res wipe.Result) ipc.WipeReport {
+	rep := ipc.WipeReport{
+		SessionID: s.id, Reason: string(reason), Started: started, Finished: time.Now(),
+		Removed: ipc.Removed{Files: res.Removed.Files, Dirs: res.Removed.Dirs, Links: res.Removed.Links, Other: res.Removed.Other, Bytes: res.Removed.Bytes},
+		Kept: ipc.Kept{Preexisting: res.Kept.Preexisting, Modified: res.Kept.Modified, Replaced: res.Kept.Replaced + res.Kept.Doubt,
+			Foreign: res.Kept.Foreign, OtherMedium: res.Kept.OtherMedium, Matched: res.Kept.Matched},
+		PendingCount:      res.Leftover + len(res.RootErrors),
+		CreatedDuringWipe: res.CreatedDuringWipe,
+		Verified:          res.Verified && len(res.RootErrors) == 0,
+		Journal:           "ok",
+	}
+	for _, p := range res.Pending {
+		if len(rep.Pending) >= 100 {
+			break
+		}
+		rep.Pending = append(rep.Pending, ipc.PendingItem{Folder: s.roots[p.Root].policy.Label, Name: ipc.DisplayName(filepath.Base(p.Rel)), Reason: p.Reason})
+	}
+	if err := a.journal.Err(); err != nil {
+		rep.Journal = "journal dégradé: " + err.Error()
+	}
+	return rep
+}
+
+// recover finishes a session a crash left in the journal: it reopens the
+// roots recorded, checks they are the same folders, reloads the baseline and
+// wipes (threats.md C4, S4).
+func (a *Agent) recover(ctx context.Context, rec *journal.Recovered) {
+	a.opMu.Lock()
+	defer a.opMu.Unlock()
+	if rec.Invalid > 0 {
+		a.log.Warn("invalid journal entries ignored", "count", rec.Invalid)
+	}
+	a.log.Info("finishing a session left unfinished", "session", rec.Session.ID, "phase", string(rec.Phase), "recorded_entries", len(rec.Entries))
+	u, _, err := userdirs.Lookup(rec.Session.UID)
+	if err != nil {
+		u = userdirs.User{UID: rec.Session.UID}
+	}
+	s := &activeSession{id: rec.Session.ID, mode: rec.Session.Mode, user: u, started: rec.Session.Started}
+	trust := safefs.RootOptions{TrustedUIDs: []uint32{rec.Session.UID}}
+	for _, jr := range rec.Session.Roots {
+		r := &sessionRoot{policy: policies.Root{Label: jr.Label, Scope: jr.Scope, Keep: jr.Keep}, path: string(jr.Path), state: jr.State}
+		s.roots = append(s.roots, r)
+		if len(jr.Path) == 0 {
+			continue
+		}
+		d, err := safefs.OpenRoot(string(jr.Path), trust)
+		if err != nil {
+			a.log.Error("a folder of the unfinished session cannot be opened; it is not wiped", "root", jr.Label, "err", err)
+			continue
+		}
+		if in := d.Info(); in.Dev != jr.Dev || in.Ino != jr.Ino {
+			// The name now leads to another folder: never follow it.
+			d.Close()
+			a.log.Error("a folder of the unfinished session was replaced; it is not wiped", "root", jr.Label)
+			continue
+		}
+		r.dir = d
+	}
+	set, err := baseline.ReadFile(a.baselinePath())
+	if err != nil {
+		// Without the baseline nothing can tell the session's files from
+		// the ones that were there before: delete nothing, say so loudly.
+		s.close()
+		a.log.Error("the record of what existed before the unfinished session is missing or damaged; nothing is erased, check the folders by hand", "err", err)
+		return
+	}
+	s.base = set
+	a.mu.Lock()
+	a.cur = s
+	a.mu.Unlock()
+	a.wipeLocked(ctx, s, session.Recovery)
+}
+
+// --- timers ----------------------------------------------------------------
+
+// runTimers ends the session when a deadline passes (idle, maximum
+// duration, closing time) and warns before. It holds one timer at a time and
+// never polls.
+func (a *Agent) runTimers(ctx context.Context) {
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	for {
+		a.mu.Lock()
+		var next session.Next
+		ok := false
+		if a.cur != nil && a.state == session.Active {
+			next, ok = a.cur.timers.Next(time.Now())
+		}
+		a.mu.Unlock()
+		if ok {
+			timer.Reset(time.Until(next.At))
+		}
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return
+		case <-a.wake:
+			timer.Stop()
+			continue
+		case <-timer.C:
+		}
+		a.mu.Lock()
+		still := a.cur != nil && a.state == session.Active
+		if still {
+			n, _ := a.cur.timers.Next(time.Now())
+			still = n == next
+			if still && next.Warn {
+				a.cur.timers.Warned(next)
+			}
+		}
+		a.mu.Unlock()
+		if !still {
+			continue
+		}
+		if next.Warn {
+			at := next.EndAt
+			a.bus.publish(ipc.Event{Type: "warning", Reason: string(next.Reason), Deadline: &at})
+			continue
+		}
+		go func(reason session.Reason) {
+			if _, err := a.end(context.WithoutCancel(ctx), reason); err != nil && !errors.Is(err, errNoSession) {
+				a.log.Error("automatic session end failed", "reason", string(reason), "err", err)
+			}
+		}(next.Reason)
+	}
+}

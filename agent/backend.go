@@ -1,0 +1,142 @@
+package agent
+
+import (
+	"context"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/ardoise-fr/ardoise/agent/ipc"
+	"github.com/ardoise-fr/ardoise/agent/ipcserver"
+	"github.com/ardoise-fr/ardoise/agent/session"
+	"github.com/ardoise-fr/ardoise/agent/userdirs"
+	"github.com/ardoise-fr/ardoise/agent/wipe"
+)
+
+// The methods below are the agent as its local interface sees it
+// (ipcserver.Backend). The server has already checked who may call them.
+
+// Owner returns the uid of the running session's user.
+func (a *Agent) Owner() (uint32, bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.cur == nil {
+		return 0, false
+	}
+	return a.cur.user.UID, true
+}
+
+// Status says what the agent is doing; it holds no file name.
+func (a *Agent) Status(ctx context.Context) ipc.Status {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	st := ipc.Status{State: a.state.String(), UID: -1, Version: a.cfg.Version, LastWipe: a.lastWipe}
+	if s := a.cur; s != nil {
+		st.Mode, st.SessionID, st.UID = s.mode, s.id, int(s.user.UID)
+		started := s.started
+		st.Started = &started
+		for _, r := range s.roots {
+			st.Roots = append(st.Roots, ipc.RootStatus{Label: r.policy.Label, State: r.state, Code: r.code, Reason: r.reason})
+		}
+		if s.timers != nil && a.state == session.Active {
+			st.Deadlines.Idle, st.Deadlines.MaxDuration, st.Deadlines.ClosingTime = s.timers.Deadlines(time.Now())
+		}
+	}
+	return st
+}
+
+// Preview lists what the end of the session will erase, by walking the
+// roots exactly as the wipe will, without deleting. Memory stays bounded:
+// the count covers everything, the items only the first limit.
+func (a *Agent) Preview(ctx context.Context, limit int) (ipc.Preview, error) {
+	a.opMu.Lock()
+	defer a.opMu.Unlock()
+	a.mu.Lock()
+	s := a.cur
+	a.mu.Unlock()
+	if s == nil {
+		return ipc.Preview{}, errNoSession
+	}
+	cfg := wipe.Config{Baseline: s.base}
+	for _, r := range s.roots {
+		cfg.Roots = append(cfg.Roots, wipe.Root{Dir: r.dir, Scope: r.policy.Scope, Keep: r.policy.Keep, Owners: a.owners(s.user, r.policy)})
+	}
+	p := ipc.Preview{Items: []ipc.PreviewItem{}}
+	err := wipe.Plan(ctx, cfg, func(e wipe.Entry) {
+		if e.Kind == wipe.Dir {
+			return // the person cares about documents; folders go with them
+		}
+		p.Count++
+		p.Bytes += e.Size
+		if len(p.Items) < limit {
+			p.Items = append(p.Items, ipc.PreviewItem{Name: ipc.DisplayName(e.Name), Kind: kindWord(s.roots[e.Root].policy.Kind),
+				Size: e.Size, Folder: s.roots[e.Root].policy.Label})
+		} else {
+			p.Truncated = true
+		}
+	})
+	if err != nil {
+		a.log.Warn("preview incomplete", "err", err)
+	}
+	return p, nil
+}
+
+func kindWord(k string) string {
+	switch k {
+	case "downloads":
+		return "downloaded"
+	case "scans":
+		return "scanned"
+	}
+	return "created"
+}
+
+// Start starts a session for the peer's own user.
+func (a *Agent) Start(ctx context.Context, p ipcserver.Peer, r ipc.StartRequest) (ipc.Status, error) {
+	if a.cfg.Mode == Foreground {
+		// A foreground agent acts for the user who started it, and only
+		// that user (or root) may ask.
+		if p.UID != a.cfg.User.UID && p.UID != 0 {
+			return ipc.Status{}, ipcserver.Errorf(http.StatusForbidden, "forbidden", "cet agent agit pour un autre utilisateur (this agent acts for another user)")
+		}
+		return a.start(ctx, a.cfg.User, a.cfg.Source, r.Mode)
+	}
+	u, src, err := userdirs.Lookup(p.UID)
+	if err != nil {
+		return ipc.Status{}, ipcserver.Errorf(http.StatusForbidden, "forbidden", "compte inconnu (unknown account)")
+	}
+	if p.UID == 0 || !slices.Contains(a.cfg.Policy.Accounts.Kiosk, u.Name) {
+		return ipc.Status{}, ipcserver.Errorf(http.StatusForbidden, "not_kiosk", "ce compte n'est pas un compte public de la politique (this account is not one of the policy's kiosk accounts)")
+	}
+	return a.start(ctx, u, src, r.Mode)
+}
+
+// End ends the session and returns the wipe's report.
+func (a *Agent) End(ctx context.Context, p ipcserver.Peer, r ipc.EndRequest) (ipc.WipeReport, error) {
+	reason := session.Reason(r.Reason)
+	if p.Admin && p.UID != a.sessionUID() {
+		reason = session.Command
+	}
+	return a.end(ctx, reason)
+}
+
+func (a *Agent) sessionUID() uint32 {
+	uid, _ := a.Owner()
+	return uid
+}
+
+// Idle records how long the person has been away.
+func (a *Agent) Idle(ctx context.Context, p ipcserver.Peer, r ipc.IdleReport) error {
+	a.mu.Lock()
+	if a.cur == nil || a.cur.timers == nil {
+		a.mu.Unlock()
+		return errNoSession
+	}
+	a.cur.timers.ReportIdle(time.Duration(r.IdleSeconds)*time.Second, time.Now())
+	a.mu.Unlock()
+	a.poke()
+	return nil
+}
+
+// Subscribe streams events after since.
+func (a *Agent) Subscribe(since uint64) (<-chan ipc.Event, func()) { return a.bus.subscribe(since) }
