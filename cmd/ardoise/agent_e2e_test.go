@@ -1,0 +1,231 @@
+//go:build linux
+
+package main
+
+import (
+	"crypto/sha256"
+	"fmt"
+	"io/fs"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// fileSig is what must not change about a pre-existing entry.
+type fileSig struct {
+	mode  fs.FileMode
+	ino   uint64
+	size  int64
+	mtime time.Time
+	sum   [32]byte
+}
+
+// snapshot records every entry under dir, without following links.
+func snapshot(t testing.TB, dir string) map[string]fileSig {
+	t.Helper()
+	m := map[string]fileSig{}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		sig := fileSig{mode: fi.Mode(), size: fi.Size(), mtime: fi.ModTime(), ino: fi.Sys().(*syscall.Stat_t).Ino}
+		if fi.Mode().IsRegular() {
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			sig.sum = sha256.Sum256(b)
+		}
+		rel, _ := filepath.Rel(dir, p)
+		m[rel] = sig
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// assertSame fails if any entry of before is missing or changed in after, or
+// if after has entries that before did not have.
+func assertSame(t testing.TB, what string, before, after map[string]fileSig) {
+	t.Helper()
+	var problems []string
+	for p, b := range before {
+		a, ok := after[p]
+		switch {
+		case !ok:
+			problems = append(problems, "missing: "+p)
+		case b.mode.IsDir() && a.mode.IsDir():
+			if a.ino != b.ino {
+				problems = append(problems, "replaced: "+p)
+			}
+		case a != b:
+			problems = append(problems, "changed: "+p)
+		}
+	}
+	for p := range after {
+		if _, ok := before[p]; !ok {
+			problems = append(problems, "left behind: "+p)
+		}
+	}
+	sort.Strings(problems)
+	if len(problems) > 0 {
+		if len(problems) > 20 {
+			problems = append(problems[:20], fmt.Sprintf("… and %d more", len(problems)-20))
+		}
+		t.Errorf("%s:\n  %s", what, strings.Join(problems, "\n  "))
+	}
+}
+
+// preexisting fills the scratch home with library files that must survive
+// every session, and a sentinel folder outside the roots.
+func (s *scratch) preexisting(t testing.TB) {
+	t.Helper()
+	files := map[string]string{
+		"Desktop/Guide de la médiathèque.pdf": "guide",
+		"Documents/Formulaires/CAF.pdf":       "formulaire",
+		"Downloads/déjà là.txt":               "avant la session",
+		"Pictures/affiche.png":                "png",
+		"sentinel/secret.txt":                 "outside every root",
+	}
+	for p, c := range files {
+		full := filepath.Join(s.home, p)
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(full, []byte(c), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// writeBurst writes n files into dirs freshly created nested folders under
+// root, as fast as possible, and returns the top folder it created.
+func writeBurst(t testing.TB, root string, dirs, n int) string {
+	t.Helper()
+	top := filepath.Join(root, fmt.Sprintf("burst-%d", time.Now().UnixNano()))
+	paths := make([]string, 0, dirs)
+	for i := 0; i < dirs; i++ {
+		// Five levels of nesting, new folders at every level.
+		p := filepath.Join(top, fmt.Sprintf("a%d", i%10), fmt.Sprintf("b%d", i%50), fmt.Sprintf("c%d", i))
+		if err := os.MkdirAll(p, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, p)
+	}
+	for i := 0; i < n; i++ {
+		if err := os.WriteFile(filepath.Join(paths[i%dirs], fmt.Sprintf("f%05d.txt", i)), []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return top
+}
+
+// TestBurstWipe is the burst case of the agent-core issue: 20,000 files
+// written as fast as possible into 500 freshly created nested folders during
+// a session are all wiped, and no pre-existing file is touched; five times.
+func TestBurstWipe(t *testing.T) {
+	files, dirs, rounds := 20000, 500, 5
+	if testing.Short() {
+		files, dirs, rounds = 2000, 50, 2
+	}
+	s := newScratch(t)
+	s.preexisting(t)
+	before := snapshot(t, s.home)
+	a := s.startAgent(t)
+	id := ""
+	for r := 0; r < rounds; r++ {
+		st := s.awaitActive(t, a, id)
+		id = st.SessionID
+		writeBurst(t, filepath.Join(s.home, "Downloads"), dirs, files)
+		code, out, stderr := s.cli(t, "session", "end", "--json")
+		if code != 0 {
+			t.Fatalf("round %d: session end: exit %d\n%s%s\nagent:\n%s", r, code, out, stderr, a.stderr.String())
+		}
+		if !strings.Contains(out, `"verified": true`) {
+			t.Errorf("round %d: wipe not verified:\n%s", r, out)
+		}
+		assertSame(t, fmt.Sprintf("round %d: home after the wipe", r), before, snapshot(t, s.home))
+		if t.Failed() {
+			break
+		}
+		if code, _, stderr := s.cli(t, "session", "start"); code != 0 {
+			t.Fatalf("session start: %s", stderr)
+		}
+	}
+	a.stop(t)
+}
+
+// TestCrashRecovery kills the agent with SIGKILL at random points, during
+// sessions and during wipes, restarts it, and checks that every session entry
+// is gone and nothing pre-existing was touched.
+func TestCrashRecovery(t *testing.T) {
+	iterations := 50
+	if testing.Short() {
+		iterations = 10
+	}
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("seed %d", seed)
+	rng := rand.New(rand.NewPCG(seed, 0))
+	s := newScratch(t)
+	s.preexisting(t)
+	before := snapshot(t, s.home)
+
+	id := ""
+	for i := 0; i < iterations; i++ {
+		if rng.IntN(4) == 0 {
+			// Kill during start-up: while the previous session is being
+			// recovered, or while the new one records its baseline (B9).
+			a := s.startAgent(t)
+			time.Sleep(time.Duration(rng.IntN(15)) * time.Millisecond)
+			a.kill(t)
+		}
+		a := s.startAgent(t)
+		st := s.awaitActive(t, a, id)
+		id = st.SessionID
+		// The previous iteration's session was recovered and wiped before
+		// this one started.
+		assertSame(t, fmt.Sprintf("iteration %d: home after recovery", i), before, snapshot(t, s.home))
+		if t.Failed() {
+			t.Logf("agent stderr:\n%s", a.stderr.String())
+			return
+		}
+		writeBurst(t, filepath.Join(s.home, "Downloads"), 1+rng.IntN(20), 1+rng.IntN(300))
+		writeBurst(t, filepath.Join(s.home, "Desktop"), 1, 1+rng.IntN(5))
+		if rng.IntN(2) == 0 {
+			// Kill during the wipe: ask for the end, then kill after a
+			// random delay.
+			end := s.command(t, "session", "end")
+			if err := end.Start(); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(time.Duration(rng.IntN(40)) * time.Millisecond)
+			a.kill(t)
+			// The client must not outlive this agent and reach the next.
+			end.Process.Kill()
+			end.Wait()
+			continue
+		}
+		// Kill during the session. Files created while the agent is down
+		// belong to the unfinished session too (threats.md C4).
+		time.Sleep(time.Duration(rng.IntN(20)) * time.Millisecond)
+		a.kill(t)
+		if err := os.WriteFile(filepath.Join(s.home, "Downloads", fmt.Sprintf("during-crash-%d.pdf", i)), []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a := s.startAgent(t)
+	s.awaitActive(t, a, id)
+	assertSame(t, "home after the last recovery", before, snapshot(t, s.home))
+	a.stop(t)
+}

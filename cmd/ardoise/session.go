@@ -1,0 +1,214 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/ardoise-fr/ardoise/agent"
+	"github.com/ardoise-fr/ardoise/agent/ipc"
+)
+
+type sessionOpts struct {
+	socket      string
+	json        bool
+	accompanied bool
+	limit       int
+}
+
+func sessionFlags(start, preview bool) func(fs *flag.FlagSet) any {
+	return func(fs *flag.FlagSet) any {
+		o := &sessionOpts{}
+		fs.StringVar(&o.socket, "socket", "", "socket `PATH` of the agent (default: the foreground agent's if it runs, else the system service's)")
+		fs.BoolVar(&o.json, "json", false, "print the answer as JSON (stable; field reference in agent/ipc)")
+		if start {
+			fs.BoolVar(&o.accompanied, "accompanied", false, "start an accompanied session (an aidant helps the person)")
+		}
+		if preview {
+			fs.IntVar(&o.limit, "limit", 100, "list at most `N` entries (the count covers all)")
+		}
+		return o
+	}
+}
+
+const sessionHelpTail = `
+The agent only ever acts for the user running this command (or for anyone
+when run by root); it checks who is calling from the operating system, and
+this command checks that the agent answering is run by root or by you.`
+
+func init() {
+	register(&command{
+		name: "session start", summary: "start a session for yourself",
+		help:  "Asks the agent to start a session for the user running this command.\n" + sessionHelpTail,
+		flags: sessionFlags(true, false), run: runSessionStart,
+	})
+	register(&command{
+		name: "session status", summary: "show what the agent is doing",
+		help:  "Shows the agent's state, the folders it watches and the result of the last wipe. It shows no file name.\n" + sessionHelpTail,
+		flags: sessionFlags(false, false), run: runSessionStatus,
+	})
+	register(&command{
+		name: "session preview", summary: "list what the end of the session will erase",
+		help:  "Lists the documents the end of the session will erase, with their folder and size.\nNames are printed escaped: no control character reaches the terminal.\n" + sessionHelpTail,
+		flags: sessionFlags(false, true), run: runSessionPreview,
+	})
+	register(&command{
+		name: "session end", summary: "end the session and erase what it created",
+		help:  "Ends the session, erases what it created, checks that nothing is left and prints the result.\nIt returns once the wipe is done; exit status 1 if something could not be erased yet.\n" + sessionHelpTail,
+		flags: sessionFlags(false, false), run: runSessionEnd,
+	})
+}
+
+func (o *sessionOpts) client(e *env) *ipc.Client {
+	socket := o.socket
+	self := os.Getuid()
+	if socket == "" {
+		socket = agent.SystemSocket
+		if fg := agent.ForegroundSocket(e.getenv, self); fileExists(fg) {
+			socket = fg
+		}
+	}
+	return ipc.NewClient(socket, 0, self)
+}
+
+func fileExists(p string) bool { _, err := os.Lstat(p); return err == nil }
+
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func runSessionStart(ctx context.Context, e *env, o any, args []string) error {
+	opts := o.(*sessionOpts)
+	if len(args) > 0 {
+		return usagef("session start takes no arguments")
+	}
+	mode := ipc.ModePublic
+	if opts.accompanied {
+		mode = ipc.ModeAccompanied
+	}
+	st, err := opts.client(e).Start(ctx, ipc.StartRequest{Mode: mode})
+	if err != nil {
+		return fmt.Errorf("start a session: %w", err)
+	}
+	if opts.json {
+		return printJSON(e.stdout, st)
+	}
+	fmt.Fprintf(e.stdout, "Session %s started (%s).\n", st.SessionID, st.Mode)
+	printRoots(e.stdout, st.Roots)
+	return nil
+}
+
+func runSessionStatus(ctx context.Context, e *env, o any, args []string) error {
+	opts := o.(*sessionOpts)
+	if len(args) > 0 {
+		return usagef("session status takes no arguments")
+	}
+	st, err := opts.client(e).Status(ctx)
+	if err != nil {
+		return fmt.Errorf("ask the agent: %w", err)
+	}
+	if opts.json {
+		return printJSON(e.stdout, st)
+	}
+	fmt.Fprintf(e.stdout, "State: %s\n", st.State)
+	if st.SessionID != "" {
+		fmt.Fprintf(e.stdout, "Session: %s (%s, uid %d, since %s)\n", st.SessionID, st.Mode, st.UID, st.Started.Format(time.DateTime))
+		printRoots(e.stdout, st.Roots)
+	}
+	for name, d := range map[string]*time.Time{"idle end": st.Deadlines.Idle, "maximum duration": st.Deadlines.MaxDuration, "closing time": st.Deadlines.ClosingTime} {
+		if d != nil {
+			fmt.Fprintf(e.stdout, "Ends by %s at %s\n", name, d.Format(time.DateTime))
+		}
+	}
+	if w := st.LastWipe; w != nil {
+		fmt.Fprintf(e.stdout, "Last wipe: %s\n", wipeLine(w))
+	}
+	fmt.Fprintf(e.stdout, "Agent version: %s\n", st.Version)
+	return nil
+}
+
+func printRoots(w io.Writer, roots []ipc.RootStatus) {
+	for _, r := range roots {
+		line := fmt.Sprintf("  %-24s %s", r.Label, r.State)
+		if r.Reason != "" {
+			line += " (" + r.Reason + ")"
+		}
+		fmt.Fprintln(w, line)
+	}
+}
+
+func wipeLine(w *ipc.WipeReport) string {
+	r := w.Removed
+	s := fmt.Sprintf("%d erased (%d files, %d folders, %d links, %d other, %s), %d kept as they were there before",
+		r.Files+r.Dirs+r.Links+r.Other, r.Files, r.Dirs, r.Links, r.Other, humanBytes(r.Bytes), w.Kept.Preexisting+w.Kept.Modified)
+	if w.Verified {
+		return s + ", verified: nothing left"
+	}
+	return s + fmt.Sprintf(", NOT verified: %d left to retry", w.PendingCount)
+}
+
+func humanBytes(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}
+
+func runSessionPreview(ctx context.Context, e *env, o any, args []string) error {
+	opts := o.(*sessionOpts)
+	if len(args) > 0 {
+		return usagef("session preview takes no arguments")
+	}
+	p, err := opts.client(e).Preview(ctx, opts.limit)
+	if err != nil {
+		return fmt.Errorf("ask what will be erased: %w", err)
+	}
+	if opts.json {
+		return printJSON(e.stdout, p)
+	}
+	fmt.Fprintf(e.stdout, "%d documents will be erased (%s):\n", p.Count, humanBytes(p.Bytes))
+	for _, it := range p.Items {
+		fmt.Fprintf(e.stdout, "  %s — %s — in %s — %s\n", ipc.EscapeForTerminal(it.Name), it.Kind, it.Folder, humanBytes(it.Size))
+	}
+	if p.Truncated {
+		fmt.Fprintf(e.stdout, "  … and %d more\n", p.Count-len(p.Items))
+	}
+	return nil
+}
+
+func runSessionEnd(ctx context.Context, e *env, o any, args []string) error {
+	opts := o.(*sessionOpts)
+	if len(args) > 0 {
+		return usagef("session end takes no arguments")
+	}
+	rep, err := opts.client(e).End(context.WithoutCancel(ctx), ipc.EndRequest{Reason: ipc.ReasonButton})
+	if err != nil {
+		return fmt.Errorf("end the session: %w", err)
+	}
+	if opts.json {
+		if err := printJSON(e.stdout, rep); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintf(e.stdout, "Session ended: %s\n", wipeLine(&rep))
+		for _, p := range rep.Pending {
+			fmt.Fprintf(e.stdout, "  not erased yet: %s in %s (%s)\n", ipc.EscapeForTerminal(p.Name), p.Folder, p.Reason)
+		}
+	}
+	if !rep.Verified {
+		return fmt.Errorf("%d entries could not be erased yet; they are retried at the next start of the agent (%s)", rep.PendingCount, strings.TrimSpace(rep.Journal))
+	}
+	return nil
+}
