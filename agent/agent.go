@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -21,6 +22,7 @@ import (
 	"github.com/ardoise-fr/ardoise/agent/safefs"
 	"github.com/ardoise-fr/ardoise/agent/session"
 	"github.com/ardoise-fr/ardoise/agent/userdirs"
+	"github.com/ardoise-fr/ardoise/agent/watch"
 	"github.com/ardoise-fr/ardoise/agent/wipe"
 	"github.com/ardoise-fr/ardoise/policies"
 )
@@ -86,6 +88,8 @@ type activeSession struct {
 	roots   []*sessionRoot
 	base    *baseline.Set
 	timers  *session.Timers
+	watcher *watch.Watcher
+	entries int    // entries the watcher reported; guarded by Agent.mu
 	reason  string // why it ended, once it does
 }
 
@@ -264,6 +268,7 @@ func (a *Agent) start(ctx context.Context, u userdirs.User, src userdirs.Source,
 		a.log.Warn("crash journal degraded; the session goes on", "err", err)
 	}
 	s.timers = session.NewTimers(a.cfg.Policy.Session, s.started)
+	a.startWatcher(s)
 	a.mu.Lock()
 	a.cur = s
 	a.setStateLocked(session.Active)
@@ -277,6 +282,42 @@ func (a *Agent) start(ctx context.Context, u userdirs.User, src userdirs.Source,
 	}
 	a.log.Info("session started", "session", s.id, "mode", mode, "uid", u.UID, "roots", watching, "refused_roots", len(s.roots)-watching, "preexisting_entries", set.Len())
 	return a.Status(ctx), nil
+}
+
+// startWatcher follows the roots: each entry the session creates goes to
+// the crash journal and the live count. The watcher is a hint; if it cannot
+// start, the wipe's rescan still finds everything.
+func (a *Agent) startWatcher(s *activeSession) {
+	dirs := make([]*safefs.Dir, len(s.roots))
+	owners := make([][]uint32, len(s.roots))
+	for i, r := range s.roots {
+		dirs[i] = r.dir
+		owners[i] = a.owners(s.user, r.policy)
+	}
+	w, err := watch.Start(watch.Config{
+		Roots:  dirs,
+		Logger: a.log,
+		IsNew: func(root int, in safefs.Info) bool {
+			return !s.base.Contains(in.Identity) && slices.Contains(owners[root], in.UID)
+		},
+		OnEntry: func(e watch.Entry) {
+			a.journal.Created(journal.Entry{Root: e.Root, Parent: e.Parent, Name: []byte(e.Name), ID: e.Info.Identity, Dir: e.Info.IsDir(), Size: e.Info.Size})
+			a.log.Debug("new entry", "root", s.roots[e.Root].policy.Label, logging.Personal("name", e.Rel), "renamed", e.Renamed)
+			if e.Renamed {
+				return
+			}
+			a.mu.Lock()
+			s.entries++
+			n := s.entries
+			a.mu.Unlock()
+			a.bus.publish(ipc.Event{Type: "entries", Count: n})
+		},
+	})
+	if err != nil {
+		a.log.Warn("cannot watch the folders; they are fully rescanned at the end of the session", "err", err)
+		return
+	}
+	s.watcher = w
 }
 
 // openRoots opens every policy root for the session's user, without
@@ -386,6 +427,10 @@ func (a *Agent) end(ctx context.Context, reason session.Reason) (ipc.WipeReport,
 	a.log.Info("session ending", "session", s.id, "reason", string(reason), "why", reason.Label())
 	if err := a.journal.SetPhase(journal.Ending, string(reason)); err != nil {
 		a.log.Warn("crash journal degraded", "err", err)
+	}
+	if s.watcher != nil {
+		s.watcher.Close()
+		s.watcher = nil
 	}
 	// Browsers are closed here once the browsers part lands.
 	return a.wipeLocked(ctx, s, reason), nil

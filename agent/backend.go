@@ -35,9 +35,18 @@ func (a *Agent) Status(ctx context.Context) ipc.Status {
 		st.Mode, st.SessionID, st.UID = s.mode, s.id, int(s.user.UID)
 		started := s.started
 		st.Started = &started
-		for _, r := range s.roots {
-			st.Roots = append(st.Roots, ipc.RootStatus{Label: r.policy.Label, State: r.state, Code: r.code, Reason: r.reason})
+		var degraded []int
+		if s.watcher != nil {
+			degraded = s.watcher.Stats().Degraded
 		}
+		for i, r := range s.roots {
+			rs := ipc.RootStatus{Label: r.policy.Label, State: r.state, Code: r.code, Reason: r.reason}
+			if rs.State == "watching" && (s.watcher == nil || slices.Contains(degraded, i)) {
+				rs.State = "rescan"
+			}
+			st.Roots = append(st.Roots, rs)
+		}
+		st.Entries = s.entries
 		if s.timers != nil && a.state == session.Active {
 			st.Deadlines.Idle, st.Deadlines.MaxDuration, st.Deadlines.ClosingTime = s.timers.Deadlines(time.Now())
 		}

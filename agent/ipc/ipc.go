@@ -70,6 +70,9 @@ type Status struct {
 	UID int `json:"uid"`
 	// Roots are the folders the session watches.
 	Roots []RootStatus `json:"roots,omitempty"`
+	// Entries counts what the session created so far, as the watcher saw
+	// it (the end-of-session rescan is authoritative).
+	Entries int `json:"entries"`
 	// Deadlines are the automatic ends coming, if any.
 	Deadlines Deadlines `json:"deadlines"`
 	// LastWipe is the report of the last session's wipe.

@@ -148,6 +148,19 @@ func TestBurstWipe(t *testing.T) {
 		st := s.awaitActive(t, a, id)
 		id = st.SessionID
 		writeBurst(t, filepath.Join(s.home, "Downloads"), dirs, files)
+		// The watcher of the running agent sees every one of them.
+		// Files, the c folders, the a and b folders above them, the top.
+		want := files + dirs + min(10, dirs) + min(50, dirs) + 1
+		deadline := time.Now().Add(60 * time.Second)
+		for time.Now().Before(deadline) {
+			if st, _ = s.status(t); st.Entries >= want {
+				break
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		if st.Entries != want {
+			t.Errorf("round %d: the watcher saw %d entries, want %d", r, st.Entries, want)
+		}
 		code, out, stderr := s.cli(t, "session", "end", "--json")
 		if code != 0 {
 			t.Fatalf("round %d: session end: exit %d\n%s%s\nagent:\n%s", r, code, out, stderr, a.stderr.String())

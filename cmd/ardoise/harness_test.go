@@ -191,6 +191,10 @@ func (s *scratch) cli(t testing.TB, args ...string) (int, string, string) {
 type statusJSON struct {
 	State     string `json:"state"`
 	SessionID string `json:"session_id"`
+	Entries   int    `json:"entries"`
+	Roots     []struct {
+		Label, State, Code string
+	} `json:"roots"`
 }
 
 func (s *scratch) status(t testing.TB) (statusJSON, error) {
