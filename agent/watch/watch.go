@@ -33,10 +33,10 @@ type Entry struct {
 	// browser's temporary name becoming the final one).
 	Renamed bool
 	Root    int
-	Parent safefs.Identity
-	Name   string // raw bytes
-	Rel    string // raw, relative to the root
-	Info   safefs.Info
+	Parent  safefs.Identity
+	Name    string // raw bytes
+	Rel     string // raw, relative to the root
+	Info    safefs.Info
 }
 
 // Config configures a watcher.
