@@ -30,13 +30,20 @@ func Listen(path string, system bool) (net.Listener, error) {
 	}
 	dir := filepath.Dir(path)
 	euid := os.Geteuid()
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("create socket folder: %w", err)
-	}
-	if system {
-		if err := os.Chmod(dir, 0o755); err != nil {
-			return nil, fmt.Errorf("socket folder %s: %w", dir, err)
+	if _, err := os.Lstat(dir); errors.Is(err, fs.ErrNotExist) {
+		// Create it, and only then choose its mode: an existing folder is
+		// checked, never "fixed".
+		mode := os.FileMode(0o700)
+		if system {
+			mode = 0o755
 		}
+		if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+			return nil, fmt.Errorf("create socket folder: %w", err)
+		}
+		if err := os.Mkdir(dir, mode); err != nil && !errors.Is(err, fs.ErrExist) {
+			return nil, fmt.Errorf("create socket folder: %w", err)
+		}
+		os.Chmod(dir, mode) // the umask may have narrowed it
 	}
 	if err := checkDir(dir, euid); err != nil {
 		return nil, err
