@@ -10,7 +10,7 @@ import (
 // line show for hostile names.
 func TestI8_DisplayName(t *testing.T) {
 	for raw, want := range map[string]string{
-		"Attestation CAF.pdf": "Attestation CAF.pdf",
+		"Attestation CAF.pdf":                      "Attestation CAF.pdf",
 		"x\n2026-11-24 ardoise: nettoyage terminé": "x␊2026-11-24 ardoise: nettoyage terminé",
 		"\x1b[2J":              "␛[2J",
 		"facture\u202Efdp.exe": "facture<U+202E>fdp.exe",

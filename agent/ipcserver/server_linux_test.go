@@ -42,7 +42,11 @@ func (b *testBackend) Calls() []string {
 	defer b.mu.Unlock()
 	return append([]string(nil), b.calls...)
 }
-func (b *testBackend) Owner() (uint32, bool) { b.mu.Lock(); defer b.mu.Unlock(); return b.owner, b.active }
+func (b *testBackend) Owner() (uint32, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.owner, b.active
+}
 func (b *testBackend) Status(ctx context.Context) ipc.Status {
 	b.record("status")
 	return ipc.Status{State: ipc.StateActive}
@@ -109,7 +113,11 @@ type syncWriter struct {
 	w  *bytes.Buffer
 }
 
-func (s *syncWriter) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.w.Write(p) }
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
+}
 
 // raw sends one raw HTTP request and returns the status and body.
 func (f *fixture) raw(t *testing.T, req string) (int, string) {
