@@ -3,89 +3,16 @@
 package main
 
 import (
-	"crypto/sha256"
 	"fmt"
-	"io/fs"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ardoise-fr/ardoise/agent/fstree"
 )
-
-// fileSig is what must not change about a pre-existing entry.
-type fileSig struct {
-	mode  fs.FileMode
-	ino   uint64
-	size  int64
-	mtime time.Time
-	sum   [32]byte
-}
-
-// snapshot records every entry under dir, without following links.
-func snapshot(t testing.TB, dir string) map[string]fileSig {
-	t.Helper()
-	m := map[string]fileSig{}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		fi, err := d.Info()
-		if err != nil {
-			return err
-		}
-		sig := fileSig{mode: fi.Mode(), size: fi.Size(), mtime: fi.ModTime(), ino: fi.Sys().(*syscall.Stat_t).Ino}
-		if fi.Mode().IsRegular() {
-			b, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			sig.sum = sha256.Sum256(b)
-		}
-		rel, _ := filepath.Rel(dir, p)
-		m[rel] = sig
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return m
-}
-
-// assertSame fails if any entry of before is missing or changed in after, or
-// if after has entries that before did not have.
-func assertSame(t testing.TB, what string, before, after map[string]fileSig) {
-	t.Helper()
-	var problems []string
-	for p, b := range before {
-		a, ok := after[p]
-		switch {
-		case !ok:
-			problems = append(problems, "missing: "+p)
-		case b.mode.IsDir() && a.mode.IsDir():
-			if a.ino != b.ino {
-				problems = append(problems, "replaced: "+p)
-			}
-		case a != b:
-			problems = append(problems, "changed: "+p)
-		}
-	}
-	for p := range after {
-		if _, ok := before[p]; !ok {
-			problems = append(problems, "left behind: "+p)
-		}
-	}
-	sort.Strings(problems)
-	if len(problems) > 0 {
-		if len(problems) > 20 {
-			problems = append(problems[:20], fmt.Sprintf("… and %d more", len(problems)-20))
-		}
-		t.Errorf("%s:\n  %s", what, strings.Join(problems, "\n  "))
-	}
-}
 
 // preexisting fills the scratch home with library files that must survive
 // every session, and a sentinel folder outside the roots.
@@ -141,7 +68,7 @@ func TestBurstWipe(t *testing.T) {
 	}
 	s := newScratch(t)
 	s.preexisting(t)
-	before := snapshot(t, s.home)
+	before := fstree.Take(t, s.home)
 	a := s.startAgent(t)
 	id := ""
 	for r := 0; r < rounds; r++ {
@@ -168,8 +95,9 @@ func TestBurstWipe(t *testing.T) {
 		if !strings.Contains(out, `"verified": true`) {
 			t.Errorf("round %d: wipe not verified:\n%s", r, out)
 		}
-		assertSame(t, fmt.Sprintf("round %d: home after the wipe", r), before, snapshot(t, s.home))
+		before.AssertSame(t, s.home)
 		if t.Failed() {
+			t.Logf("round %d: home after the wipe", r)
 			break
 		}
 		if code, _, stderr := s.cli(t, "session", "start"); code != 0 {
@@ -192,7 +120,7 @@ func TestCrashRecovery(t *testing.T) {
 	rng := rand.New(rand.NewPCG(seed, 0))
 	s := newScratch(t)
 	s.preexisting(t)
-	before := snapshot(t, s.home)
+	before := fstree.Take(t, s.home)
 
 	id := ""
 	for i := 0; i < iterations; i++ {
@@ -208,9 +136,9 @@ func TestCrashRecovery(t *testing.T) {
 		id = st.SessionID
 		// The previous iteration's session was recovered and wiped before
 		// this one started.
-		assertSame(t, fmt.Sprintf("iteration %d: home after recovery", i), before, snapshot(t, s.home))
+		before.AssertSame(t, s.home)
 		if t.Failed() {
-			t.Logf("agent stderr:\n%s", a.stderr.String())
+			t.Logf("iteration %d: home after recovery; agent stderr:\n%s", i, a.stderr.String())
 			return
 		}
 		writeBurst(t, filepath.Join(s.home, "Downloads"), 1+rng.IntN(20), 1+rng.IntN(300))
@@ -239,6 +167,9 @@ func TestCrashRecovery(t *testing.T) {
 	}
 	a := s.startAgent(t)
 	s.awaitActive(t, a, id)
-	assertSame(t, "home after the last recovery", before, snapshot(t, s.home))
+	if !t.Failed() {
+		t.Logf("checking %s", "home after the last recovery")
+	}
+	before.AssertSame(t, s.home)
 	a.stop(t)
 }
