@@ -156,8 +156,8 @@ type Accompanied struct {
 	Enabled bool `yaml:"enabled"`
 
 	// StaffCodeHash is the hash of the code an aidant types to start an
-	// accompanied session, as printed by "ardoise policy hash-code". Empty
-	// means no code is asked. Default: empty.
+	// accompanied session: "sha256:" followed by the hexadecimal SHA-256 of
+	// the code. Empty means no code is asked. Default: empty.
 	StaffCodeHash string `yaml:"staff_code_hash"`
 
 	// ReportRetention is how long the anonymous activity count is kept.
