@@ -297,6 +297,79 @@ func (d *Dir) SeekTo(off int64) error {
 	return nil
 }
 
+// MkdirBeneath makes sure the folder rel exists beneath d, creating the
+// missing components one at a time (mode 0700, then given to uid:gid), never
+// following a link, and opens it.
+func (d *Dir) MkdirBeneath(rel string, uid, gid uint32, opts RootOptions) (*Dir, error) {
+	if rel == "" || path.IsAbs(rel) || path.Clean(rel) != rel || rel == ".." || strings.HasPrefix(rel, "../") {
+		return nil, &PathError{Op: "mkdir", Path: rel, Err: ErrNotAbsolute}
+	}
+	cur := d
+	for _, comp := range strings.Split(rel, "/") {
+		err := unix.Mkdirat(cur.fd, comp, 0o700)
+		created := err == nil
+		if err != nil && !errors.Is(err, unix.EEXIST) {
+			if cur != d {
+				cur.Close()
+			}
+			return nil, &PathError{Op: "mkdir", Path: comp, Err: err}
+		}
+		if created {
+			if err := unix.Fchownat(cur.fd, comp, int(uid), int(gid), unix.AT_SYMLINK_NOFOLLOW); err != nil {
+				if cur != d {
+					cur.Close()
+				}
+				return nil, &PathError{Op: "chown", Path: comp, Err: err}
+			}
+		}
+		next, err := cur.OpenDir(comp)
+		if cur != d {
+			cur.Close()
+		}
+		if err != nil {
+			return nil, err
+		}
+		if err := checkAncestor(next.info, opts); err != nil {
+			next.Close()
+			return nil, &PathError{Op: "mkdir", Path: comp, Err: err}
+		}
+		cur = next
+	}
+	return cur, nil
+}
+
+// ReplaceFile atomically replaces the entry name of d with a new regular
+// file holding data, owned by uid:gid with mode perm. The old entry is never
+// opened or written (a hard link to another file keeps that file intact):
+// the new content goes to a fresh file that is renamed over the name.
+func (d *Dir) ReplaceFile(name string, data []byte, perm uint32, uid, gid uint32) error {
+	if err := checkName(name); err != nil {
+		return &PathError{Op: "replace", Path: name, Err: err}
+	}
+	tmp := "." + name + ".ardoise-tmp"
+	unix.Unlinkat(d.fd, tmp, 0)
+	fd, err := unix.Openat(d.fd, tmp, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, perm)
+	if err != nil {
+		return &PathError{Op: "replace", Path: name, Err: err}
+	}
+	_, werr := unix.Write(fd, data)
+	if werr == nil {
+		werr = unix.Fchown(fd, int(uid), int(gid))
+	}
+	if werr == nil {
+		werr = unix.Fsync(fd)
+	}
+	unix.Close(fd)
+	if werr == nil {
+		werr = unix.Renameat(d.fd, tmp, d.fd, name)
+	}
+	if werr != nil {
+		unix.Unlinkat(d.fd, tmp, 0)
+		return &PathError{Op: "replace", Path: name, Err: werr}
+	}
+	return nil
+}
+
 // Rewind makes the next ReadEntries start again from the first entry.
 func (d *Dir) Rewind() error {
 	d.bufp, d.bufn, d.off = 0, 0, 0

@@ -45,5 +45,11 @@ func (d *Dir) RemoveDir(name string) error                            { return e
 func (d *Dir) Rename(oldName string, dir *Dir, newName string) error  { return errUnsupported }
 func (d *Dir) Tell() int64                                            { return 0 }
 func (d *Dir) SeekTo(off int64) error                                 { return errUnsupported }
-func (d *Dir) Rewind() error                                          { return errUnsupported }
-func (d *Dir) ReadEntries(n int) ([]Entry, error)                     { return nil, errUnsupported }
+func (d *Dir) MkdirBeneath(rel string, uid, gid uint32, opts RootOptions) (*Dir, error) {
+	return nil, errUnsupported
+}
+func (d *Dir) ReplaceFile(name string, data []byte, perm uint32, uid, gid uint32) error {
+	return errUnsupported
+}
+func (d *Dir) Rewind() error                      { return errUnsupported }
+func (d *Dir) ReadEntries(n int) ([]Entry, error) { return nil, errUnsupported }
