@@ -89,6 +89,10 @@ type activeSession struct {
 	base    *baseline.Set
 	timers  *session.Timers
 	watcher *watch.Watcher
+	// recent is the recently-used.xbel file as it was at session start
+	// (nil if absent or not asked for by the policy).
+	recent      *safefs.Info
+	traceRecent bool
 	entries int    // entries the watcher reported; guarded by Agent.mu
 	reason  string // why it ended, once it does
 }
@@ -356,7 +360,114 @@ func (a *Agent) openRoots(s *activeSession, src userdirs.Source) {
 			a.log.Warn("folder not watched", "root", pr.Label, "code", r.code, logging.Personal("err", err.Error()))
 		}
 	}
+	a.openTraces(s, home, homeErr)
 	home.Close()
+}
+
+// Trace folders outside the roots that a session fills: they are wiped like
+// roots, in session scope (what was there before stays). They are created
+// at session start if missing, so that one created during the session is
+// still the one wiped (threats.md C9).
+var traceFolders = map[string]struct{ rel, label string }{
+	"trash":      {".local/share/Trash", "Corbeille"},
+	"thumbnails": {".cache/thumbnails", "Miniatures d'images"},
+}
+
+const recentFiles = ".local/share/recently-used.xbel"
+
+func (a *Agent) openTraces(s *activeSession, home *safefs.Dir, homeErr error) {
+	trust := safefs.RootOptions{TrustedUIDs: []uint32{s.user.UID}}
+	var later []string
+	for _, tr := range a.cfg.Policy.Traces {
+		switch tr {
+		case "trash", "thumbnails":
+			tf := traceFolders[tr]
+			r := &sessionRoot{policy: policies.Root{Label: tf.label, Kind: "files", Scope: "session"}, path: filepath.Join(s.user.Home, tf.rel), state: "watching"}
+			s.roots = append(s.roots, r)
+			if homeErr != nil {
+				r.refuse("error", "dossier personnel inaccessible", homeErr)
+				continue
+			}
+			d, err := home.MkdirBeneath(tf.rel, s.user.UID, s.user.GID, trust)
+			if err != nil {
+				r.refuseErr(err)
+				a.log.Warn("trace folder not watched", "trace", tr, "code", r.code, logging.Personal("err", err.Error()))
+				continue
+			}
+			r.dir = d
+		case "shared_memory":
+			r := &sessionRoot{policy: policies.Root{Label: "Mémoire partagée", Kind: "files", Scope: "session"}, path: "/dev/shm", state: "watching"}
+			s.roots = append(s.roots, r)
+			d, err := safefs.OpenRoot("/dev/shm", trust)
+			if err != nil {
+				r.refuseErr(err)
+				continue
+			}
+			r.dir = d
+		case "recent_files":
+			s.traceRecent = true
+			if homeErr == nil {
+				if share, err := home.OpenBeneath(filepath.Dir(recentFiles), trust); err == nil {
+					if in, err := share.Stat(filepath.Base(recentFiles)); err == nil {
+						s.recent = &in
+					}
+					share.Close()
+				}
+			}
+		default:
+			later = append(later, tr)
+		}
+	}
+	if len(later) > 0 {
+		a.log.Warn("some traces of the policy are not cleared by this version of the agent", "traces", later)
+	}
+}
+
+// emptyXBEL is a recently-used list with nothing in it.
+const emptyXBEL = `<?xml version="1.0" encoding="UTF-8"?>
+<xbel version="1.0"
+      xmlns:bookmark="http://www.freedesktop.org/standards/desktop-bookmarks"
+      xmlns:mime="http://www.freedesktop.org/standards/shared-mime-info"
+>
+</xbel>
+`
+
+// clearRecentFiles empties the desktop's list of recently used files if the
+// session changed or created it. The old file is not written into: a new
+// one replaces it.
+func (a *Agent) clearRecentFiles(s *activeSession) (bool, error) {
+	if !s.traceRecent {
+		return false, nil
+	}
+	trust := safefs.RootOptions{TrustedUIDs: []uint32{s.user.UID}}
+	home, err := safefs.OpenRoot(s.user.Home, trust)
+	if err != nil {
+		return false, err
+	}
+	defer home.Close()
+	share, err := home.OpenBeneath(filepath.Dir(recentFiles), trust)
+	if errors.Is(err, os.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	defer share.Close()
+	name := filepath.Base(recentFiles)
+	in, err := share.Stat(name)
+	if errors.Is(err, os.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if s.recent != nil && s.recent.Identity == in.Identity && s.recent.Ctime == in.Ctime {
+		return false, nil // untouched during the session
+	}
+	if in.UID != s.user.UID {
+		return false, fmt.Errorf("%s belongs to another account; left alone", recentFiles)
+	}
+	return true, share.ReplaceFile(name, []byte(emptyXBEL), 0o600, s.user.UID, s.user.GID)
 }
 
 func (r *sessionRoot) refuse(code, reason string, err error) {
@@ -453,6 +564,11 @@ func (a *Agent) wipeLocked(ctx context.Context, s *activeSession, reason session
 	started := time.Now()
 	res := wipe.Run(ctx, cfg)
 	rep := a.report(s, reason, started, res)
+	if cleared, err := a.clearRecentFiles(s); err != nil {
+		a.log.Warn("could not clear the list of recent files", "err", err)
+	} else if cleared {
+		rep.Traces = append(rep.Traces, "recent_files")
+	}
 
 	if rep.Verified && len(res.RootErrors) == 0 {
 		if err := a.journal.Finish(journal.Counts{SessionID: s.id, Mode: s.mode, Reason: string(reason), Started: s.started,

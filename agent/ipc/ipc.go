@@ -167,6 +167,9 @@ type WipeReport struct {
 	CreatedDuringWipe int `json:"created_during_wipe"`
 	// Verified reports that a scan after erasing found nothing left.
 	Verified bool `json:"verified"`
+	// Traces lists the traces cleared besides the watched folders
+	// ("recent_files"); trash and thumbnails are wiped like folders.
+	Traces []string `json:"traces,omitempty"`
 	// Journal is "ok", or says why the crash journal could not be written
 	// (for example a full disk); the wipe does not depend on it.
 	Journal string `json:"journal"`

@@ -3,6 +3,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -106,6 +107,100 @@ func TestM5_RootOnAnotherMount(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(dl, f)); err != nil {
 			t.Errorf("%s on the other mount was touched: %v", f, err)
 		}
+	}
+	a.stop(t)
+}
+
+// TestS5_DiskFull: the person fills the disk that holds both their folders
+// and the agent's state. The session still ends with everything erased, and
+// the report says the journal was degraded if it could not be written.
+func TestS5_DiskFull(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to mount a small file system (threats.md S5 [R])")
+	}
+	base := t.TempDir()
+	if err := unix.Mount("tmpfs", base, "tmpfs", 0, "size=8m"); err != nil {
+		t.Skipf("cannot mount a tmpfs: %v", err)
+	}
+	defer unix.Unmount(base, unix.MNT_DETACH)
+	s := newScratch(t)
+	s.home, s.state = filepath.Join(base, "home"), filepath.Join(base, "state")
+	for _, d := range []string{"Downloads", "Desktop", "Documents", "Pictures", ".config"} {
+		os.MkdirAll(filepath.Join(s.home, d), 0o755)
+	}
+	a := s.startAgent(t)
+	s.awaitActive(t, a, "")
+	// Fill the disk: many small files (so the watcher has records to
+	// journal), then one file until ENOSPC.
+	for i := 0; ; i++ {
+		if err := os.WriteFile(filepath.Join(s.home, "Downloads", fmt.Sprint("f", i)), make([]byte, 4096), 0o644); err != nil {
+			break
+		}
+	}
+	code, out, stderr := s.cli(t, "session", "end", "--json")
+	if code != 0 || !strings.Contains(out, `"verified": true`) {
+		t.Fatalf("session end on a full disk: exit %d\n%s%s\nagent:\n%s", code, out, stderr, a.stderr.String())
+	}
+	if es, _ := os.ReadDir(filepath.Join(s.home, "Downloads")); len(es) != 0 {
+		t.Errorf("%d entries left in Downloads", len(es))
+	}
+	t.Logf("journal: %s", jsonField(out, "journal"))
+	a.stop(t)
+}
+
+func jsonField(out, key string) string {
+	_, rest, _ := strings.Cut(out, `"`+key+`": `)
+	v, _, _ := strings.Cut(rest, "\n")
+	return v
+}
+
+// TestC9_TracesOutsideTheRoots: the trash, the thumbnails, the recent files
+// list and /dev/shm entries made during the session are cleared; what was
+// there before stays.
+func TestC9_TracesOutsideTheRoots(t *testing.T) {
+	s := newScratch(t)
+	share := filepath.Join(s.home, ".local/share")
+	os.MkdirAll(filepath.Join(share, "Trash/files"), 0o700)
+	os.WriteFile(filepath.Join(share, "Trash/files/old.txt"), []byte("before"), 0o600)
+	recent := filepath.Join(share, "recently-used.xbel")
+	os.WriteFile(recent, []byte(`<xbel><bookmark href="file:///home/x/avant.pdf"/></xbel>`), 0o600)
+	policy := filepath.Join(t.TempDir(), "policy.yaml")
+	os.WriteFile(policy, []byte("version: 1\nroots: [{path: '{downloads}'}]\ntraces: [trash, thumbnails, recent_files, shared_memory]\n"), 0o644)
+	a := s.startAgent(t, "--policy", policy)
+	s.awaitActive(t, a, "")
+	// During the session: a deleted document goes to the trash, a
+	// thumbnail is made, the recent list names the document, and a program
+	// leaves a file in /dev/shm.
+	os.WriteFile(filepath.Join(share, "Trash/files/Attestation CAF.pdf"), []byte("x"), 0o600)
+	os.MkdirAll(filepath.Join(share, "Trash/info"), 0o700)
+	os.WriteFile(filepath.Join(share, "Trash/info/Attestation CAF.pdf.trashinfo"), []byte("x"), 0o600)
+	thumbs := filepath.Join(s.home, ".cache/thumbnails/normal")
+	os.MkdirAll(thumbs, 0o700)
+	os.WriteFile(filepath.Join(thumbs, "0123abcd.png"), []byte("png"), 0o600)
+	os.WriteFile(recent, []byte(`<xbel><bookmark href="file:///home/x/Attestation%20CAF.pdf"/></xbel>`), 0o600)
+	shm := filepath.Join("/dev/shm", fmt.Sprintf("ardoise-test-%d", os.Getpid()))
+	if err := os.WriteFile(shm, []byte("x"), 0o600); err != nil {
+		t.Skipf("no /dev/shm here: %v", err)
+	}
+	defer os.Remove(shm)
+	code, out, stderr := s.cli(t, "session", "end", "--json")
+	if code != 0 {
+		t.Fatalf("session end: %d %s %s", code, out, stderr)
+	}
+	for _, gone := range []string{filepath.Join(share, "Trash/files/Attestation CAF.pdf"), filepath.Join(share, "Trash/info/Attestation CAF.pdf.trashinfo"), filepath.Join(thumbs, "0123abcd.png"), shm} {
+		if _, err := os.Lstat(gone); !os.IsNotExist(err) {
+			t.Errorf("%s survived the session", gone)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(share, "Trash/files/old.txt")); err != nil {
+		t.Errorf("the trash's older content was touched: %v", err)
+	}
+	b, _ := os.ReadFile(recent)
+	if strings.Contains(string(b), "Attestation") || !strings.Contains(string(b), "<xbel") {
+		t.Errorf("recently-used.xbel still lists the session's document:\n%s", b)
+	}
+	if !strings.Contains(out, `"recent_files"`) {
+		t.Errorf("the report does not list the recent files as cleared:\n%s", out)
 	}
 	a.stop(t)
 }
