@@ -93,8 +93,8 @@ type activeSession struct {
 	// (nil if absent or not asked for by the policy).
 	recent      *safefs.Info
 	traceRecent bool
-	entries int    // entries the watcher reported; guarded by Agent.mu
-	reason  string // why it ended, once it does
+	entries     int    // entries the watcher reported; guarded by Agent.mu
+	reason      string // why it ended, once it does
 }
 
 type sessionRoot struct {
