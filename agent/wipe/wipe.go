@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strconv"
 	"strings"
 	"time"
 
@@ -284,7 +285,6 @@ func (w *wiper) wipeRoot(ctx context.Context, i int) {
 	}
 	hooks := w.cfg.Hooks
 	remove := func(e *safefs.WalkEntry, info safefs.Info) {
-		key := fmt.Sprintf("%d/%s", i, e.Rel)
 		if hooks.BeforeUnlink != nil {
 			hooks.BeforeUnlink(e.Rel)
 		}
@@ -292,12 +292,14 @@ func (w *wiper) wipeRoot(ctx context.Context, i int) {
 		switch {
 		case err == nil:
 			w.count(info)
-			delete(w.failed, key)
+			if len(w.failed) > 0 {
+				delete(w.failed, failKey(i, e.Rel))
+			}
 		case errors.Is(err, fs.ErrNotExist):
 		case errors.Is(err, errIsDir()):
 			// It became a directory after the stat; the next pass sees it.
 		default:
-			w.failed[key] = errReason(err)
+			w.failed[failKey(i, e.Rel)] = errReason(err)
 		}
 	}
 	wk.Visit = func(e *safefs.WalkEntry) (safefs.Action, error) {
@@ -327,7 +329,7 @@ func (w *wiper) wipeRoot(ctx context.Context, i int) {
 			// Not empty: something inside was kept (a baseline file moved
 			// in, threats.md B2) or appeared; the folder stays.
 		default:
-			w.failed[fmt.Sprintf("%d/%s", i, e.Rel)] = errReason(err)
+			w.failed[failKey(i, e.Rel)] = errReason(err)
 		}
 		return nil
 	}
@@ -354,6 +356,8 @@ func (w *wiper) wipeRoot(ctx context.Context, i int) {
 		}
 	}
 }
+
+func failKey(root int, rel string) string { return strconv.Itoa(root) + "/" + rel }
 
 func (w *wiper) count(info safefs.Info) {
 	r := &w.res.Removed
@@ -384,7 +388,7 @@ func (w *wiper) verify(ctx context.Context) int {
 	for i := range w.cfg.Roots {
 		err := w.scan(ctx, i, func(it Item) {
 			w.res.Leftover++
-			reason, failed := w.failed[fmt.Sprintf("%d/%s", i, it.Rel)]
+			reason, failed := w.failed[failKey(i, it.Rel)]
 			if !failed {
 				w.res.CreatedDuringWipe++
 				reason = "apparu pendant le nettoyage"
