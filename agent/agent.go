@@ -99,6 +99,7 @@ type activeSession struct {
 
 type sessionRoot struct {
 	policy policies.Root
+	owners []uint32 // uids whose new entries belong to the session
 	path   string
 	dir    *safefs.Dir // nil when refused
 	state  string      // watching, refused, absent
@@ -296,7 +297,7 @@ func (a *Agent) startWatcher(s *activeSession) {
 	owners := make([][]uint32, len(s.roots))
 	for i, r := range s.roots {
 		dirs[i] = r.dir
-		owners[i] = a.owners(s.user, r.policy)
+		owners[i] = r.owners
 	}
 	w, err := watch.Start(watch.Config{
 		Roots:  dirs,
@@ -332,7 +333,7 @@ func (a *Agent) openRoots(s *activeSession, src userdirs.Source) {
 	var home *safefs.Dir
 	var homeErr error
 	for _, pr := range a.cfg.Policy.Roots {
-		r := &sessionRoot{policy: pr, state: "watching"}
+		r := &sessionRoot{policy: pr, owners: a.owners(s.user, pr), state: "watching"}
 		s.roots = append(s.roots, r)
 		loc, err := userdirs.Resolve(s.user, src, pr.Path)
 		if err != nil {
@@ -382,7 +383,7 @@ func (a *Agent) openTraces(s *activeSession, home *safefs.Dir, homeErr error) {
 		switch tr {
 		case "trash", "thumbnails":
 			tf := traceFolders[tr]
-			r := &sessionRoot{policy: policies.Root{Label: tf.label, Kind: "files", Scope: "session"}, path: filepath.Join(s.user.Home, tf.rel), state: "watching"}
+			r := &sessionRoot{policy: policies.Root{Label: tf.label, Kind: "files", Scope: "session"}, owners: []uint32{s.user.UID}, path: filepath.Join(s.user.Home, tf.rel), state: "watching"}
 			s.roots = append(s.roots, r)
 			if homeErr != nil {
 				r.refuse("error", "dossier personnel inaccessible", homeErr)
@@ -396,7 +397,7 @@ func (a *Agent) openTraces(s *activeSession, home *safefs.Dir, homeErr error) {
 			}
 			r.dir = d
 		case "shared_memory":
-			r := &sessionRoot{policy: policies.Root{Label: "Mémoire partagée", Kind: "files", Scope: "session"}, path: "/dev/shm", state: "watching"}
+			r := &sessionRoot{policy: policies.Root{Label: "Mémoire partagée", Kind: "files", Scope: "session"}, owners: []uint32{s.user.UID}, path: "/dev/shm", state: "watching"}
 			s.roots = append(s.roots, r)
 			d, err := safefs.OpenRoot("/dev/shm", trust)
 			if err != nil {
@@ -496,7 +497,7 @@ func (r *sessionRoot) refuseErr(err error) {
 func (a *Agent) journalSession(s *activeSession) journal.Session {
 	js := journal.Session{ID: s.id, Mode: s.mode, UID: s.user.UID, Started: s.started}
 	for _, r := range s.roots {
-		jr := journal.Root{Label: r.policy.Label, State: r.state, Reason: r.code, Scope: r.policy.Scope, Keep: r.policy.Keep, Owners: a.owners(s.user, r.policy)}
+		jr := journal.Root{Label: r.policy.Label, State: r.state, Reason: r.code, Scope: r.policy.Scope, Keep: r.policy.Keep, Owners: r.owners}
 		if r.dir != nil {
 			in := r.dir.Info()
 			jr.Path, jr.Dev, jr.Ino = []byte(r.path), in.Dev, in.Ino
@@ -559,7 +560,7 @@ func (a *Agent) wipeLocked(ctx context.Context, s *activeSession, reason session
 		a.bus.publish(ipc.Event{Type: "progress", Count: n})
 	}}
 	for _, r := range s.roots {
-		cfg.Roots = append(cfg.Roots, wipe.Root{Dir: r.dir, Scope: r.policy.Scope, Keep: r.policy.Keep, Owners: a.owners(s.user, r.policy)})
+		cfg.Roots = append(cfg.Roots, wipe.Root{Dir: r.dir, Scope: r.policy.Scope, Keep: r.policy.Keep, Owners: r.owners})
 	}
 	started := time.Now()
 	res := wipe.Run(ctx, cfg)
@@ -654,7 +655,11 @@ func (a *Agent) recover(ctx context.Context, rec *journal.Recovered) {
 	s := &activeSession{id: rec.Session.ID, mode: rec.Session.Mode, user: u, started: rec.Session.Started}
 	trust := safefs.RootOptions{TrustedUIDs: []uint32{rec.Session.UID}}
 	for _, jr := range rec.Session.Roots {
-		r := &sessionRoot{policy: policies.Root{Label: jr.Label, Scope: jr.Scope, Keep: jr.Keep}, path: string(jr.Path), state: jr.State}
+		owners := jr.Owners
+		if len(owners) == 0 {
+			owners = []uint32{rec.Session.UID}
+		}
+		r := &sessionRoot{policy: policies.Root{Label: jr.Label, Scope: jr.Scope, Keep: jr.Keep}, owners: owners, path: string(jr.Path), state: jr.State}
 		s.roots = append(s.roots, r)
 		if len(jr.Path) == 0 {
 			continue

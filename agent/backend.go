@@ -68,7 +68,7 @@ func (a *Agent) Preview(ctx context.Context, limit int) (ipc.Preview, error) {
 	}
 	cfg := wipe.Config{Baseline: s.base}
 	for _, r := range s.roots {
-		cfg.Roots = append(cfg.Roots, wipe.Root{Dir: r.dir, Scope: r.policy.Scope, Keep: r.policy.Keep, Owners: a.owners(s.user, r.policy)})
+		cfg.Roots = append(cfg.Roots, wipe.Root{Dir: r.dir, Scope: r.policy.Scope, Keep: r.policy.Keep, Owners: r.owners})
 	}
 	p := ipc.Preview{Items: []ipc.PreviewItem{}}
 	err := wipe.Plan(ctx, cfg, func(e wipe.Entry) {
