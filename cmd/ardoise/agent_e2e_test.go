@@ -25,6 +25,13 @@ func (s *scratch) preexisting(t testing.TB) {
 		"Pictures/affiche.png":                "png",
 		"sentinel/secret.txt":                 "outside every root",
 	}
+	// A desktop home has these; the agent would create them at session
+	// start otherwise (trash and thumbnails are wiped like roots).
+	for _, d := range []string{".local/share/Trash", ".cache/thumbnails"} {
+		if err := os.MkdirAll(filepath.Join(s.home, d), 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
 	for p, c := range files {
 		full := filepath.Join(s.home, p)
 		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
