@@ -63,6 +63,12 @@ func Lookup(uid uint32) (User, Source, error) {
 	if err != nil {
 		return User{}, Source{}, fmt.Errorf("look up uid %d: %w", uid, err)
 	}
+	return fromPasswd(u)
+}
+
+// fromPasswd returns an account of the password database with its folder
+// hints read from its own home, never from the environment.
+func fromPasswd(u *user.User) (User, Source, error) {
 	usr, err := fromOS(u)
 	if err != nil {
 		return User{}, Source{}, err
@@ -252,9 +258,5 @@ func LookupName(name string) (User, Source, error) {
 	if err != nil {
 		return User{}, Source{}, fmt.Errorf("look up account %q: %w", name, err)
 	}
-	usr, err := fromOS(u)
-	if err != nil {
-		return User{}, Source{}, err
-	}
-	return usr, Source{ConfigDir: path.Join(usr.Home, ".config")}, nil
+	return fromPasswd(u)
 }
