@@ -763,3 +763,56 @@ func TestR4_FilesAppearingDuringWipe(t *testing.T) {
 	e.assertVerified(e.wipe())
 	e.assertEmpty("Downloads")
 }
+
+// TestM4_BtrfsSubvolume: a btrfs subvolume the user creates inside a root
+// has its own device number but is not a mount: the wipe enters it (on the
+// mount ID) and removes what the session put there; the subvolume itself is
+// removed or, if the kernel refuses, reported.
+func TestM4_BtrfsSubvolume(t *testing.T) {
+	needRoot(t)
+	for _, tool := range []string{"mkfs.btrfs", "btrfs"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s is not installed (Debian package btrfs-progs); M4 is optional", tool)
+		}
+	}
+	base := t.TempDir()
+	img := filepath.Join(base, "btrfs.img")
+	f, err := os.Create(img)
+	mustDo(t, err)
+	mustDo(t, f.Truncate(128<<20))
+	f.Close()
+	if out, err := exec.Command("mkfs.btrfs", "-q", img).CombinedOutput(); err != nil {
+		t.Skipf("mkfs.btrfs: %v %s", err, out)
+	}
+	mnt := filepath.Join(base, "mnt")
+	mustDo(t, os.Mkdir(mnt, 0o755))
+	if out, err := exec.Command("mount", "-o", "loop", img, mnt).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a loop device here: %v %s", err, out)
+	}
+	defer exec.Command("umount", "-l", mnt).Run()
+
+	e := &env{t: t, home: mnt, sentinel: filepath.Join(base, "sentinel"), roots: []string{"Downloads"}, uid: 0, scope: "session"}
+	mustDo(t, os.MkdirAll(e.path("Downloads"), 0o755))
+	write(t, e.path("Downloads/before.txt"), "library")
+	e.start()
+	defer func() {
+		for _, d := range e.dirs {
+			d.Close()
+		}
+	}()
+	if out, err := exec.Command("btrfs", "subvolume", "create", e.path("Downloads/sv")).CombinedOutput(); err != nil {
+		t.Fatalf("btrfs subvolume create: %v %s", err, out)
+	}
+	write(t, e.path("Downloads/sv/secret.pdf"), "session")
+	write(t, e.path("Downloads/sv/sub/more.pdf"), "session")
+	res := e.wipe()
+	e.assertGone("Downloads/sv/secret.pdf")
+	e.assertGone("Downloads/sv/sub/more.pdf")
+	e.assertExists("Downloads/before.txt")
+	if _, err := os.Lstat(e.path("Downloads/sv")); err == nil && len(res.Pending) == 0 {
+		t.Errorf("the subvolume is neither removed nor reported: %+v", res)
+	}
+	if res.Kept.OtherMedium != 0 {
+		t.Errorf("the subvolume was taken for another mount: %+v", res.Kept)
+	}
+}
