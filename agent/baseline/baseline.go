@@ -125,7 +125,9 @@ func Take(ctx context.Context, roots []*safefs.Dir) (*Set, error) {
 			continue
 		}
 		rootInfo := root.Info()
+		bounds, _ := root.MountPoints() // never stat a mount point (FUSE can hang)
 		w := &safefs.Walker{
+			Boundaries: bounds,
 			Visit: func(e *safefs.WalkEntry) (safefs.Action, error) {
 				s.add(Record{Root: uint16(i), ID: e.Info.Identity, Parent: e.ParentID, Ctime: e.Info.Ctime,
 					Size: e.Info.Size, UID: e.Info.UID, Dir: e.Info.IsDir(), Name: e.Name})

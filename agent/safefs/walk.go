@@ -61,6 +61,11 @@ type Walker struct {
 	// another directory). info is a fresh no-follow stat of the name. The
 	// callback typically treats it as a non-directory. Optional.
 	Changed func(e *WalkEntry, info Info, err error) error
+	// Boundaries lists paths relative to the root that are mount points
+	// (see Dir.MountPoints). They are visited with an Info that only says
+	// MountRoot and a directory type, without any stat: a stat of a hostile
+	// FUSE mount can hang.
+	Boundaries map[string]bool
 	// BeforeOpenDir is a test hook called just before a child directory is
 	// opened.
 	BeforeOpenDir func(e *WalkEntry)
@@ -165,6 +170,14 @@ func (w *Walker) Walk(ctx context.Context, root *Dir) error {
 		}
 		ent := f.pending[0]
 		f.pending = f.pending[1:]
+		rel := joinRel(f.entry.Rel, ent.Name)
+		if w.Boundaries[rel] {
+			e := &WalkEntry{Parent: f.dir, ParentID: f.id, Name: ent.Name, Info: Info{MountRoot: true, Mode: fs.ModeDir}, Rel: rel, Depth: len(stack)}
+			if _, err := w.Visit(e); err != nil {
+				return err
+			}
+			continue // never entered
+		}
 		info, err := f.dir.Stat(ent.Name)
 		if err != nil {
 			if isNotExist(err) {
@@ -172,7 +185,7 @@ func (w *Walker) Walk(ctx context.Context, root *Dir) error {
 			}
 			return err
 		}
-		e := &WalkEntry{Parent: f.dir, ParentID: f.id, Name: ent.Name, Info: info, Rel: joinRel(f.entry.Rel, ent.Name), Depth: len(stack)}
+		e := &WalkEntry{Parent: f.dir, ParentID: f.id, Name: ent.Name, Info: info, Rel: rel, Depth: len(stack)}
 		act, err := w.Visit(e)
 		if err != nil {
 			return err

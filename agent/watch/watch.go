@@ -91,6 +91,7 @@ type Watcher struct {
 	watched   map[key]bool     // directories with a watch
 	seen      map[key]string   // entries already reported, with their last name
 	degraded  map[int]bool
+	bounds    map[int]map[string]bool // mount points below each root, never stat-ed
 	entries   int
 	overflows int
 
@@ -117,7 +118,7 @@ func Start(cfg Config) (*Watcher, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	w := &Watcher{cfg: cfg, log: cfg.Logger, fsw: fsw, nodes: map[string]*node{}, watched: map[key]bool{},
-		seen: map[key]string{}, degraded: map[int]bool{}, cancel: cancel, done: make(chan struct{})}
+		seen: map[key]string{}, degraded: map[int]bool{}, bounds: map[int]map[string]bool{}, cancel: cancel, done: make(chan struct{})}
 	for i, r := range cfg.Roots {
 		if r == nil {
 			continue
@@ -127,6 +128,7 @@ func Start(cfg Config) (*Watcher, error) {
 			w.degrade(i, "cannot open the folder again", err)
 			continue
 		}
+		w.bounds[i], _ = d.MountPoints()
 		w.watchDir(&node{dir: d, root: i, id: d.Info().Identity})
 	}
 	go w.loop(ctx)
@@ -240,6 +242,12 @@ func (w *Watcher) scan(n *node, all bool) []*node {
 // consider stats name in n, reports it if it is new, and returns it opened
 // if it is a directory not yet watched (or any directory, when all is true).
 func (w *Watcher) consider(n *node, name string, all bool) *node {
+	w.mu.Lock()
+	boundary := w.bounds[n.root][joinRel(n.rel, name)]
+	w.mu.Unlock()
+	if boundary {
+		return nil // a mount point: never stat-ed, never followed
+	}
 	info, err := n.dir.Stat(name)
 	if err != nil {
 		return nil // gone already
@@ -369,6 +377,11 @@ func (w *Watcher) rescan() {
 		d, err := r.dir.Reopen()
 		if err != nil {
 			continue
+		}
+		if m, err := d.MountPoints(); err == nil {
+			w.mu.Lock()
+			w.bounds[r.root] = m
+			w.mu.Unlock()
 		}
 		tmp := &node{dir: d, root: r.root, id: r.id}
 		queue := w.scan(tmp, true)

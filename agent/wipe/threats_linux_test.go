@@ -816,3 +816,80 @@ func TestM4_BtrfsSubvolume(t *testing.T) {
 		t.Errorf("the subvolume was taken for another mount: %+v", res.Kept)
 	}
 }
+
+// hangingFUSE is a FUSE server that never answers an attribute request:
+// any stat of its mount point blocks until the server dies.
+const hangingFUSE = `
+import sys, time, fusepy
+class Hang(fusepy.Operations):
+    def getattr(self, path, fh=None):
+        while True:
+            time.sleep(3600)
+    def readdir(self, path, fh):
+        while True:
+            time.sleep(3600)
+fusepy.FUSE(Hang(), sys.argv[1], foreground=True)
+`
+
+// TestM3_HangingFUSEMount: the user mounts a FUSE file system whose server
+// hangs inside a root. The wipe must finish without ever asking it
+// anything, remove the session's other files, and report the mount.
+func TestM3_HangingFUSEMount(t *testing.T) {
+	needRoot(t)
+	if err := exec.Command("/usr/bin/python3", "-c", "import fusepy").Run(); err != nil {
+		t.Skip("python3-fusepy is not installed (Debian packages python3-fusepy and fuse3); M3 is optional")
+	}
+	if _, err := os.Stat("/dev/fuse"); err != nil {
+		t.Skip("no /dev/fuse here")
+	}
+	e := newEnv(t, "Downloads")
+	e.start()
+	mnt := e.path("Downloads/f")
+	mustDo(t, os.Mkdir(mnt, 0o755))
+	script := filepath.Join(t.TempDir(), "hang.py")
+	mustDo(t, os.WriteFile(script, []byte(hangingFUSE), 0o644))
+	srv := exec.Command("/usr/bin/python3", script, mnt)
+	mustDo(t, srv.Start())
+	t.Cleanup(func() {
+		srv.Process.Kill() // aborts the FUSE connection: nothing stays blocked
+		srv.Wait()
+		exec.Command("umount", "-l", mnt).Run()
+	})
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if b, _ := os.ReadFile("/proc/self/mountinfo"); strings.Contains(string(b), " "+mnt+" ") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Skip("the FUSE server did not mount (fusermount may be missing)")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	write(t, e.path("Downloads/x.pdf"), "session")
+	done := make(chan Result, 1)
+	go func() { done <- e.wipe() }()
+	select {
+	case res := <-done:
+		e.assertGone("Downloads/x.pdf")
+		if res.Kept.OtherMedium != 1 {
+			t.Errorf("the FUSE mount was not reported as another medium: %+v", res.Kept)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the wipe blocked on a hanging FUSE mount")
+	}
+	// The plan (preview) and a new baseline must not block either.
+	planned := make(chan error, 1)
+	go func() { planned <- Plan(context.Background(), e.config(), func(Entry) {}) }()
+	select {
+	case <-planned:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the preview blocked on a hanging FUSE mount")
+	}
+	based := make(chan error, 1)
+	go func() { _, err := baseline.Take(context.Background(), e.dirs); based <- err }()
+	select {
+	case <-based:
+	case <-time.After(30 * time.Second):
+		t.Fatal("taking a baseline blocked on a hanging FUSE mount")
+	}
+}

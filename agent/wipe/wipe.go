@@ -252,7 +252,7 @@ func (w *wiper) walker(i int) (*safefs.Walker, *classifier, bool) {
 		w.rootError(i, fmt.Errorf("read the folder itself: %w", err))
 		return nil, nil, false
 	}
-	return &safefs.Walker{MaxOpen: w.cfg.MaxOpen}, &classifier{root: r, rootInfo: info, base: w.cfg.Baseline}, true
+	return &safefs.Walker{MaxOpen: w.cfg.MaxOpen, Boundaries: mountPoints(r.Dir)}, &classifier{root: r, rootInfo: info, base: w.cfg.Baseline}, true
 }
 
 func (w *wiper) countKept(i int, cl class, e *safefs.WalkEntry) {
@@ -469,7 +469,7 @@ func Plan(ctx context.Context, cfg Config, fn func(Entry)) error {
 			continue
 		}
 		cl := &classifier{root: r, rootInfo: info, base: cfg.Baseline}
-		wk := &safefs.Walker{MaxOpen: cfg.MaxOpen, Visit: func(e *safefs.WalkEntry) (safefs.Action, error) {
+		wk := &safefs.Walker{MaxOpen: cfg.MaxOpen, Boundaries: mountPoints(r.Dir), Visit: func(e *safefs.WalkEntry) (safefs.Action, error) {
 			c := cl.classify(e)
 			if c == sessionEntry {
 				fn(Entry{Root: i, Rel: e.Rel, Name: e.Name, Kind: kindOf(e.Info.Mode), Size: e.Info.Size})
@@ -484,6 +484,17 @@ func Plan(ctx context.Context, cfg Config, fn func(Entry)) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// mountPoints returns the mount points below a root, so that the walk
+// never stats them; if the mount table cannot be read, the walk still
+// recognises mounts by their mount ID, only without that protection.
+func mountPoints(d *safefs.Dir) map[string]bool {
+	m, err := d.MountPoints()
+	if err != nil {
+		return nil
+	}
+	return m
 }
 
 // matchAny reports whether rel matches one of the keep patterns.

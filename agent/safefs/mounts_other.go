@@ -1,0 +1,6 @@
+//go:build !linux
+
+package safefs
+
+// MountPoints fails on this operating system (see safefs_other.go).
+func (d *Dir) MountPoints() (map[string]bool, error) { return nil, errUnsupported }
