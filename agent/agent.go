@@ -307,7 +307,9 @@ func (a *Agent) startWatcher(s *activeSession) {
 		},
 		OnEntry: func(e watch.Entry) {
 			a.journal.Created(journal.Entry{Root: e.Root, Parent: e.Parent, Name: []byte(e.Name), ID: e.Info.Identity, Dir: e.Info.IsDir(), Size: e.Info.Size})
-			a.log.Debug("new entry", "root", s.roots[e.Root].policy.Label, logging.Personal("name", e.Rel), "renamed", e.Renamed)
+			if a.log.Enabled(context.Background(), slog.LevelDebug) {
+				a.log.Debug("new entry", "root", s.roots[e.Root].policy.Label, logging.Personal("name", e.Rel()), "renamed", e.Renamed)
+			}
 			if e.Renamed {
 				return
 			}

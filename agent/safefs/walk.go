@@ -30,11 +30,31 @@ type WalkEntry struct {
 	Name string
 	// Info is what a no-follow stat said when the entry was met.
 	Info Info
-	// Rel is the entry's path relative to the root, with "/" separators;
-	// for keep patterns and reports only, never for system calls.
-	Rel string
 	// Depth is 1 for the root's own entries.
 	Depth int
+
+	up *frame // the directory holding the entry
+}
+
+// Rel returns the entry's path relative to the root, with "/" separators,
+// for keep patterns and reports only, never for system calls. It is built
+// on demand: keeping every level's path would cost memory in the square of
+// the depth, which a user controls (threats.md R1).
+func (e *WalkEntry) Rel() string {
+	n := len(e.Name)
+	for f := e.up; f != nil && f.name != ""; f = f.up {
+		n += len(f.name) + 1
+	}
+	b := make([]byte, n)
+	i := n - len(e.Name)
+	copy(b[i:], e.Name)
+	for f := e.up; f != nil && f.name != ""; f = f.up {
+		i--
+		b[i] = '/'
+		i -= len(f.name)
+		copy(b[i:], f.name)
+	}
+	return string(b)
 }
 
 // Walker visits every entry below a root without following links and with
@@ -81,6 +101,9 @@ var ErrTreeChanged = errors.New("the folder tree changed during the walk")
 type frame struct {
 	dir     *Dir // nil when closed to respect MaxOpen
 	id      Identity
+	name    string    // the directory's name in its parent; "" for the root
+	up      *frame    // the parent directory's frame
+	toMount bool      // a mount point lies below: paths are checked here
 	entry   WalkEntry // how the directory was reached; zero for the root
 	offset  int64     // read position, to resume after a reopen
 	pending []Entry   // names read but not yet visited
@@ -102,7 +125,17 @@ func (w *Walker) Walk(ctx context.Context, root *Dir) error {
 	if err != nil {
 		return err
 	}
-	stack := []*frame{{dir: rd, id: root.Info().Identity}}
+	// prefixes holds every folder on the way to a mount point, so that
+	// paths are only built, and checked, along those branches.
+	prefixes := map[string]bool{}
+	for b := range w.Boundaries {
+		for i := 0; i < len(b); i++ {
+			if b[i] == '/' {
+				prefixes[b[:i]] = true
+			}
+		}
+	}
+	stack := []*frame{{dir: rd, id: root.Info().Identity, toMount: len(w.Boundaries) > 0}}
 	open := 1
 	// Open handles are the root's plus a contiguous top segment of the
 	// stack, stack[low:]; frames 1..low-1 are closed. Keeping low makes
@@ -144,7 +177,7 @@ func (w *Walker) Walk(ctx context.Context, root *Dir) error {
 				if err != nil {
 					f.dir.Close()
 					open--
-					return fmt.Errorf("climb back to %q: %w", p.entry.Rel, ErrTreeChanged)
+					return fmt.Errorf("climb back to %q: %w", p.entry.Rel(), ErrTreeChanged)
 				}
 				if err := pd.SeekTo(p.offset); err != nil {
 					pd.Close()
@@ -170,13 +203,16 @@ func (w *Walker) Walk(ctx context.Context, root *Dir) error {
 		}
 		ent := f.pending[0]
 		f.pending = f.pending[1:]
-		rel := joinRel(f.entry.Rel, ent.Name)
-		if w.Boundaries[rel] {
-			e := &WalkEntry{Parent: f.dir, ParentID: f.id, Name: ent.Name, Info: Info{MountRoot: true, Mode: fs.ModeDir}, Rel: rel, Depth: len(stack)}
-			if _, err := w.Visit(e); err != nil {
-				return err
+		rel := ""
+		if f.toMount {
+			rel = (&WalkEntry{Name: ent.Name, up: f}).Rel()
+			if w.Boundaries[rel] {
+				e := &WalkEntry{Parent: f.dir, ParentID: f.id, Name: ent.Name, Info: Info{MountRoot: true, Mode: fs.ModeDir}, Depth: len(stack), up: f}
+				if _, err := w.Visit(e); err != nil {
+					return err
+				}
+				continue // never stat-ed, never entered
 			}
-			continue // never entered
 		}
 		info, err := f.dir.Stat(ent.Name)
 		if err != nil {
@@ -185,7 +221,7 @@ func (w *Walker) Walk(ctx context.Context, root *Dir) error {
 			}
 			return err
 		}
-		e := &WalkEntry{Parent: f.dir, ParentID: f.id, Name: ent.Name, Info: info, Rel: rel, Depth: len(stack)}
+		e := &WalkEntry{Parent: f.dir, ParentID: f.id, Name: ent.Name, Info: info, Depth: len(stack), up: f}
 		act, err := w.Visit(e)
 		if err != nil {
 			return err
@@ -213,7 +249,7 @@ func (w *Walker) Walk(ctx context.Context, root *Dir) error {
 			return err
 		}
 		open++
-		stack = append(stack, &frame{dir: child, id: child.Info().Identity, entry: *e})
+		stack = append(stack, &frame{dir: child, id: child.Info().Identity, name: ent.Name, up: f, toMount: f.toMount && prefixes[rel], entry: *e})
 		stack[len(stack)-1].entry.Parent = nil
 		if w.OnOpen != nil {
 			w.OnOpen(open)
@@ -230,13 +266,6 @@ func (w *Walker) Walk(ctx context.Context, root *Dir) error {
 		}
 	}
 	return nil
-}
-
-func joinRel(parent, name string) string {
-	if parent == "" {
-		return name
-	}
-	return parent + "/" + name
 }
 
 func isEOF(err error) bool { return errors.Is(err, io.EOF) }

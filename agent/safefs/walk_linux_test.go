@@ -91,7 +91,7 @@ func TestWalkNamesRelativePaths(t *testing.T) {
 	defer d.Close()
 	var seen []string
 	w := &Walker{Visit: func(e *WalkEntry) (Action, error) {
-		seen = append(seen, e.Rel)
+		seen = append(seen, e.Rel())
 		if e.Info.IsDir() {
 			return Descend, nil
 		}

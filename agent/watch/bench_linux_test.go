@@ -32,7 +32,7 @@ func BenchmarkBurstDetect20k(b *testing.B) {
 		root := b.TempDir()
 		var mu sync.Mutex
 		got := map[string]bool{}
-		w, err := startBench(root, func(e Entry) { mu.Lock(); got[e.Rel] = true; mu.Unlock() })
+		w, err := startBench(root, func(e Entry) { mu.Lock(); got[e.Rel()] = true; mu.Unlock() })
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -35,9 +35,15 @@ type Entry struct {
 	Root    int
 	Parent  safefs.Identity
 	Name    string // raw bytes
-	Rel     string // raw, relative to the root
 	Info    safefs.Info
+
+	dir *node
 }
+
+// Rel returns the entry's path relative to its root (raw bytes), built on
+// demand: keeping every folder's full path would cost memory in the square
+// of the depth, which a user controls.
+func (e Entry) Rel() string { return e.dir.relOf(e.Name) }
 
 // Config configures a watcher.
 type Config struct {
@@ -72,10 +78,31 @@ type Stats struct {
 }
 
 type node struct {
-	dir  *safefs.Dir
-	root int
-	rel  string
-	id   safefs.Identity
+	dir     *safefs.Dir
+	root    int
+	name    string // in its parent; "" for a root
+	up      *node
+	id      safefs.Identity
+	toMount bool // a mount point of the root lies below
+}
+
+// relOf returns the path of name inside n, relative to the root.
+func (n *node) relOf(name string) string {
+	parts := []string{name}
+	for m := n; m != nil && m.name != ""; m = m.up {
+		parts = append(parts, m.name)
+	}
+	for i, j := 0, len(parts)-1; i < j; i, j = i+1, j-1 {
+		parts[i], parts[j] = parts[j], parts[i]
+	}
+	return strings.Join(parts, "/")
+}
+
+// seenEntry is where an entry was last reported: enough to notice a rename
+// without keeping paths.
+type seenEntry struct {
+	parent key
+	name   string
 }
 
 type key struct{ dev, ino uint64 }
@@ -87,9 +114,9 @@ type Watcher struct {
 	fsw *fsnotify.Watcher
 
 	mu        sync.Mutex
-	nodes     map[string]*node // by watch path
-	watched   map[key]bool     // directories with a watch
-	seen      map[key]string   // entries already reported, with their last name
+	nodes     map[string]*node  // by watch path
+	watched   map[key]bool      // directories with a watch
+	seen      map[key]seenEntry // entries already reported, and where
 	degraded  map[int]bool
 	bounds    map[int]map[string]bool // mount points below each root, never stat-ed
 	entries   int
@@ -118,7 +145,7 @@ func Start(cfg Config) (*Watcher, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	w := &Watcher{cfg: cfg, log: cfg.Logger, fsw: fsw, nodes: map[string]*node{}, watched: map[key]bool{},
-		seen: map[key]string{}, degraded: map[int]bool{}, bounds: map[int]map[string]bool{}, cancel: cancel, done: make(chan struct{})}
+		seen: map[key]seenEntry{}, degraded: map[int]bool{}, bounds: map[int]map[string]bool{}, cancel: cancel, done: make(chan struct{})}
 	for i, r := range cfg.Roots {
 		if r == nil {
 			continue
@@ -129,7 +156,7 @@ func Start(cfg Config) (*Watcher, error) {
 			continue
 		}
 		w.bounds[i], _ = d.MountPoints()
-		w.watchDir(&node{dir: d, root: i, id: d.Info().Identity})
+		w.watchDir(&node{dir: d, root: i, id: d.Info().Identity, toMount: len(w.bounds[i]) > 0})
 	}
 	go w.loop(ctx)
 	return w, nil
@@ -177,8 +204,8 @@ func (w *Watcher) watchDir(first *node) {
 	for len(queue) > 0 {
 		n := queue[0]
 		queue = queue[1:]
-		if w.cfg.BeforeAddWatch != nil && n.rel != "" {
-			w.cfg.BeforeAddWatch(n.root, n.rel)
+		if w.cfg.BeforeAddWatch != nil && n.name != "" {
+			w.cfg.BeforeAddWatch(n.root, n.up.relOf(n.name))
 		}
 		if !w.addWatch(n) {
 			// Not watched: still scan it now, so what is already there is
@@ -242,11 +269,15 @@ func (w *Watcher) scan(n *node, all bool) []*node {
 // consider stats name in n, reports it if it is new, and returns it opened
 // if it is a directory not yet watched (or any directory, when all is true).
 func (w *Watcher) consider(n *node, name string, all bool) *node {
-	w.mu.Lock()
-	boundary := w.bounds[n.root][joinRel(n.rel, name)]
-	w.mu.Unlock()
-	if boundary {
-		return nil // a mount point: never stat-ed, never followed
+	rel := ""
+	if n.toMount {
+		rel = n.relOf(name)
+		w.mu.Lock()
+		boundary := w.bounds[n.root][rel]
+		w.mu.Unlock()
+		if boundary {
+			return nil // a mount point: never stat-ed, never followed
+		}
 	}
 	info, err := n.dir.Stat(name)
 	if err != nil {
@@ -254,18 +285,18 @@ func (w *Watcher) consider(n *node, name string, all bool) *node {
 	}
 	k := key{info.Dev, info.Ino}
 	if w.cfg.IsNew == nil || w.cfg.IsNew(n.root, info) {
-		rel := joinRel(n.rel, name)
+		here := seenEntry{parent: key{n.id.Dev, n.id.Ino}, name: name}
 		w.mu.Lock()
 		last, known := w.seen[k]
-		if (!known && len(w.seen) < w.cfg.MaxSeen) || (known && last != rel) {
-			w.seen[k] = rel
+		if (!known && len(w.seen) < w.cfg.MaxSeen) || (known && last != here) {
+			w.seen[k] = here
 		}
 		if !known {
 			w.entries++
 		}
 		w.mu.Unlock()
-		if (!known || last != rel) && w.cfg.OnEntry != nil {
-			w.cfg.OnEntry(Entry{Renamed: known, Root: n.root, Parent: n.id, Name: name, Rel: rel, Info: info})
+		if (!known || last != here) && w.cfg.OnEntry != nil {
+			w.cfg.OnEntry(Entry{Renamed: known, Root: n.root, Parent: n.id, Name: name, Info: info, dir: n})
 		}
 	}
 	if !info.IsDir() || info.MountRoot || (n.dir.Info().MntID != 0 && info.MntID != n.dir.Info().MntID) {
@@ -281,14 +312,23 @@ func (w *Watcher) consider(n *node, name string, all bool) *node {
 	if err != nil {
 		return nil // became a link or something else: nothing to follow
 	}
-	return &node{dir: d, root: n.root, rel: joinRel(n.rel, name), id: d.Info().Identity}
+	sub := &node{dir: d, root: n.root, name: name, up: n, id: d.Info().Identity}
+	if n.toMount {
+		sub.toMount = w.onMountPath(n.root, rel)
+	}
+	return sub
 }
 
-func joinRel(parent, name string) string {
-	if parent == "" {
-		return name
+// onMountPath reports whether a mount point of the root lies below rel.
+func (w *Watcher) onMountPath(root int, rel string) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for b := range w.bounds[root] {
+		if strings.HasPrefix(b, rel+"/") {
+			return true
+		}
 	}
-	return parent + "/" + name
+	return false
 }
 
 func (w *Watcher) loop(ctx context.Context) {
@@ -368,7 +408,7 @@ func (w *Watcher) rescan() {
 	w.mu.Lock()
 	var roots []*node
 	for _, n := range w.nodes {
-		if n.rel == "" {
+		if n.name == "" {
 			roots = append(roots, n)
 		}
 	}
@@ -383,7 +423,7 @@ func (w *Watcher) rescan() {
 			w.bounds[r.root] = m
 			w.mu.Unlock()
 		}
-		tmp := &node{dir: d, root: r.root, id: r.id}
+		tmp := &node{dir: d, root: r.root, id: r.id, toMount: len(w.bounds[r.root]) > 0}
 		queue := w.scan(tmp, true)
 		d.Close()
 		for len(queue) > 0 {

@@ -20,7 +20,7 @@ type recorder struct {
 func (r *recorder) add(e Entry) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.names[e.Rel]++
+	r.names[e.Rel()]++
 }
 
 func (r *recorder) has(rel string) bool {

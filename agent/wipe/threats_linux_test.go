@@ -651,7 +651,12 @@ func r1Child(t *testing.T, dir string) {
 	if maxFds > 16+32 {
 		t.Fatalf("up to %d open descriptors; the walker's budget is 16", maxFds)
 	}
-	t.Logf("removed %d dirs with at most %d descriptors open", res.Removed.Dirs, maxFds)
+	// Memory must not grow with the square of the depth (paths are not
+	// kept per level).
+	if hwm := vmHWM(t); hwm > 150<<20 {
+		t.Fatalf("peak memory %d MiB for a deep tree; want under 150 MiB", hwm>>20)
+	}
+	t.Logf("removed %d dirs with at most %d descriptors open, peak memory %d MiB", res.Removed.Dirs, maxFds, vmHWM(t)>>20)
 }
 
 func makeDeep(t *testing.T, root string, depth int) {

@@ -158,7 +158,7 @@ func (c *classifier) classify(e *safefs.WalkEntry) class {
 	if !baseline.SameMount(c.rootInfo, e.Info) {
 		return otherMount
 	}
-	if matchAny(c.root.Keep, e.Rel) {
+	if len(c.root.Keep) > 0 && matchAny(c.root.Keep, e.Rel()) {
 		return matched
 	}
 	verdict, rec := c.base.Lookup(e.Info.Identity)
@@ -272,7 +272,7 @@ func (w *wiper) countKept(i int, cl class, e *safefs.WalkEntry) {
 	case otherMount:
 		w.kept.OtherMedium++
 		if len(w.otherMedia) < maxItems {
-			w.otherMedia = append(w.otherMedia, Item{Root: i, Rel: e.Rel, Kind: Dir, Reason: "autre support, non touché"})
+			w.otherMedia = append(w.otherMedia, Item{Root: i, Rel: e.Rel(), Kind: Dir, Reason: "autre support, non touché"})
 		}
 	}
 }
@@ -286,20 +286,20 @@ func (w *wiper) wipeRoot(ctx context.Context, i int) {
 	hooks := w.cfg.Hooks
 	remove := func(e *safefs.WalkEntry, info safefs.Info) {
 		if hooks.BeforeUnlink != nil {
-			hooks.BeforeUnlink(e.Rel)
+			hooks.BeforeUnlink(e.Rel())
 		}
 		err := e.Parent.Unlink(e.Name)
 		switch {
 		case err == nil:
 			w.count(info)
 			if len(w.failed) > 0 {
-				delete(w.failed, failKey(i, e.Rel))
+				delete(w.failed, failKey(i, e.Rel()))
 			}
 		case errors.Is(err, fs.ErrNotExist):
 		case errors.Is(err, errIsDir()):
 			// It became a directory after the stat; the next pass sees it.
 		default:
-			w.failed[failKey(i, e.Rel)] = errReason(err)
+			w.failed[failKey(i, e.Rel())] = errReason(err)
 		}
 	}
 	wk.Visit = func(e *safefs.WalkEntry) (safefs.Action, error) {
@@ -329,7 +329,7 @@ func (w *wiper) wipeRoot(ctx context.Context, i int) {
 			// Not empty: something inside was kept (a baseline file moved
 			// in, threats.md B2) or appeared; the folder stays.
 		default:
-			w.failed[failKey(i, e.Rel)] = errReason(err)
+			w.failed[failKey(i, e.Rel())] = errReason(err)
 		}
 		return nil
 	}
@@ -348,7 +348,7 @@ func (w *wiper) wipeRoot(ctx context.Context, i int) {
 		return nil
 	}
 	if hooks.BeforeOpenDir != nil {
-		wk.BeforeOpenDir = func(e *safefs.WalkEntry) { hooks.BeforeOpenDir(e.Rel) }
+		wk.BeforeOpenDir = func(e *safefs.WalkEntry) { hooks.BeforeOpenDir(e.Rel()) }
 	}
 	if err := wk.Walk(ctx, w.cfg.Roots[i].Dir); err != nil && ctx.Err() == nil {
 		if !errors.Is(err, safefs.ErrTreeChanged) {
@@ -414,13 +414,13 @@ func (w *wiper) scan(ctx context.Context, i int, fn func(Item)) error {
 	// A session folder that still holds something (a baseline file moved
 	// into it, threats.md B2, or a kept entry) is rightly left; only an
 	// empty one counts. children counts the entries of the folders being
-	// walked; it holds at most one key per level of depth.
-	children := map[string]int{}
+	// walked, by identity; it holds at most one key per level of depth.
+	children := map[safefs.Identity]int{}
 	wk.Visit = func(e *safefs.WalkEntry) (safefs.Action, error) {
-		children[parentRel(e.Rel)]++
+		children[e.ParentID]++
 		c := cl.classify(e)
 		if c == sessionEntry && !e.Info.IsDir() {
-			fn(Item{Root: i, Rel: e.Rel, Kind: kindOf(e.Info.Mode)})
+			fn(Item{Root: i, Rel: e.Rel(), Kind: kindOf(e.Info.Mode)})
 		}
 		if e.Info.IsDir() && (c == sessionEntry || c == preexisting || c == doubt) {
 			return safefs.Descend, nil
@@ -428,28 +428,21 @@ func (w *wiper) scan(ctx context.Context, i int, fn func(Item)) error {
 		return safefs.Skip, nil
 	}
 	wk.Leave = func(e *safefs.WalkEntry) error {
-		n := children[e.Rel]
-		delete(children, e.Rel)
+		id := e.Info.Identity
+		n := children[id]
+		delete(children, id)
 		if n == 0 && cl.classify(e) == sessionEntry {
-			fn(Item{Root: i, Rel: e.Rel, Kind: Dir})
+			fn(Item{Root: i, Rel: e.Rel(), Kind: Dir})
 		}
 		return nil
 	}
 	return wk.Walk(ctx, w.cfg.Roots[i].Dir)
 }
 
-func parentRel(rel string) string {
-	if i := strings.LastIndexByte(rel, '/'); i >= 0 {
-		return rel[:i]
-	}
-	return ""
-}
-
 // Entry is one session entry found by Plan.
 type Entry struct {
 	Root int
-	Rel  string // raw, relative to the root; personal data
-	Name string // raw last component
+	Name string // raw last component; personal data
 	Kind Kind
 	Size int64
 }
@@ -472,7 +465,7 @@ func Plan(ctx context.Context, cfg Config, fn func(Entry)) error {
 		wk := &safefs.Walker{MaxOpen: cfg.MaxOpen, Boundaries: mountPoints(r.Dir), Visit: func(e *safefs.WalkEntry) (safefs.Action, error) {
 			c := cl.classify(e)
 			if c == sessionEntry {
-				fn(Entry{Root: i, Rel: e.Rel, Name: e.Name, Kind: kindOf(e.Info.Mode), Size: e.Info.Size})
+				fn(Entry{Root: i, Name: e.Name, Kind: kindOf(e.Info.Mode), Size: e.Info.Size})
 			}
 			if e.Info.IsDir() && (c == sessionEntry || c == preexisting || c == doubt) {
 				return safefs.Descend, nil
