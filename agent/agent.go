@@ -339,7 +339,8 @@ func (a *Agent) openRoots(s *activeSession, src userdirs.Source) {
 		s.roots = append(s.roots, r)
 		loc, err := userdirs.Resolve(s.user, src, pr.Path)
 		if err != nil {
-			r.refuse("error", "dossier inconnu", err)
+			r.refuse("error", "dossier inconnu")
+			a.log.Warn("folder not watched", "root", pr.Label, "err", err)
 			continue
 		}
 		r.path = loc.Path
@@ -351,7 +352,8 @@ func (a *Agent) openRoots(s *activeSession, src userdirs.Source) {
 				home, homeErr = safefs.OpenRoot(s.user.Home, trust)
 			}
 			if homeErr != nil {
-				r.refuse("error", "dossier personnel inaccessible", homeErr)
+				r.refuse("error", "dossier personnel inaccessible")
+				a.log.Warn("folder not watched: the home folder cannot be opened safely", "root", pr.Label, logging.Personal("err", homeErr.Error()))
 				continue
 			}
 			r.dir, err = home.OpenBeneath(loc.Rel, trust)
@@ -388,7 +390,7 @@ func (a *Agent) openTraces(s *activeSession, home *safefs.Dir, homeErr error) {
 			r := &sessionRoot{policy: policies.Root{Label: tf.label, Kind: "files", Scope: "session"}, owners: []uint32{s.user.UID}, path: filepath.Join(s.user.Home, tf.rel), state: "watching"}
 			s.roots = append(s.roots, r)
 			if homeErr != nil {
-				r.refuse("error", "dossier personnel inaccessible", homeErr)
+				r.refuse("error", "dossier personnel inaccessible")
 				continue
 			}
 			d, err := home.MkdirBeneath(tf.rel, s.user.UID, s.user.GID, trust)
@@ -473,26 +475,25 @@ func (a *Agent) clearRecentFiles(s *activeSession) (bool, error) {
 	return true, share.ReplaceFile(name, []byte(emptyXBEL), 0o600, s.user.UID, s.user.GID)
 }
 
-func (r *sessionRoot) refuse(code, reason string, err error) {
+func (r *sessionRoot) refuse(code, reason string) {
 	r.dir, r.state, r.code, r.reason = nil, "refused", code, reason
-	_ = err
 }
 
 func (r *sessionRoot) refuseErr(err error) {
 	switch {
 	case errors.Is(err, os.ErrNotExist):
-		r.refuse("absent", "dossier absent", err)
+		r.refuse("absent", "dossier absent")
 		r.state = "absent"
 	case errors.Is(err, safefs.ErrSymlink):
-		r.refuse("symlink", "lien symbolique", err)
+		r.refuse("symlink", "lien symbolique")
 	case errors.Is(err, safefs.ErrOtherMount):
-		r.refuse("other_mount", "autre support que le dossier personnel", err)
+		r.refuse("other_mount", "autre support que le dossier personnel")
 	case errors.Is(err, safefs.ErrUnsafeAncestor):
-		r.refuse("unsafe_parent", "dossier modifiable par d'autres utilisateurs", err)
+		r.refuse("unsafe_parent", "dossier modifiable par d'autres utilisateurs")
 	case errors.Is(err, safefs.ErrNotDir):
-		r.refuse("not_dir", "ce n'est pas un dossier", err)
+		r.refuse("not_dir", "ce n'est pas un dossier")
 	default:
-		r.refuse("error", "dossier inaccessible", err)
+		r.refuse("error", "dossier inaccessible")
 	}
 }
 
