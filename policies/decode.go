@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -23,6 +24,8 @@ type Problem struct {
 	Line  int    // 1-based; 0 when the problem concerns the whole file
 	Field string // dotted path such as roots[1].scope; empty for the file
 	Msg   string // what is wrong and what is allowed
+
+	col int // orders problems on one line ([a, b, c])
 }
 
 // ValidationError lists every problem found in one policy file.
@@ -31,13 +34,19 @@ type ValidationError struct {
 	Problems []Problem
 }
 
+// Error gives one line per problem, "FILE:LINE: FIELD: what is wrong",
+// sorted by line.
 func (e *ValidationError) Error() string {
 	var b strings.Builder
 	for i, p := range e.Problems {
 		if i > 0 {
 			b.WriteByte('\n')
 		}
-		fmt.Fprintf(&b, "%s:%d: ", e.File, p.Line)
+		if p.Line > 0 {
+			fmt.Fprintf(&b, "%s:%d: ", e.File, p.Line)
+		} else {
+			fmt.Fprintf(&b, "%s: ", e.File)
+		}
 		if p.Field != "" {
 			b.WriteString(p.Field)
 			b.WriteString(": ")
@@ -47,14 +56,26 @@ func (e *ValidationError) Error() string {
 	return b.String()
 }
 
-// Load reads, decodes and validates the policy file at path.
+// MaxProblems is how many problems one file reports at most; past it, a
+// last line says how many more there are.
+const MaxProblems = 100
+
+// Load reads, decodes and validates the policy file at path. It does not
+// check who may change the file: an agent running as root also calls
+// CheckFileSafety (or uses LoadTrusted).
 func Load(path string) (*Policy, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("read policy: %w", err)
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, MaxSize+1))
+	return parseFrom(path, f)
+}
+
+// parseFrom reads at most MaxSize+1 bytes, so that a huge file (or
+// /dev/zero) is refused without reading it all.
+func parseFrom(path string, r io.Reader) (*Policy, error) {
+	data, err := io.ReadAll(io.LimitReader(r, MaxSize+1))
 	if err != nil {
 		return nil, fmt.Errorf("read policy %s: %w", path, err)
 	}
@@ -65,20 +86,30 @@ func Load(path string) (*Policy, error) {
 // returns a *ValidationError listing every problem, or the policy with its
 // defaults filled in.
 func Parse(name string, data []byte) (*Policy, error) {
-	d := &decoder{file: name, lines: map[string]int{}}
+	d := &decoder{lines: map[string]int{}, cols: map[string]int{}, set: map[string]bool{}, reported: map[string]bool{}}
 	p := &Policy{}
 	if d.parse(data, p) {
 		// Validate even when some fields could not be decoded, so that the
 		// admin sees every problem at once; fields already reported are
 		// skipped by the validator.
-		applyDefaults(p, func(f string) bool { _, ok := d.lines[f]; return ok })
+		applyDefaults(p, func(f string) bool { return d.set[f] })
 		validate(p, d)
 	}
-	if len(d.problems) > 0 {
-		sort.SliceStable(d.problems, func(i, j int) bool { return d.problems[i].Line < d.problems[j].Line })
-		return nil, &ValidationError{File: name, Problems: d.problems}
+	if len(d.problems) == 0 {
+		return p, nil
 	}
-	return p, nil
+	probs := d.problems
+	sort.SliceStable(probs, func(i, j int) bool {
+		if probs[i].Line != probs[j].Line {
+			return probs[i].Line < probs[j].Line
+		}
+		return probs[i].col < probs[j].col
+	})
+	if len(probs) > MaxProblems {
+		more := len(probs) - MaxProblems
+		probs = append(probs[:MaxProblems:MaxProblems], Problem{Line: probs[MaxProblems].Line, Msg: fmt.Sprintf("and %d more problems; fix these first", more)})
+	}
+	return nil, &ValidationError{File: name, Problems: probs}
 }
 
 // decoder walks a YAML node tree against the Go types by hand, so that an
@@ -86,20 +117,33 @@ func Parse(name string, data []byte) (*Policy, error) {
 // line. yaml.v3's own strict mode stops at the first error and is lost inside
 // custom decoding (go-yaml issue #460).
 type decoder struct {
-	file     string
 	problems []Problem
-	lines    map[string]int // field path → line, for validation messages
+	lines    map[string]int  // field path → line, for validation messages
+	cols     map[string]int  // field path → column
+	set      map[string]bool // fields given a value (not null)
+	reported map[string]bool // fields with a problem already
 }
 
 func (d *decoder) addf(line int, field, format string, a ...any) {
-	d.problems = append(d.problems, Problem{Line: line, Field: field, Msg: fmt.Sprintf(format, a...)})
+	d.add(line, 0, field, format, a...)
 }
 
-// line returns the line of field, or of its closest parent that has one.
-func (d *decoder) line(field string) int {
+// addn adds a problem at node n, whose column orders problems on one line.
+func (d *decoder) addn(n *yaml.Node, field, format string, a ...any) {
+	d.add(n.Line, n.Column, field, format, a...)
+}
+
+func (d *decoder) add(line, col int, field, format string, a ...any) {
+	d.reported[field] = true
+	d.problems = append(d.problems, Problem{Line: line, Field: field, Msg: fmt.Sprintf(format, a...), col: col})
+}
+
+// pos returns the line and column of field, or of its closest parent that
+// has one.
+func (d *decoder) pos(field string) (line, col int) {
 	for f := field; f != ""; {
 		if l, ok := d.lines[f]; ok {
-			return l
+			return l, d.cols[f]
 		}
 		i := strings.LastIndexAny(f, ".[")
 		if i < 0 {
@@ -107,14 +151,14 @@ func (d *decoder) line(field string) int {
 		}
 		f = f[:i]
 	}
-	return 1
+	return 1, 0
 }
 
 // parse decodes data into p and reports whether the file was read far enough
 // for its fields to be validated.
 func (d *decoder) parse(data []byte, p *Policy) bool {
 	if len(data) > MaxSize {
-		d.addf(0, "", "file is larger than %d bytes; a policy is a short text file", MaxSize)
+		d.addf(0, "", "file is larger than %d bytes (1 MiB); a policy is a short text file, check that this is the right file", MaxSize)
 		return false
 	}
 	if len(bytes.TrimSpace(data)) == 0 {
@@ -129,7 +173,7 @@ func (d *decoder) parse(data []byte, p *Policy) bool {
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); err == nil {
-		d.addf(extra.Line, "", "a policy file holds one YAML document; remove the second \"---\"")
+		d.addn(&extra, "", "a policy file holds one YAML document; remove the second \"---\"")
 		return false
 	} else if !errors.Is(err, io.EOF) {
 		d.addf(yamlErrorLine(err), "", "not valid YAML: %s", yamlErrorText(err))
@@ -141,23 +185,26 @@ func (d *decoder) parse(data []byte, p *Policy) bool {
 	}
 	root := doc.Content[0]
 	if root.Kind != yaml.MappingNode {
-		d.addf(root.Line, "", "a policy is a mapping of keys (version, roots, …), not %s", kindName(root))
+		d.addn(root, "", "a policy is a mapping of keys (version, roots, …), not %s", kindName(root))
 		return false
 	}
-	// Check the version first: a file in another format version is not
-	// worth decoding field by field (its keys may mean other things).
+	// Check the version first.
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		if root.Content[i].Value == "version" {
 			v := root.Content[i+1]
 			if n, err := strconv.Atoi(v.Value); v.Kind != yaml.ScalarNode || err != nil || n != CurrentVersion {
-				d.addf(v.Line, "version", "%s is not a policy version this Ardoise understands; allowed: %d", quote(v), CurrentVersion)
+				// A file in another format version is not decoded
+				// field by field: its keys may mean other things, and
+				// a list of "unknown key" lines would hide the real
+				// problem.
+				d.addn(v, "version", "%s is not a policy version this Ardoise understands; allowed: %d", describe(v), CurrentVersion)
 				return false
 			}
 		}
 	}
 	d.decode(root, reflect.ValueOf(p).Elem(), "")
 	if p.Version == 0 {
-		d.addf(root.Line, "version", "missing; add \"version: %d\" at the top of the file", CurrentVersion)
+		d.addn(root, "version", "missing; add \"version: %d\" at the top of the file", CurrentVersion)
 	}
 	return true
 }
@@ -165,16 +212,25 @@ func (d *decoder) parse(data []byte, p *Policy) bool {
 var durationType = reflect.TypeFor[Duration]()
 
 func (d *decoder) decode(n *yaml.Node, v reflect.Value, field string) {
+	// Anchors and aliases are refused: a policy is read by people, who
+	// should see each value where it applies, and an alias is one more
+	// way for two settings to change together by surprise.
 	if n.Kind == yaml.AliasNode || n.Anchor != "" {
-		d.addf(n.Line, field, "YAML anchors and aliases (&name, *name) are not allowed in a policy; write the value out")
+		d.addn(n, field, "YAML anchors and aliases (&name, *name) are not allowed in a policy; write the value out")
+		return
+	}
+	if n.Style&yaml.TaggedStyle != 0 {
+		d.addn(n, field, "YAML tags (%s) are not allowed in a policy; remove it and write the value alone", n.Tag)
 		return
 	}
 	if field != "" {
 		d.lines[field] = n.Line
+		d.cols[field] = n.Column
 	}
 	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
 		return // "key:" with no value keeps the default
 	}
+	d.set[field] = true
 	switch {
 	case v.Type() == durationType:
 		d.decodeDuration(n, v, field)
@@ -190,7 +246,7 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, field string) {
 		d.decodeStruct(n, v, field)
 	case reflect.Slice:
 		if n.Kind != yaml.SequenceNode {
-			d.addf(n.Line, field, "%s where a list is expected; write it as [a, b] or as lines starting with \"- \"", describe(n))
+			d.addn(n, field, "%s where a list is expected; write it as [a, b] or as lines starting with \"- \"", describe(n))
 			return
 		}
 		s := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
@@ -200,7 +256,7 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, field string) {
 		v.Set(s)
 	case reflect.Map:
 		if n.Kind != yaml.MappingNode {
-			d.addf(n.Line, field, "%s where a mapping (key: value lines) is expected", describe(n))
+			d.addn(n, field, "%s where a mapping (key: value lines) is expected", describe(n))
 			return
 		}
 		m := reflect.MakeMap(v.Type())
@@ -208,12 +264,12 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, field string) {
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, val := n.Content[i], n.Content[i+1]
 			if k.Kind != yaml.ScalarNode {
-				d.addf(k.Line, field, "keys must be plain words")
+				d.addn(k, field, "keys must be plain words")
 				continue
 			}
 			sub := field + "." + k.Value
 			if seen[k.Value] {
-				d.addf(k.Line, sub, "duplicate key; each key may appear once")
+				d.addn(k, sub, "duplicate key; each key may appear once")
 				continue
 			}
 			seen[k.Value] = true
@@ -224,21 +280,21 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, field string) {
 		v.Set(m)
 	case reflect.String:
 		if n.Kind != yaml.ScalarNode {
-			d.addf(n.Line, field, "%s where text is expected", describe(n))
+			d.addn(n, field, "%s where text is expected", describe(n))
 			return
 		}
 		v.SetString(n.Value)
 	case reflect.Bool:
 		b, ok := parseBool(n)
 		if !ok {
-			d.addf(n.Line, field, "%s is not true or false", describe(n))
+			d.addn(n, field, "%s is not true or false", describe(n))
 			return
 		}
 		v.SetBool(b)
 	case reflect.Int:
 		i, err := strconv.Atoi(n.Value)
 		if n.Kind != yaml.ScalarNode || n.Tag != "!!int" || err != nil {
-			d.addf(n.Line, field, "%s is not a whole number", describe(n))
+			d.addn(n, field, "%s is not a whole number", describe(n))
 			return
 		}
 		v.SetInt(int64(i))
@@ -249,7 +305,7 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, field string) {
 
 func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, field string) {
 	if n.Kind != yaml.MappingNode {
-		d.addf(n.Line, field, "%s where a mapping (key: value lines) is expected", describe(n))
+		d.addn(n, field, "%s where a mapping (key: value lines) is expected", describe(n))
 		return
 	}
 	t := v.Type()
@@ -265,16 +321,16 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, field string) {
 		k, val := n.Content[i], n.Content[i+1]
 		sub := joinField(field, k.Value)
 		if k.Kind != yaml.ScalarNode {
-			d.addf(k.Line, field, "keys must be plain words")
+			d.addn(k, field, "keys must be plain words")
 			continue
 		}
 		fi, ok := byKey[k.Value]
 		if !ok {
-			d.addf(k.Line, sub, "unknown key; allowed here: %s", strings.Join(keys, ", "))
+			d.addn(k, sub, "unknown key; allowed here: %s", strings.Join(keys, ", "))
 			continue
 		}
 		if seen[k.Value] {
-			d.addf(k.Line, sub, "duplicate key; each key may appear once")
+			d.addn(k, sub, "duplicate key; each key may appear once")
 			continue
 		}
 		seen[k.Value] = true
@@ -284,16 +340,12 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, field string) {
 
 func (d *decoder) decodeDuration(n *yaml.Node, v reflect.Value, field string) {
 	if n.Kind != yaml.ScalarNode {
-		d.addf(n.Line, field, "%s where a duration is expected; write it like 90s, 15m or 2h", describe(n))
-		return
-	}
-	if n.Value == "0" {
-		v.SetInt(0)
+		d.addn(n, field, "%s where a duration is expected; write it like 90s, 15m or 2h", describe(n))
 		return
 	}
 	dur, err := time.ParseDuration(n.Value)
-	if err != nil || n.Tag != "!!str" {
-		d.addf(n.Line, field, "%q is not a duration; write it like 90s, 15m or 2h", n.Value)
+	if !durationRe.MatchString(n.Value) || err != nil {
+		d.addn(n, field, "%s is not a duration; write it like 90s, 15m or 2h", strQuote(n.Value))
 		return
 	}
 	v.SetInt(int64(dur))
@@ -344,10 +396,14 @@ func describe(n *yaml.Node) string {
 	return kindName(n)
 }
 
-func quote(n *yaml.Node) string {
-	s := n.Value
-	if len(s) > 40 {
-		s = s[:40] + "…"
+func quote(n *yaml.Node) string { return strQuote(n.Value) }
+
+// strQuote quotes a value for a message, cut to 60 characters so that a
+// long value does not hide the message.
+func strQuote(s string) string {
+	const max = 60
+	if utf8.RuneCountInString(s) > max {
+		s = string([]rune(s)[:max]) + "…"
 	}
 	return strconv.Quote(s)
 }

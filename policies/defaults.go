@@ -36,8 +36,10 @@ var (
 func boolPtr(b bool) *bool { return &b }
 
 // applyDefaults fills what the file left out with the documented defaults.
-// present reports whether the file set a field, for fields whose zero value
-// is meaningful (idle_timeout: 0 turns the idle end off).
+// present reports whether the file gave a field a value, so that a written
+// 0 is kept (idle_timeout: 0 turns the idle end off; idle_warning: 0 is then
+// reported as out of range rather than silently replaced). Text fields
+// written empty ("") take their default like missing ones.
 func applyDefaults(p *Policy, present func(field string) bool) {
 	for i := range p.Roots {
 		r := &p.Roots[i]
@@ -58,7 +60,7 @@ func applyDefaults(p *Policy, present func(field string) bool) {
 	if s.IdleTimeout == 0 && !present("session.idle_timeout") {
 		s.IdleTimeout = Duration(15 * time.Minute)
 	}
-	if s.IdleWarning == 0 {
+	if s.IdleWarning == 0 && !present("session.idle_warning") {
 		s.IdleWarning = Duration(60 * time.Second)
 	}
 	if s.WarnBefore == 0 && !present("session.warn_before") {
@@ -67,7 +69,7 @@ func applyDefaults(p *Policy, present func(field string) bool) {
 	if s.EndOnAgentStop == nil {
 		s.EndOnAgentStop = boolPtr(true)
 	}
-	if s.Accompanied.ReportRetention == 0 {
+	if s.Accompanied.ReportRetention == 0 && !present("session.accompanied.report_retention") {
 		s.Accompanied.ReportRetention = Duration(8760 * time.Hour)
 	}
 	b := &p.Browsers

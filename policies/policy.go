@@ -40,7 +40,10 @@ type Policy struct {
 
 	// Traces lists the other traces cleared at session end.
 	// Allowed: trash, recent_files, thumbnails, clipboard, print_queue,
-	// shared_memory. Default: trash, recent_files, thumbnails, clipboard.
+	// shared_memory. Default: trash, recent_files, thumbnails. The clipboard
+	// is left out of the default because only a program running in the
+	// person's own graphical session can clear it; add it where the Ardoise
+	// window runs in every session.
 	Traces []string `yaml:"traces"`
 
 	// Notice is what the window tells the public.
@@ -60,8 +63,9 @@ type Accounts struct {
 	Kiosk []string `yaml:"kiosk"`
 
 	// Dedicated reports whether the kiosk accounts are used by nobody else,
-	// so that their whole home folder may be emptied (a root "{home}" with
-	// scope "all" needs it). Default: false.
+	// so that what was in their folders before a session may be erased too:
+	// a root with scope "all", and a root that is a whole home folder, need
+	// it. When true, Kiosk must list the accounts. Default: false.
 	Dedicated bool `yaml:"dedicated"`
 
 	// AdminGroup is the group whose members may act on any session through
@@ -74,14 +78,18 @@ type Root struct {
 	// Path of the folder. Either begins with one of the placeholders
 	// {home}, {downloads}, {desktop}, {documents}, {pictures}, {temp},
 	// resolved for the session user (XDG user folders on Linux, Known
-	// Folders on Windows), or is an absolute path under /tmp, /var/tmp,
-	// /dev/shm, /srv or /home (Linux), or a folder of its own on a Windows
-	// drive (C:\Scans). Never a system folder, a drive root, a network path
-	// or a path containing "..". Required.
+	// Folders on Windows) and optionally followed by /sub/folder, or is an
+	// absolute path inside /tmp, /var/tmp, /dev/shm, /srv or /home (Linux),
+	// or a folder of its own on a Windows drive (C:\Scans). Never a system
+	// folder, a drive root, a network path or a path containing "..", and
+	// written plainly (no "//", "/." or trailing "/"). A whole home folder
+	// ("{home}", /home/NAME, C:\Users\NAME) needs scope "all" and
+	// accounts.dedicated. Required.
 	Path string `yaml:"path"`
 
 	// Label is the folder's name in plain words for the window, for example
-	// "Téléchargements". Default: derived from the placeholder.
+	// "Téléchargements". One line, at most 60 characters. Default: derived
+	// from the placeholder, or the folder's last name.
 	Label string `yaml:"label"`
 
 	// Kind says what the files in this folder are for the public:
@@ -91,13 +99,14 @@ type Root struct {
 
 	// Scope says what the wipe removes. "session" removes only what was
 	// created during the session and keeps everything that was there before;
-	// "all" empties the folder except what Keep matches, and is meant for
-	// dedicated kiosk accounts. Allowed: session, all. Default: session.
+	// "all" empties the folder except what Keep matches, and needs
+	// accounts.dedicated. Allowed: session, all. Default: session.
 	Scope string `yaml:"scope"`
 
 	// Keep lists patterns, relative to the root and with "/" as separator,
 	// of entries that are never removed ("Bibliotheque/**", "*.lnk").
-	// "**" matches any number of folders. Default: empty.
+	// "**" matches any number of folders and is a whole part between
+	// slashes. Default: empty.
 	Keep []string `yaml:"keep"`
 
 	// AlsoOwnedBy lists accounts whose new files in this root also belong to
@@ -119,7 +128,7 @@ type Session struct {
 	IdleWarning Duration `yaml:"idle_warning"`
 
 	// MaxDuration ends the session after this long, whatever happens. 0
-	// disables it. At most 24h. Default: 0.
+	// disables it. Between 1m and 24h. Default: 0.
 	MaxDuration Duration `yaml:"max_duration"`
 
 	// WarnBefore is how long before a maximum duration or closing time the
@@ -141,7 +150,8 @@ type Session struct {
 
 // ClosingTime is a time of day at which every session ends.
 type ClosingTime struct {
-	// Time of day, 24-hour "HH:MM", local time. Required.
+	// Time of day, 24-hour "HH:MM" from 00:00 to 23:59, local time.
+	// Required.
 	Time string `yaml:"time"`
 
 	// Days of the week it applies to. Allowed: mon, tue, wed, thu, fri,
@@ -161,7 +171,8 @@ type Accompanied struct {
 	StaffCodeHash string `yaml:"staff_code_hash"`
 
 	// ReportRetention is how long the anonymous activity count is kept.
-	// Between 1 day and 3 years (26280h). Default: 8760h (one year).
+	// Between 24h (one day) and 26280h (three years). Default: 8760h (one
+	// year).
 	ReportRetention Duration `yaml:"report_retention"`
 }
 
@@ -194,26 +205,29 @@ type Browsers struct {
 
 // SearchEngine is a browser's default search engine.
 type SearchEngine struct {
-	// Name shown in the browser. Required when URL is set.
+	// Name shown in the browser, one line of at most 60 characters.
+	// Required when URL is set.
 	Name string `yaml:"name"`
 
 	// URL of a search, with {searchTerms} where the words go. An https URL.
+	// Required when Name is set.
 	URL string `yaml:"url"`
 }
 
 // Notice is what the window tells the public.
 type Notice struct {
 	// Languages offered in the window, first one by default. Allowed: fr,
-	// fr-falc (French easy to read), en, es, de, it, pt, ar, uk. Default:
-	// fr, fr-falc, en, es, de, it, pt, uk.
+	// fr-falc (French easy to read), en, es, de, it, pt, ar, uk. At least
+	// one. Default: fr, fr-falc, en, es, de, it, pt, uk.
 	Languages []string `yaml:"languages"`
 
 	// Mode says whether Text replaces the built-in privacy notice or is
 	// added after it. Allowed: extend, replace. Default: extend.
 	Mode string `yaml:"mode"`
 
-	// Text is the site's own notice, per language code. A language offered
-	// without its own text falls back to French. Default: empty.
+	// Text is the site's own notice, per language code; each code must be
+	// in Languages, and each text at most 4000 characters. A language
+	// offered without its own text falls back to French. Default: empty.
 	Text map[string]string `yaml:"text"`
 }
 

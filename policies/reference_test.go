@@ -10,18 +10,78 @@ import (
 	"go/token"
 	"os"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
-var update = flag.Bool("update", false, "rewrite docs/policy.md from the field docs in policy.go")
+// update rewrites the generated files (docs/policy.md, schema.json) and the
+// expected errors of testdata/invalid from the code. Review the diff.
+var update = flag.Bool("update", false, "rewrite docs/policy.md, schema.json and testdata/invalid expectations from the code")
 
 const referencePath = "../docs/policy.md"
+
+// docs are the doc comments of policy.go: types[T] is the doc of type T,
+// fields[T][key] the doc of T's field whose YAML key is key.
+type docs struct {
+	types  map[string]string
+	fields map[string]map[string]string
+}
+
+// parseDocs reads the doc comments of policy.go with go/ast.
+func parseDocs(t *testing.T) docs {
+	t.Helper()
+	f, err := parser.ParseFile(token.NewFileSet(), "policy.go", nil, parser.ParseComments)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := docs{types: map[string]string{}, fields: map[string]map[string]string{}}
+	for _, decl := range f.Decls {
+		gd, ok := decl.(*ast.GenDecl)
+		if !ok || gd.Tok != token.TYPE {
+			continue
+		}
+		for _, spec := range gd.Specs {
+			ts := spec.(*ast.TypeSpec)
+			d.types[ts.Name.Name] = gd.Doc.Text()
+			st, ok := ts.Type.(*ast.StructType)
+			if !ok {
+				continue
+			}
+			fields := map[string]string{}
+			for _, fld := range st.Fields.List {
+				if fld.Tag == nil {
+					t.Fatalf("policy.go: field %s of %s has no yaml tag", fld.Names[0].Name, ts.Name.Name)
+				}
+				tag := reflect.StructTag(strings.Trim(fld.Tag.Value, "`"))
+				key, _, _ := strings.Cut(tag.Get("yaml"), ",")
+				if fld.Doc.Text() == "" {
+					t.Errorf("policy.go: field %s.%s has no doc comment; the policy reference is made from them", ts.Name.Name, fld.Names[0].Name)
+				}
+				fields[key] = fld.Doc.Text()
+			}
+			d.fields[ts.Name.Name] = fields
+		}
+	}
+	return d
+}
+
+// oneLine joins a doc comment's lines for a JSON Schema description.
+func oneLine(doc string) string { return strings.Join(strings.Fields(doc), " ") }
+
+// elem strips pointers, slices and maps down to the element type.
+func elem(t reflect.Type) reflect.Type {
+	for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Map {
+		t = t.Elem()
+	}
+	return t
+}
 
 // TestPolicyReference keeps docs/policy.md generated from the doc comments
 // of policy.go, so the reference sysadmins read cannot drift from the code.
 func TestPolicyReference(t *testing.T) {
-	got := renderReference(t)
+	got := renderReference(parseDocs(t))
 	if *update {
 		if err := os.WriteFile(referencePath, got, 0o644); err != nil {
 			t.Fatal(err)
@@ -30,73 +90,38 @@ func TestPolicyReference(t *testing.T) {
 	}
 	want, err := os.ReadFile(referencePath)
 	if err != nil || !bytes.Equal(got, want) {
-		t.Fatalf("docs/policy.md is out of date with policies/policy.go; regenerate it with:\n  go test ./policies -run TestPolicyReference -update")
+		t.Fatalf("docs/policy.md is out of date with policies/policy.go (%v); regenerate it with:\n  go test ./policies -run TestPolicyReference -update", err)
 	}
 }
 
-func renderReference(t *testing.T) []byte {
-	t.Helper()
-	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, "policy.go", nil, parser.ParseComments)
-	if err != nil {
-		t.Fatal(err)
-	}
-	docs := map[string]map[string]string{} // type → yaml key → doc
-	typeDocs := map[string]string{}
-	ast.Inspect(f, func(n ast.Node) bool {
-		gd, ok := n.(*ast.GenDecl)
-		if !ok || gd.Tok != token.TYPE {
-			return true
-		}
-		for _, spec := range gd.Specs {
-			ts := spec.(*ast.TypeSpec)
-			typeDocs[ts.Name.Name] = gd.Doc.Text()
-			st, ok := ts.Type.(*ast.StructType)
-			if !ok {
-				continue
-			}
-			fields := map[string]string{}
-			for _, fld := range st.Fields.List {
-				tag := reflect.StructTag(strings.Trim(fld.Tag.Value, "`"))
-				key, _, _ := strings.Cut(tag.Get("yaml"), ",")
-				fields[key] = fld.Doc.Text()
-			}
-			docs[ts.Name.Name] = fields
-		}
-		return false
-	})
-
+func renderReference(d docs) []byte {
 	var b bytes.Buffer
 	b.WriteString("# Policy reference\n\n")
 	b.WriteString("<!-- Generated from policies/policy.go by: go test ./policies -run TestPolicyReference -update. Do not edit. -->\n\n")
 	b.WriteString("An Ardoise policy is one YAML file. Check it with `ardoise policy check FILE`; print the\n")
 	b.WriteString("effective policy, defaults included, with `ardoise policy show --policy FILE`. Unknown keys are\n")
-	b.WriteString("errors. Examples: [policies/examples/](../policies/examples/); JSON Schema for editors:\n")
+	b.WriteString("errors, and every problem is reported at once as `FILE:LINE: FIELD: what is wrong`.\n")
+	b.WriteString("Examples: [policies/examples/](../policies/examples/); JSON Schema for editors:\n")
 	b.WriteString("[policies/schema.json](../policies/schema.json); built-in default:\n")
 	b.WriteString("[policies/default.yaml](../policies/default.yaml).\n\n")
-	b.WriteString("Durations are written like `90s`, `15m`, `2h`.\n")
+	b.WriteString("Durations are written like `90s`, `15m`, `2h` or `1h30m`. YAML anchors, aliases and tags are\n")
+	b.WriteString("not allowed, and a file may not be larger than 1 MiB.\n")
 	var walk func(typ reflect.Type, prefix string, depth int)
 	walk = func(typ reflect.Type, prefix string, depth int) {
-		for typ.Kind() == reflect.Pointer || typ.Kind() == reflect.Slice {
-			typ = typ.Elem()
-		}
-		if typ.Kind() != reflect.Struct {
-			return
-		}
 		for i := 0; i < typ.NumField(); i++ {
 			fld := typ.Field(i)
 			key := yamlKey(fld)
 			full := prefix + key
 			fmt.Fprintf(&b, "\n%s `%s`\n\n", strings.Repeat("#", min(depth, 4)), full)
 			fmt.Fprintf(&b, "Type: %s.\n\n", typeName(fld.Type))
-			b.WriteString(markdown(docs[typ.Name()][key]))
+			b.WriteString(markdown(d.fields[typ.Name()][key]))
 			sub := fld.Type
 			for sub.Kind() == reflect.Pointer {
 				sub = sub.Elem()
 			}
-			if sub.Kind() == reflect.Slice {
-				walk(sub, full+"[].", depth+1)
-			} else {
+			if sub.Kind() == reflect.Slice && elem(sub).Kind() == reflect.Struct {
+				walk(elem(sub), full+"[].", depth+1)
+			} else if sub.Kind() == reflect.Struct {
 				walk(sub, full+".", depth+1)
 			}
 		}
@@ -131,4 +156,60 @@ func markdown(doc string) string {
 	var p comment.Parser
 	var pr comment.Printer
 	return string(pr.Markdown(p.Parse(doc)))
+}
+
+// fieldDoc returns the doc comment of the field at a generic path
+// ("roots[].scope", "browsers.close[]").
+func fieldDoc(t *testing.T, d docs, generic string) string {
+	t.Helper()
+	typ := reflect.TypeFor[Policy]()
+	doc := ""
+	for _, part := range strings.Split(strings.ReplaceAll(generic, "[]", ""), ".") {
+		typ = elem(typ)
+		f, ok := fieldByKey(typ, part)
+		if !ok {
+			t.Fatalf("%s: no field %q in %s", generic, part, typ)
+		}
+		doc = d.fields[typ.Name()][part]
+		typ = f.Type
+	}
+	return doc
+}
+
+func fieldByKey(typ reflect.Type, key string) (reflect.StructField, bool) {
+	if typ.Kind() != reflect.Struct {
+		return reflect.StructField{}, false
+	}
+	for i := 0; i < typ.NumField(); i++ {
+		if yamlKey(typ.Field(i)) == key {
+			return typ.Field(i), true
+		}
+	}
+	return reflect.StructField{}, false
+}
+
+// TestDocsNameWhatIsAllowed keeps the prose of policy.go (and so the
+// reference) in step with the validator's tables: every allowed value and
+// every duration bound appears in the field's doc comment.
+func TestDocsNameWhatIsAllowed(t *testing.T) {
+	d := parseDocs(t)
+	for g, c := range choices {
+		doc := fieldDoc(t, d, g)
+		for _, a := range c.allowed {
+			if !regexp.MustCompile(`(^|[\s,:])` + regexp.QuoteMeta(a) + `([\s,.(]|$)`).MatchString(doc) {
+				t.Errorf("%s: the doc comment does not name the allowed value %q:\n%s", g, a, doc)
+			}
+		}
+	}
+	for g, sp := range spans {
+		doc := fieldDoc(t, d, g)
+		for _, bound := range []time.Duration{sp.min, sp.max} {
+			if bound != 0 && !strings.Contains(doc, shortDuration(bound)) {
+				t.Errorf("%s: the doc comment does not give the bound %s:\n%s", g, shortDuration(bound), doc)
+			}
+		}
+		if sp.zeroOff != strings.Contains(oneLine(doc), "0 disables it") {
+			t.Errorf("%s: the doc comment and the validator disagree on whether 0 turns it off:\n%s", g, doc)
+		}
+	}
 }
