@@ -326,7 +326,7 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, field string) {
 		}
 		fi, ok := byKey[k.Value]
 		if !ok {
-			d.addn(k, sub, "unknown key; allowed here: %s", strings.Join(keys, ", "))
+			d.addn(k, sub, "unknown key%s; allowed: %s", suggest(k.Value, keys), strings.Join(keys, ", "))
 			continue
 		}
 		if seen[k.Value] {
@@ -349,6 +349,49 @@ func (d *decoder) decodeDuration(n *yaml.Node, v reflect.Value, field string) {
 		return
 	}
 	v.SetInt(int64(dur))
+}
+
+// suggest names the allowed key closest to a misspelt one, if one is close
+// enough to be what was meant.
+func suggest(key string, keys []string) string {
+	best, bestDist := "", 3 // at most two edits
+	if len([]rune(key)) <= 4 {
+		bestDist = 2
+	}
+	for _, k := range keys {
+		if d := editDistance(strings.ToLower(key), k); d < bestDist {
+			best, bestDist = k, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %s?)", best)
+}
+
+// editDistance is the Levenshtein distance between a and b, in runes.
+func editDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	if len(ra) > 64 {
+		return len(ra) // a key that long is no typo
+	}
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
 }
 
 func parseBool(n *yaml.Node) (bool, bool) {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 const goldenSep = "----------\n"
@@ -410,6 +411,43 @@ func FuzzParse(f *testing.F) {
 		}
 		if !reflect.DeepEqual(p, q) {
 			t.Fatalf("round trip changed the policy:\n%s", out)
+		}
+	})
+}
+
+// FuzzTextReadsBack puts arbitrary text where a policy allows free text
+// (a notice, a label, a keep pattern) and checks that "policy show" prints
+// it so that it reads back unchanged: YAML has many ways to mangle a
+// string (line breaks, leading spaces, "yes", "~", "#").
+func FuzzTextReadsBack(f *testing.F) {
+	for _, s := range []string{"", "Bonjour", "a\nb", " leading", "trailing ", "yes", "~", "null", "# x", "- x", "a: b", "\"quoted\"", "'", "\r\n", "\t", "\u2028", "\u0085", "0x10", "1e3", "Bureau/*.desktop", "[a]", "{x}"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if !utf8.ValidString(s) {
+			t.Skip()
+		}
+		p := Default()
+		p.Notice.Text = map[string]string{"fr": s}
+		if utf8.RuneCountInString(s) > maxNotice {
+			t.Skip()
+		}
+		if s != "" && utf8.RuneCountInString(s) <= maxLabel && oneLineRe.MatchString(s) {
+			p.Roots[0].Label = s
+		}
+		if checkKeepPattern(s) == "" {
+			p.Roots[0].Keep = []string{s}
+		}
+		out, err := p.YAML()
+		if err != nil {
+			t.Fatal(err)
+		}
+		q, err := Parse("shown.yaml", out)
+		if err != nil {
+			t.Fatalf("printed policy does not read back: %v\n%s", err, out)
+		}
+		if !reflect.DeepEqual(p, q) {
+			t.Fatalf("text changed on the way back: %q\n%s", s, out)
 		}
 	})
 }
