@@ -1,442 +1,396 @@
 // Package watch follows the session's roots and reports every entry created
-// (or moved in) during the session, as it appears: it feeds the crash journal
-// and the live count the window shows. It is a hint: the wipe rescans the
-// roots against the baseline whatever the watcher saw or missed.
+// (or moved in) during the session, as it appears: it feeds the crash
+// journal, the live count and the "what will be erased" preview. It is a
+// hint: the wipe rescans the roots against the baseline whatever the watcher
+// saw or missed. It must still be complete in normal conditions, and say so
+// clearly when it is not (Stats.Degraded, Stats.Truncated).
 //
-// It is built on fsnotify, hardened in three ways (threats.md D7, T7):
+// It is built on fsnotify, hardened as threats.md D7 and T7 ask:
 //
-//   - a watch is never added on a path a user can change: every directory is
-//     opened through safefs (no link followed, identity checked) and the watch
-//     is added on /proc/self/fd/N, the directory actually opened, because
-//     fsnotify follows symbolic links (P7);
-//   - a new directory is scanned right after its watch is added, since a
-//     burst (an unzip, mkdir -p) creates entries before the watch exists;
-//   - an inotify queue overflow triggers a full rescan, and past a cap of
-//     watches (kept well below the system's shared budget) a root falls back
-//     to the rescan done at the end, and the log says so.
+//   - a watch is never added on a path a user can change. Every directory is
+//     opened through safefs (no link followed, identity checked) and the
+//     watch is added on its /proc/self/fd/N link, so it lands on the very
+//     directory that was opened, because fsnotify follows symbolic links
+//     (P7, C7). The handle stays open while the watch exists, and events
+//     ("/proc/self/fd/N/name") are mapped back to that directory;
+//   - a new directory is opened, watched, and only then scanned, because an
+//     unzip or mkdir -p creates entries before the watch exists;
+//   - an inotify queue overflow triggers a full rescan (C2), and past a cap
+//     of watches kept well below root's shared budget, or when the kernel
+//     refuses one, a root stops getting new watches and is marked to be
+//     rescanned at the end (C3);
+//   - entries are keyed by identity (device, inode), so a download renamed
+//     from a temporary name to its final one is reported once as created,
+//     then as renamed; names are raw bytes.
+//
+// Every event is a hint to look again: the watcher stats the name through
+// the handle of its directory before reporting anything, so a stale or
+// misattributed event can cause an extra check, never a wrong report.
 package watch
 
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
-	"strings"
+	"slices"
 	"sync"
+	"time"
 
 	"github.com/ardoise-fr/ardoise/agent/safefs"
 	"github.com/fsnotify/fsnotify"
 )
 
-// Entry is one entry created during the session.
+// Kind says what happened to an entry.
+type Kind uint8
+
+const (
+	// Created: a session entry seen for the first time.
+	Created Kind = iota + 1
+	// Renamed: a known entry now has another name or folder (a browser's
+	// temporary name becoming the final one).
+	Renamed
+	// Removed: a known entry is gone from the roots (deleted or moved out).
+	Removed
+	// Updated: a known entry changed size after writes stopped for the
+	// debounce delay.
+	Updated
+)
+
+func (k Kind) String() string {
+	switch k {
+	case Created:
+		return "created"
+	case Renamed:
+		return "renamed"
+	case Removed:
+		return "removed"
+	case Updated:
+		return "updated"
+	}
+	return fmt.Sprintf("kind(%d)", uint8(k))
+}
+
+// Event is one change to the session's entries.
+type Event struct {
+	Kind Kind
+	// Root is the index of the root in Config.Roots.
+	Root int
+	// RelPath is the entry's path relative to its root, raw bytes joined
+	// by "/", for display only (escape it before showing or logging it;
+	// never use it for a system call). A path longer than MaxRelPath bytes
+	// is cut at the front and starts with ".../".
+	RelPath string
+	// Parent is the identity of the folder holding the entry.
+	Parent safefs.Identity
+	// Name is the entry's name, raw bytes (may be invalid UTF-8).
+	Name string
+	// Info is what a no-follow stat said; for Removed, the last one known.
+	Info safefs.Info
+}
+
+// MaxRelPath bounds Event.RelPath: building a full path for every event
+// would cost time in the square of the depth, which a user controls
+// (threats.md R1).
+const MaxRelPath = 4096
+
+// Entry is one created (or renamed) entry, as given to Config.OnEntry.
+//
+// Deprecated: use Config.OnEvents and Event, which also carry removals and
+// size updates. Entry stays while the agent is wired to OnEntry.
 type Entry struct {
-	// Renamed reports an entry already reported under another name (a
-	// browser's temporary name becoming the final one).
+	// Renamed reports an entry already reported under another name.
 	Renamed bool
 	Root    int
 	Parent  safefs.Identity
 	Name    string // raw bytes
 	Info    safefs.Info
 
-	dir *node
+	rel string
 }
 
-// Rel returns the entry's path relative to its root (raw bytes), built on
-// demand: keeping every folder's full path would cost memory in the square
-// of the depth, which a user controls.
-func (e Entry) Rel() string { return e.dir.relOf(e.Name) }
+// Rel returns the entry's path relative to its root (see Event.RelPath).
+func (e Entry) Rel() string { return e.rel }
 
-// Config configures a watcher.
+// Config configures a watcher. Zero values take the documented defaults.
 type Config struct {
-	// Roots are the session's root handles; nil entries are skipped.
+	// Roots are the session's root handles, in the session's root order;
+	// nil entries (refused roots) are skipped. The watcher reopens them and
+	// never closes the caller's handles.
 	Roots []*safefs.Dir
-	// IsNew says whether an entry belongs to the session (not in the
-	// baseline, owned by the session's user).
+	// IsNew says whether an entry belongs to the session: not in the
+	// baseline, owned by the session's user. nil means everything is new.
+	// It is called from the watcher's goroutine.
 	IsNew func(root int, info safefs.Info) bool
-	// OnEntry is called once per new entry, from the watcher's goroutine.
+	// OnEvents receives events in batches, from the watcher's goroutine,
+	// in order. The slice is the callee's. A slow callback delays the
+	// watcher (the kernel queue may then overflow, which costs a rescan but
+	// loses nothing). It must not call Rescan or Close.
+	OnEvents func([]Event)
+	// OnEntry is called once per Created or Renamed event, after OnEvents.
+	//
+	// Deprecated: use OnEvents.
 	OnEntry func(Entry)
-	// MaxWatches caps the inotify watches held. Default 8192.
-	MaxWatches int
-	// MaxSeen caps the identities remembered to report each entry once.
-	// Default 200,000; past it entries may be reported twice.
-	MaxSeen int
 	Logger  *slog.Logger
 
-	// Test hooks.
+	// MaxWatches caps the inotify watches held, roots included, well below
+	// root's fs.inotify.max_user_watches, which systemd and udev share. It
+	// is also kept under half of the open-file limit, since every watch
+	// holds a directory handle. Default 8192.
+	MaxWatches int
+	// MaxEntries caps the session entries remembered (and the folders
+	// known). Past it, new entries are still reported as Created but not
+	// remembered: Stats.Truncated is set and counts become upper bounds.
+	// Default 100,000.
+	MaxEntries int
+	// Debounce is how long writes must stop before an Updated event gives
+	// a file's size, and how long an entry renamed away may take to
+	// reappear before it is reported Removed. Default 300ms.
+	Debounce time.Duration
+	// EventBuffer is the size of fsnotify's event channel
+	// (fsnotify.NewBufferedWatcher); 0 means unbuffered.
+	EventBuffer uint
+
+	// BeforeAddWatch is a test hook called between opening a folder and
+	// adding its watch, with the folder's path relative to its root.
 	BeforeAddWatch func(root int, rel string)
-	// Pause, if set, is received from before each event is handled, so a
-	// test can hold the event loop while the kernel queue fills.
-	Pause chan struct{}
 }
 
-// Stats describes the watcher's state.
+// Stats describes the watcher's state. It holds no name.
 type Stats struct {
-	Watches   int
-	Entries   int
+	// Watches is the number of inotify watches held now.
+	Watches int
+	// MaxWatches is the cap in force (Config.MaxWatches, lowered to fit
+	// the open-file limit).
+	MaxWatches int
+	// Entries counts the session entries present (an upper bound once
+	// Truncated).
+	Entries int
+	// Events counts the fsnotify events handled; Reported the events
+	// delivered (the callbacks returned).
+	Events   uint64
+	Reported uint64
+	// Overflows counts inotify queue overflows, Rescans full rescans.
 	Overflows int
-	// Degraded lists the roots that are only rescanned at the end.
+	Rescans   int
+	// Degraded lists the roots that do not get new watches any more (cap
+	// reached, watch refused by the system, too many folders): only a full
+	// rescan (Rescan, and the wipe's own) sees everything in them.
 	Degraded []int
+	// Truncated reports that more entries exist than MaxEntries.
+	Truncated bool
 }
 
-type node struct {
-	dir     *safefs.Dir
-	root    int
-	name    string // in its parent; "" for a root
-	up      *node
-	id      safefs.Identity
-	toMount bool // a mount point of the root lies below
+// Snapshot is the set of session entries known now.
+type Snapshot struct {
+	// Entries are the entries present, sorted by root then path; Kind is
+	// the last change reported for each (Created, Renamed or Updated).
+	Entries []Event
+	// Count is the number of entries present; with Truncated it includes
+	// entries not remembered and is an upper bound.
+	Count     int
+	Truncated bool
+	Degraded  []int
 }
 
-// relOf returns the path of name inside n, relative to the root.
-func (n *node) relOf(name string) string {
-	parts := []string{name}
-	for m := n; m != nil && m.name != ""; m = m.up {
-		parts = append(parts, m.name)
-	}
-	for i, j := 0, len(parts)-1; i < j; i, j = i+1, j-1 {
-		parts[i], parts[j] = parts[j], parts[i]
-	}
-	return strings.Join(parts, "/")
-}
+// ErrClosed is returned by Rescan on a closed watcher.
+var ErrClosed = errors.New("watcher closed")
 
-// seenEntry is where an entry was last reported: enough to notice a rename
-// without keeping paths.
-type seenEntry struct {
-	parent key
-	name   string
-}
-
-type key struct{ dev, ino uint64 }
+// closeWait bounds how long Close waits for the watcher's goroutine. A
+// stat that blocks in the kernel (a hostile FUSE server, threats.md M3) must
+// not block the end of the session.
+const closeWait = 5 * time.Second
 
 // Watcher is a running watcher.
 type Watcher struct {
-	cfg Config
-	log *slog.Logger
-	fsw *fsnotify.Watcher
-
-	mu        sync.Mutex
-	nodes     map[string]*node  // by watch path
-	watched   map[key]bool      // directories with a watch
-	seen      map[key]seenEntry // entries already reported, and where
-	degraded  map[int]bool
-	bounds    map[int]map[string]bool // mount points below each root, never stat-ed
-	entries   int
-	overflows int
-
+	cfg    Config
+	log    *slog.Logger
+	fsw    *fsnotify.Watcher
+	ctx    context.Context // ends walks when Close is called
 	cancel context.CancelFunc
-	done   chan struct{}
+
+	maxWatches int
+	maxEntries int
+
+	// mu guards what Stats and Snapshot read. Only the loop goroutine
+	// writes the tree and the entries, always under mu, and it never holds
+	// mu across a system call that resolves a user's name (which could
+	// block on a FUSE server), nor across a callback.
+	mu        sync.Mutex
+	nodes     map[key]*node     // every folder known, by identity
+	watches   map[string]*node  // watched folders, by watch path
+	entries   map[key]*entry    // session entries, by identity
+	roots     []*node           // by root index; nil for skipped roots
+	bounds    []map[string]bool // mount points below each root, never stat-ed
+	degraded  map[int]bool
+	untracked int // entries reported past MaxEntries
+	truncated bool
+	events    uint64
+	reported  uint64 // delivered (after the callbacks return)
+	emitted   uint64 // gathered for delivery
+	overflows int
+	rescans   int
+
+	// Loop-only state.
+	gen        uint64     // full-rescan generation
+	queue      []walkItem // folders to scan, each after its watch
+	timed      []timed    // debounce and rename grace, roughly by due time
+	timer      *time.Timer
+	out        []Event
+	overLog    bool // the overflow was logged
+	incomplete map[int]bool
+
+	hold      chan chan struct{}
+	rescanReq chan chan error
+	quit      chan struct{}
+	closeOnce sync.Once
+	ready     chan struct{}
+	done      chan struct{}
 }
 
-// Start watches the roots: it adds the watches, scans what the roots hold
-// (reporting nothing that is in the baseline) and follows changes until
-// Close.
+// Start watches the roots: it adds their watches, scans what they hold
+// (reporting what IsNew accepts, so entries made between the baseline and
+// now are not missed) and follows changes until Close. When Start returns,
+// every folder already present is watched (or its root degraded).
 func Start(cfg Config) (*Watcher, error) {
+	if err := checkPlatform(); err != nil {
+		return nil, err
+	}
 	if cfg.MaxWatches <= 0 {
 		cfg.MaxWatches = 8192
 	}
-	if cfg.MaxSeen <= 0 {
-		cfg.MaxSeen = 200000
+	if cfg.MaxEntries <= 0 {
+		cfg.MaxEntries = 100000
+	}
+	if cfg.Debounce <= 0 {
+		cfg.Debounce = 300 * time.Millisecond
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	fsw, err := fsnotify.NewWatcher()
+	var fsw *fsnotify.Watcher
+	var err error
+	if cfg.EventBuffer > 0 {
+		fsw, err = fsnotify.NewBufferedWatcher(cfg.EventBuffer)
+	} else {
+		fsw, err = fsnotify.NewWatcher()
+	}
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("start watching folders: %w (each watcher is one inotify instance; see fs.inotify.max_user_instances)", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	w := &Watcher{cfg: cfg, log: cfg.Logger, fsw: fsw, nodes: map[string]*node{}, watched: map[key]bool{},
-		seen: map[key]seenEntry{}, degraded: map[int]bool{}, bounds: map[int]map[string]bool{}, cancel: cancel, done: make(chan struct{})}
-	for i, r := range cfg.Roots {
-		if r == nil {
-			continue
-		}
-		d, err := r.Reopen()
-		if err != nil {
-			w.degrade(i, "cannot open the folder again", err)
-			continue
-		}
-		w.bounds[i], _ = d.MountPoints()
-		w.watchDir(&node{dir: d, root: i, id: d.Info().Identity, toMount: len(w.bounds[i]) > 0})
+	w := &Watcher{
+		cfg: cfg, log: cfg.Logger, fsw: fsw, ctx: ctx, cancel: cancel,
+		maxWatches: min(cfg.MaxWatches, fdBudget()),
+		maxEntries: cfg.MaxEntries,
+		nodes:      map[key]*node{}, watches: map[string]*node{}, entries: map[key]*entry{},
+		roots: make([]*node, len(cfg.Roots)), bounds: make([]map[string]bool, len(cfg.Roots)),
+		degraded: map[int]bool{}, incomplete: map[int]bool{},
+		timer: time.NewTimer(time.Hour),
+		hold:  make(chan chan struct{}), rescanReq: make(chan chan error),
+		quit: make(chan struct{}), ready: make(chan struct{}), done: make(chan struct{}),
 	}
-	go w.loop(ctx)
+	w.timer.Stop()
+	go w.loop()
+	<-w.ready
 	return w, nil
 }
 
-// Close stops watching and releases every handle.
-func (w *Watcher) Close() {
-	w.cancel()
-	w.fsw.Close()
-	<-w.done
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	for p, n := range w.nodes {
-		n.dir.Close()
-		delete(w.nodes, p)
+// Close stops watching and releases every watch and handle. It waits a
+// bounded time for the watcher's goroutine; if that goroutine is stuck in
+// the kernel, Close returns an error and the handles are released when it
+// comes back.
+func (w *Watcher) Close() error {
+	w.closeOnce.Do(func() {
+		w.cancel()
+		close(w.quit)
+		w.fsw.Close()
+	})
+	select {
+	case <-w.done:
+		return nil
+	case <-time.After(closeWait):
+		return errors.New("the folder watcher did not stop in time (a folder may be on a file system that does not answer); its handles are released when it does")
 	}
 }
 
-// Stats reports the watcher's state.
+// Rescan walks every root again now and reports what the events missed.
+// It is what a degraded root needs before the session ends; the wipe
+// rescans anyway. It must not be called from OnEvents.
+func (w *Watcher) Rescan(ctx context.Context) error {
+	reply := make(chan error, 1)
+	select {
+	case w.rescanReq <- reply:
+	case <-w.done:
+		return ErrClosed
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case err := <-reply:
+		return err
+	case <-w.done:
+		return ErrClosed
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Stats reports the watcher's state. It never waits for the watcher's
+// goroutine, so it is safe from any goroutine, callbacks included.
 func (w *Watcher) Stats() Stats {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	s := Stats{Watches: len(w.nodes), Entries: w.entries, Overflows: w.overflows}
-	for r := range w.degraded {
-		s.Degraded = append(s.Degraded, r)
+	return Stats{
+		Watches: len(w.watches), MaxWatches: w.maxWatches,
+		Entries: len(w.entries) + w.untracked,
+		Events:  w.events, Reported: w.reported,
+		Overflows: w.overflows, Rescans: w.rescans,
+		Degraded: w.degradedLocked(), Truncated: w.truncated,
 	}
+}
+
+// Snapshot returns the session entries known now, with their current
+// names and sizes. Memory is bounded by MaxEntries.
+func (w *Watcher) Snapshot() Snapshot {
+	w.mu.Lock()
+	s := Snapshot{Count: len(w.entries) + w.untracked, Truncated: w.truncated, Degraded: w.degradedLocked()}
+	s.Entries = make([]Event, 0, len(w.entries))
+	for _, e := range w.entries {
+		s.Entries = append(s.Entries, w.eventOf(e.last, e))
+	}
+	w.mu.Unlock()
+	slices.SortFunc(s.Entries, func(a, b Event) int {
+		if a.Root != b.Root {
+			return a.Root - b.Root
+		}
+		if a.RelPath < b.RelPath {
+			return -1
+		}
+		if a.RelPath > b.RelPath {
+			return 1
+		}
+		return 0
+	})
 	return s
 }
 
-func (w *Watcher) degrade(root int, why string, err error) {
-	w.mu.Lock()
-	already := w.degraded[root]
-	w.degraded[root] = true
-	w.mu.Unlock()
-	if !already {
-		w.log.Warn("watcher cannot follow a whole folder; it is fully rescanned at the end of the session",
-			"root", root, "why", why, "err", err, "hint", "raise fs.inotify.max_user_watches if this is frequent")
+func (w *Watcher) degradedLocked() []int {
+	var out []int
+	for r := range w.degraded {
+		out = append(out, r)
 	}
+	slices.Sort(out)
+	return out
 }
 
-// watchDir adds a watch on n (already opened through safefs) and scans it,
-// then does the same for every sub-folder, with an explicit queue.
-func (w *Watcher) watchDir(first *node) {
-	queue := []*node{first}
-	for len(queue) > 0 {
-		n := queue[0]
-		queue = queue[1:]
-		if w.cfg.BeforeAddWatch != nil && n.name != "" {
-			w.cfg.BeforeAddWatch(n.root, n.up.relOf(n.name))
-		}
-		if !w.addWatch(n) {
-			// Not watched: still scan it now, so what is already there is
-			// reported; the end-of-session rescan covers the rest.
-			queue = append(queue, w.scan(n, false)...)
-			n.dir.Close()
-			continue
-		}
-		queue = append(queue, w.scan(n, false)...)
+// holdForTest stops the watcher's goroutine from reading events until the
+// returned function is called, so a test can let the kernel queue overflow.
+func (w *Watcher) holdForTest() (release func()) {
+	ch := make(chan struct{})
+	select {
+	case w.hold <- ch:
+	case <-w.done:
 	}
-}
-
-// addWatch adds the inotify watch of n, through its handle.
-func (w *Watcher) addWatch(n *node) bool {
-	w.mu.Lock()
-	k := key{n.id.Dev, n.id.Ino}
-	if w.watched[k] {
-		w.mu.Unlock()
-		return false
-	}
-	if w.degraded[n.root] {
-		w.mu.Unlock()
-		return false
-	}
-	if len(w.nodes) >= w.cfg.MaxWatches {
-		w.mu.Unlock()
-		w.degrade(n.root, "watch cap reached", nil)
-		return false
-	}
-	w.mu.Unlock()
-	p := n.dir.WatchPath()
-	if err := addWatch(w.fsw, p); err != nil {
-		w.degrade(n.root, "the system refused another watch", err)
-		return false
-	}
-	w.mu.Lock()
-	w.nodes[p] = n
-	w.watched[k] = true
-	w.mu.Unlock()
-	return true
-}
-
-// scan reports the new entries of n and returns its sub-folders, opened:
-// those not watched yet, or all of them when all is true (a rescan).
-func (w *Watcher) scan(n *node, all bool) []*node {
-	var subs []*node
-	for {
-		es, err := n.dir.ReadEntries(256)
-		for _, e := range es {
-			if sub := w.consider(n, e.Name, all); sub != nil {
-				subs = append(subs, sub)
-			}
-		}
-		if err != nil {
-			break
-		}
-	}
-	return subs
-}
-
-// consider stats name in n, reports it if it is new, and returns it opened
-// if it is a directory not yet watched (or any directory, when all is true).
-func (w *Watcher) consider(n *node, name string, all bool) *node {
-	rel := ""
-	if n.toMount {
-		rel = n.relOf(name)
-		w.mu.Lock()
-		boundary := w.bounds[n.root][rel]
-		w.mu.Unlock()
-		if boundary {
-			return nil // a mount point: never stat-ed, never followed
-		}
-	}
-	info, err := n.dir.Stat(name)
-	if err != nil {
-		return nil // gone already
-	}
-	k := key{info.Dev, info.Ino}
-	if w.cfg.IsNew == nil || w.cfg.IsNew(n.root, info) {
-		here := seenEntry{parent: key{n.id.Dev, n.id.Ino}, name: name}
-		w.mu.Lock()
-		last, known := w.seen[k]
-		if (!known && len(w.seen) < w.cfg.MaxSeen) || (known && last != here) {
-			w.seen[k] = here
-		}
-		if !known {
-			w.entries++
-		}
-		w.mu.Unlock()
-		if (!known || last != here) && w.cfg.OnEntry != nil {
-			w.cfg.OnEntry(Entry{Renamed: known, Root: n.root, Parent: n.id, Name: name, Info: info, dir: n})
-		}
-	}
-	if !info.IsDir() || info.MountRoot || (n.dir.Info().MntID != 0 && info.MntID != n.dir.Info().MntID) {
-		return nil // never follow into another mount
-	}
-	w.mu.Lock()
-	watched := w.watched[k]
-	w.mu.Unlock()
-	if watched && !all {
-		return nil
-	}
-	d, err := n.dir.OpenDirExpect(name, info.Identity)
-	if err != nil {
-		return nil // became a link or something else: nothing to follow
-	}
-	sub := &node{dir: d, root: n.root, name: name, up: n, id: d.Info().Identity}
-	if n.toMount {
-		sub.toMount = w.onMountPath(n.root, rel)
-	}
-	return sub
-}
-
-// onMountPath reports whether a mount point of the root lies below rel.
-func (w *Watcher) onMountPath(root int, rel string) bool {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	for b := range w.bounds[root] {
-		if strings.HasPrefix(b, rel+"/") {
-			return true
-		}
-	}
-	return false
-}
-
-func (w *Watcher) loop(ctx context.Context) {
-	defer close(w.done)
-	for {
-		if w.cfg.Pause != nil {
-			select {
-			case <-w.cfg.Pause:
-			case <-ctx.Done():
-				return
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case ev, ok := <-w.fsw.Events:
-			if !ok {
-				return
-			}
-			w.handle(ev)
-		case err, ok := <-w.fsw.Errors:
-			if !ok {
-				return
-			}
-			if errors.Is(err, fsnotify.ErrEventOverflow) {
-				w.mu.Lock()
-				w.overflows++
-				first := w.overflows == 1
-				w.mu.Unlock()
-				if first {
-					w.log.Warn("inotify queue overflowed; full rescan (débordement de la file d'événements, nouvel inventaire complet)")
-				}
-				w.rescan()
-			} else {
-				w.log.Warn("watcher error", "err", err)
-			}
-		}
-	}
-}
-
-func (w *Watcher) handle(ev fsnotify.Event) {
-	dirPath, name := ev.Name, ""
-	w.mu.Lock()
-	n, isDir := w.nodes[ev.Name]
-	if !isDir {
-		if i := strings.LastIndexByte(ev.Name, '/'); i > 0 {
-			dirPath, name = ev.Name[:i], ev.Name[i+1:]
-			n = w.nodes[dirPath]
-		}
-	}
-	w.mu.Unlock()
-	if n == nil {
-		return
-	}
-	if isDir {
-		// The watched directory itself went away or was moved: its watch
-		// is gone; release the handle.
-		if ev.Has(fsnotify.Remove) {
-			w.mu.Lock()
-			delete(w.nodes, dirPath)
-			delete(w.watched, key{n.id.Dev, n.id.Ino})
-			w.mu.Unlock()
-			n.dir.Close()
-		}
-		return
-	}
-	if ev.Has(fsnotify.Create) || ev.Has(fsnotify.Rename) || ev.Has(fsnotify.Write) {
-		if sub := w.consider(n, name, false); sub != nil {
-			w.watchDir(sub)
-		}
-	}
-}
-
-// rescan walks every root again after events were lost, reporting what is
-// new and watching new folders.
-func (w *Watcher) rescan() {
-	w.mu.Lock()
-	var roots []*node
-	for _, n := range w.nodes {
-		if n.name == "" {
-			roots = append(roots, n)
-		}
-	}
-	w.mu.Unlock()
-	for _, r := range roots {
-		d, err := r.dir.Reopen()
-		if err != nil {
-			continue
-		}
-		if m, err := d.MountPoints(); err == nil {
-			w.mu.Lock()
-			w.bounds[r.root] = m
-			w.mu.Unlock()
-		}
-		tmp := &node{dir: d, root: r.root, id: r.id, toMount: len(w.bounds[r.root]) > 0}
-		queue := w.scan(tmp, true)
-		d.Close()
-		for len(queue) > 0 {
-			n := queue[0]
-			queue = queue[1:]
-			w.mu.Lock()
-			watched := w.watched[key{n.id.Dev, n.id.Ino}]
-			w.mu.Unlock()
-			subs := w.scan(n, true)
-			if watched || !w.addWatch(n) {
-				n.dir.Close()
-			}
-			queue = append(queue, subs...)
-		}
-	}
+	return func() { close(ch) }
 }

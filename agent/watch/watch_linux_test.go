@@ -1,272 +1,261 @@
 package watch
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
-	"sync"
+	"slices"
 	"testing"
-	"time"
 
 	"github.com/ardoise-fr/ardoise/agent/safefs"
 )
 
-type recorder struct {
-	mu    sync.Mutex
-	names map[string]int // rel → times reported
-}
-
-func (r *recorder) add(e Entry) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.names[e.Rel()]++
-}
-
-func (r *recorder) has(rel string) bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.names[rel] > 0
-}
-
-func (r *recorder) count() int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return len(r.names)
-}
-
-func start(t *testing.T, root string, tweak func(*Config)) (*Watcher, *recorder) {
+// baselineOf records the identities under root, as the agent's baseline
+// does, and returns an IsNew that refuses them.
+func baselineOf(t *testing.T, root string) func(int, safefs.Info) bool {
 	t.Helper()
-	d, err := safefs.OpenRoot(root, safefs.RootOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
-	rec := &recorder{names: map[string]int{}}
-	cfg := Config{Roots: []*safefs.Dir{d}, OnEntry: rec.add}
-	if tweak != nil {
-		tweak(&cfg)
-	}
-	w, err := Start(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(w.Close)
-	return w, rec
-}
-
-// awaitCount polls until n entries are reported or the deadline passes.
-func awaitCount(t *testing.T, rec *recorder, n int) {
-	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
-		if rec.count() >= n {
-			return
+	old := map[key]bool{}
+	filepath.WalkDir(root, func(p string, _ os.DirEntry, err error) error {
+		if err == nil {
+			var st = inodeKey(t, p)
+			old[st] = true
 		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	t.Fatalf("%d entries reported, want %d", rec.count(), n)
-}
-
-func TestReportsCreationsAndNestedBursts(t *testing.T) {
-	root := t.TempDir()
-	os.WriteFile(filepath.Join(root, "before.txt"), nil, 0o644)
-	w, rec := start(t, root, func(c *Config) {
-		c.IsNew = func(_ int, in safefs.Info) bool { return in.Size != 12345 } // everything is new here
+		return nil
 	})
-	_ = w
-	// mkdir -p then files before any watch can exist on the new folders.
-	os.MkdirAll(filepath.Join(root, "a/b/c"), 0o755)
-	os.WriteFile(filepath.Join(root, "a/b/c/deep.pdf"), []byte("x"), 0o644)
-	os.WriteFile(filepath.Join(root, "a/top.pdf"), []byte("x"), 0o644)
-	awaitCount(t, rec, 6) // before.txt (scan at start), a, a/b, a/b/c, deep.pdf, top.pdf
-	for _, p := range []string{"a/b/c/deep.pdf", "a/top.pdf", "before.txt"} {
-		if !rec.has(p) {
-			t.Errorf("%s not reported: %v", p, rec.names)
-		}
-	}
+	return func(_ int, in safefs.Info) bool { return !old[keyOf(in.Identity)] }
 }
 
-// TestBurst20k: 20,000 files written as fast as possible into 500 freshly
-// created nested folders are all reported, five times.
-func TestBurst20k(t *testing.T) {
-	files, dirs, reps := 20000, 500, 5
-	if testing.Short() {
-		files, dirs, reps = 2000, 50, 2
-	}
-	for rep := 0; rep < reps; rep++ {
-		root := t.TempDir()
-		_, rec := start(t, root, nil)
-		writeBurst(t, root, dirs, files)
-		// Every file, and the folders at the three levels writeBurst makes.
-		awaitCount(t, rec, files+dirs+min(10, dirs)+min(50, dirs))
-		missed := 0
-		for i := 0; i < files; i++ {
-			j := i % dirs
-			if !rec.has(fmt.Sprintf("a%d/b%d/c%d/f%05d", j%10, j%50, j, i)) {
-				missed++
-			}
-		}
-		if missed > 0 {
-			t.Fatalf("repetition %d: %d of %d files missed", rep, missed, files)
-		}
-	}
-}
-
-func writeBurst(t testing.TB, root string, dirs, files int) {
+func inodeKey(t *testing.T, p string) key {
 	t.Helper()
-	for i := 0; i < dirs; i++ {
-		if err := os.MkdirAll(filepath.Join(root, fmt.Sprintf("a%d/b%d/c%d", i%10, i%50, i)), 0o755); err != nil {
-			t.Fatal(err)
+	d, err := safefs.OpenRoot(filepath.Dir(p), trustMe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	in, err := d.Stat(filepath.Base(p))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return keyOf(in.Identity)
+}
+
+func kinds(evs []Event, name string) []Kind {
+	var out []Kind
+	for _, ev := range evs {
+		if ev.Name == name {
+			out = append(out, ev.Kind)
 		}
 	}
-	for i := 0; i < files; i++ {
-		j := i % dirs
-		if err := os.WriteFile(filepath.Join(root, fmt.Sprintf("a%d/b%d/c%d/f%05d", j%10, j%50, j, i)), nil, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	return out
 }
 
-// TestC2_QueueOverflow holds the event loop while 20,000 files are
-// created, more than the kernel queue holds; the overflow triggers a rescan
-// and every file is still reported.
-func TestC2_QueueOverflow(t *testing.T) {
-	root := t.TempDir()
-	pause := make(chan struct{})
-	w, rec := start(t, root, func(c *Config) { c.Pause = pause })
-	pause <- struct{}{} // let the loop reach its next wait
-	for i := 0; i < 20000; i++ {
-		os.WriteFile(filepath.Join(root, fmt.Sprintf("f%05d", i)), nil, 0o644)
-	}
-	close(pause) // resume for good
-	awaitCount(t, rec, 20000)
-	if w.Stats().Overflows == 0 {
-		t.Skip("the kernel queue did not overflow (fs.inotify.max_queued_events is large here); nothing to prove")
-	}
-}
-
-// TestC3_WatchCap: past the cap the root is degraded, no more watches are
-// added, and what exists is still reported by the scans.
-func TestC3_WatchCap(t *testing.T) {
-	root := t.TempDir()
-	w, rec := start(t, root, func(c *Config) { c.MaxWatches = 50 })
-	for i := 0; i < 200; i++ {
-		os.MkdirAll(filepath.Join(root, fmt.Sprintf("d%03d/sub", i)), 0o755)
-	}
-	time.Sleep(200 * time.Millisecond)
-	st := w.Stats()
-	if st.Watches > 50 {
-		t.Errorf("%d watches held, cap 50", st.Watches)
-	}
-	if len(st.Degraded) != 1 {
-		t.Errorf("root not marked degraded: %+v", st)
-	}
-	if n := inotifyWatches(t); n > 50 {
-		t.Errorf("the kernel counts %d inotify watches for this process, cap 50", n)
-	}
-	_ = rec
-}
-
-// inotifyWatches counts the inotify watches of this process from
-// /proc/self/fdinfo.
-func inotifyWatches(t *testing.T) int {
-	fds, _ := os.ReadDir("/proc/self/fdinfo")
-	n := 0
-	for _, fd := range fds {
-		b, _ := os.ReadFile("/proc/self/fdinfo/" + fd.Name())
-		n += strings.Count(string(b), "inotify wd:")
-	}
-	return n
-}
-
-// TestC7_WatcherNeverFollowsASwappedLink: the folder is replaced by a link
-// to a sentinel folder just before its watch is added; nothing created in
-// the sentinel is ever reported.
-func TestC7_WatcherNeverFollowsASwappedLink(t *testing.T) {
+// TestCreateRenameRemove follows one file through its life, and checks
+// that what existed before is never reported.
+func TestCreateRenameRemove(t *testing.T) {
 	base := t.TempDir()
-	root, sentinel := filepath.Join(base, "Downloads"), filepath.Join(base, "sentinel")
-	os.MkdirAll(root, 0o755)
-	os.MkdirAll(sentinel, 0o755)
-	var once sync.Once
-	_, rec := start(t, root, func(c *Config) {
-		c.BeforeAddWatch = func(_ int, rel string) {
-			if rel == "d" {
-				once.Do(func() {
-					os.Rename(filepath.Join(root, "d"), filepath.Join(root, "d.moved"))
-					os.Symlink(sentinel, filepath.Join(root, "d"))
-				})
-			}
-		}
-	})
-	os.Mkdir(filepath.Join(root, "d"), 0o755)
-	awaitCount(t, rec, 1)
-	time.Sleep(100 * time.Millisecond)
-	os.WriteFile(filepath.Join(sentinel, "secret-name.txt"), nil, 0o644)
-	os.WriteFile(filepath.Join(root, "d.moved", "mine.txt"), nil, 0o644)
-	// The watch is on the directory that was opened, now d.moved: its new
-	// file is reported under the name the folder had when it was opened.
-	deadline := time.Now().Add(10 * time.Second)
-	for !rec.has("d/mine.txt") && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
+	root, outside := filepath.Join(base, "Downloads"), filepath.Join(base, "outside")
+	os.Mkdir(root, 0o755)
+	os.Mkdir(outside, 0o755)
+	mustWrite(t, filepath.Join(root, "before.txt"), []byte("library guide"))
+	os.Mkdir(filepath.Join(root, "old-folder"), 0o755)
+	w, rec := start(t, root, func(c *Config) { c.IsNew = baselineOf(t, root) })
+
+	mustWrite(t, filepath.Join(root, "a.txt"), []byte("x"))
+	waitFor(t, "a.txt created", func() bool { return slices.Contains(kinds(rec.all(), "a.txt"), Created) })
+	os.Rename(filepath.Join(root, "a.txt"), filepath.Join(root, "old-folder", "b.txt"))
+	waitFor(t, "b.txt renamed", func() bool { return slices.Contains(kinds(rec.all(), "b.txt"), Renamed) })
+	if s := w.Snapshot(); s.Count != 1 || s.Entries[0].RelPath != "old-folder/b.txt" || s.Entries[0].Kind != Renamed {
+		t.Fatalf("snapshot after rename: %+v", s)
 	}
-	if !rec.has("d/mine.txt") {
-		t.Errorf("the original folder is not watched any more: %v", rec.names)
+	os.Remove(filepath.Join(root, "old-folder", "b.txt"))
+	waitFor(t, "b.txt removed", func() bool { return slices.Contains(kinds(rec.all(), "b.txt"), Removed) })
+
+	// Moved in from outside the roots: created. Moved out: removed.
+	mustWrite(t, filepath.Join(outside, "in.pdf"), []byte("x"))
+	os.Rename(filepath.Join(outside, "in.pdf"), filepath.Join(root, "in.pdf"))
+	waitFor(t, "in.pdf created", func() bool { return slices.Contains(kinds(rec.all(), "in.pdf"), Created) })
+	os.Rename(filepath.Join(root, "in.pdf"), filepath.Join(outside, "gone.pdf"))
+	waitFor(t, "in.pdf removed", func() bool { return slices.Contains(kinds(rec.all(), "in.pdf"), Removed) })
+
+	if got := kinds(rec.all(), "a.txt"); !slices.Equal(got, []Kind{Created}) {
+		t.Errorf("a.txt: %v, want one Created (its rename is reported under the new name)", got)
 	}
-	time.Sleep(200 * time.Millisecond)
-	rec.mu.Lock()
-	defer rec.mu.Unlock()
-	for rel := range rec.names {
-		if strings.Contains(rel, "secret-name") {
-			t.Errorf("an entry of the sentinel folder was reported: %q", rel)
+	for _, ev := range rec.all() {
+		if ev.Name == "before.txt" || ev.Name == "old-folder" {
+			t.Errorf("a pre-existing entry was reported: %+v", ev)
 		}
+	}
+	if s := w.Snapshot(); s.Count != 0 || len(s.Entries) != 0 {
+		t.Errorf("snapshot at the end: %+v", s)
 	}
 }
 
-func TestC5_NamesAreExactBytes(t *testing.T) {
-	root := t.TempDir()
-	_, rec := start(t, root, nil)
-	names := []string{"\xff\xfe.pdf", "a\nb", strings.Repeat("n", 255), ".hidden"}
-	for _, n := range names {
-		os.WriteFile(filepath.Join(root, n), nil, 0o644)
-	}
-	awaitCount(t, rec, len(names))
-	for _, n := range names {
-		if !rec.has(n) {
-			t.Errorf("%q not reported as those exact bytes", n)
-		}
-	}
-}
-
-// TestBrowserDownloadSequences replays the file operations Firefox and
-// Chromium make when downloading (shared/libraries.md §2): every name that
-// appears is a session entry, reported once.
-func TestBrowserDownloadSequences(t *testing.T) {
+// TestMkdirPBeforeWatch: mkdir -p and files written before any watch can
+// exist on the new folders are all found (libraries.md §2).
+func TestMkdirPBeforeWatch(t *testing.T) {
 	root := t.TempDir()
 	w, rec := start(t, root, nil)
-	p := func(n string) string { return filepath.Join(root, n) }
-	// Firefox: random temp, removed; .part and an empty final name; rename.
-	os.WriteFile(p("hrf5kJJc.pdf"), nil, 0o644)
-	os.Remove(p("hrf5kJJc.pdf"))
-	os.WriteFile(p("hrf5kJJc.pdf.part"), nil, 0o644)
-	os.WriteFile(p("scan.pdf"), nil, 0o644)
-	os.WriteFile(p("hrf5kJJc.pdf.part"), []byte(strings.Repeat("x", 2000)), 0o644)
-	os.Rename(p("hrf5kJJc.pdf.part"), p("scan.pdf"))
-	// Chromium: hidden mkstemp file → .crdownload → final name.
-	os.WriteFile(p(".org.chromium.Chromium.SdnMYW"), nil, 0o644)
-	os.Rename(p(".org.chromium.Chromium.SdnMYW"), p("Unconfirmed 474026.crdownload"))
-	os.WriteFile(p("Unconfirmed 474026.crdownload"), []byte("data"), 0o644)
-	os.Rename(p("Unconfirmed 474026.crdownload"), p("facture.pdf"))
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) && !(rec.has("scan.pdf") && rec.has("facture.pdf")) {
-		time.Sleep(10 * time.Millisecond)
+	os.MkdirAll(filepath.Join(root, "a/b/c"), 0o755)
+	mustWrite(t, filepath.Join(root, "a/b/c/deep.pdf"), []byte("x"))
+	mustWrite(t, filepath.Join(root, "a/b/mid.pdf"), []byte("x"))
+	mustWrite(t, filepath.Join(root, "a/top.pdf"), []byte("x"))
+	want := []string{"a", "a/b", "a/b/c", "a/b/c/deep.pdf", "a/b/mid.pdf", "a/top.pdf"}
+	awaitSnapshot(t, w, "every entry", func(s Snapshot) bool { return s.Count == len(want) })
+	got := rec.createdPaths()
+	for _, p := range want {
+		if got[p] != 1 {
+			t.Errorf("%s reported created %d times, want once", p, got[p])
+		}
 	}
-	if !rec.has("scan.pdf") || !rec.has("facture.pdf") {
-		t.Errorf("final names not reported: %v", rec.names)
+	// Every folder is watched: a file made later in the deepest one is
+	// reported through its own watch.
+	if st := w.Stats(); st.Watches != 4 {
+		t.Errorf("%d watches, want 4 (root, a, a/b, a/b/c)", st.Watches)
 	}
-	// Two downloads (plus Firefox's short-lived temp file): the count of
-	// distinct files does not grow with renames.
-	if n := w.Stats().Entries; n > 4 {
-		t.Errorf("%d entries counted for two downloads", n)
+	mustWrite(t, filepath.Join(root, "a/b/c/later.pdf"), nil)
+	waitFor(t, "a/b/c/later.pdf", func() bool { return rec.createdPaths()["a/b/c/later.pdf"] == 1 })
+}
+
+// TestFolderMovedOutIsDropped: a folder moved out of the roots takes its
+// entries with it (Removed), and its watch and handle are released, so
+// nothing created there afterwards is reported.
+func TestFolderMovedOutIsDropped(t *testing.T) {
+	base := t.TempDir()
+	root, outside := filepath.Join(base, "Downloads"), filepath.Join(base, "outside")
+	os.MkdirAll(filepath.Join(root, "d/e"), 0o755)
+	os.Mkdir(outside, 0o755)
+	mustWrite(t, filepath.Join(root, "d/e/f.txt"), nil)
+	w, rec := start(t, root, nil)
+	if st := w.Stats(); st.Watches != 3 || w.Snapshot().Count != 3 {
+		t.Fatalf("at start: %+v, snapshot %+v", st, w.Snapshot())
+	}
+	os.Rename(filepath.Join(root, "d"), filepath.Join(outside, "d"))
+	awaitSnapshot(t, w, "entries removed", func(s Snapshot) bool { return s.Count == 0 })
+	waitFor(t, "watches released", func() bool { return w.Stats().Watches == 1 })
+	for _, p := range []string{"d", "d/e", "d/e/f.txt"} {
+		found := false
+		for _, ev := range rec.all() {
+			found = found || (ev.Kind == Removed && ev.RelPath == p)
+		}
+		if !found {
+			t.Errorf("%s not reported removed", p)
+		}
+	}
+	// A file made in the moved folder, then a marker in the root: events
+	// arrive in order, so once the marker is in, the other would be too.
+	mustWrite(t, filepath.Join(outside, "d/e/secret.txt"), nil)
+	mustWrite(t, filepath.Join(root, "marker"), nil)
+	waitFor(t, "marker", func() bool { return rec.createdPaths()["marker"] == 1 })
+	for _, ev := range rec.all() {
+		if ev.Name == "secret.txt" {
+			t.Errorf("an entry outside the roots was reported: %+v", ev)
+		}
+	}
+	if n := len(kernelWatches(t)); n != 1 {
+		t.Errorf("the kernel holds %d watches for this process, want 1", n)
+	}
+}
+
+// TestFolderMovedWithinRoot: a watched folder renamed inside the root keeps
+// being followed under its new name, its content is not reported again, and
+// its old watch does not leak.
+func TestFolderMovedWithinRoot(t *testing.T) {
+	root := t.TempDir()
+	w, rec := start(t, root, nil)
+	os.MkdirAll(filepath.Join(root, "a/sub"), 0o755)
+	mustWrite(t, filepath.Join(root, "a/sub/f"), nil)
+	awaitSnapshot(t, w, "a/sub/f", func(s Snapshot) bool { return s.Count == 3 })
+	os.Mkdir(filepath.Join(root, "x"), 0o755)
+	os.Rename(filepath.Join(root, "a"), filepath.Join(root, "x/b"))
+	waitFor(t, "x/b renamed", func() bool { return slices.Contains(kinds(rec.all(), "b"), Renamed) })
+	mustWrite(t, filepath.Join(root, "x/b/new"), nil)
+	mustWrite(t, filepath.Join(root, "x/b/sub/new2"), nil)
+	waitFor(t, "new files", func() bool {
+		c := rec.createdPaths()
+		return c["x/b/new"] == 1 && c["x/b/sub/new2"] == 1
+	})
+	paths := map[string]bool{}
+	for _, e := range w.Snapshot().Entries {
+		paths[e.RelPath] = true
+	}
+	for _, p := range []string{"x", "x/b", "x/b/sub", "x/b/sub/f", "x/b/new", "x/b/sub/new2"} {
+		if !paths[p] {
+			t.Errorf("snapshot lacks %s: %v", p, paths)
+		}
+	}
+	if c := rec.createdPaths(); c["a/sub/f"] != 1 || c["x/b/sub/f"] != 0 {
+		t.Errorf("a moved file was reported created again: %v", c)
+	}
+	if st, k := w.Stats(), len(kernelWatches(t)); st.Watches != 4 || k != 4 {
+		t.Errorf("watches: ours %d, kernel %d, want 4 (root, x, x/b, x/b/sub)", st.Watches, k)
+	}
+}
+
+// TestRemovedFolderReleasesWatch: rm -rf of a watched tree releases every
+// watch and handle.
+func TestRemovedFolderReleasesWatch(t *testing.T) {
+	root := t.TempDir()
+	w, _ := start(t, root, nil)
+	os.MkdirAll(filepath.Join(root, "a/b/c"), 0o755)
+	waitFor(t, "watches", func() bool { return w.Stats().Watches == 4 })
+	os.RemoveAll(filepath.Join(root, "a"))
+	waitFor(t, "watches released", func() bool { return w.Stats().Watches == 1 && w.Snapshot().Count == 0 })
+	if n := len(kernelWatches(t)); n != 1 {
+		t.Errorf("the kernel holds %d watches, want 1", n)
+	}
+}
+
+// TestMaxEntriesTruncates: past MaxEntries, entries are still reported but
+// not remembered, and the watcher says so.
+func TestMaxEntriesTruncates(t *testing.T) {
+	root := t.TempDir()
+	w, rec := start(t, root, func(c *Config) { c.MaxEntries = 10 })
+	for i := range 25 {
+		mustWrite(t, filepath.Join(root, fmt.Sprintf("f%02d", i)), nil)
+	}
+	waitFor(t, "25 reported", func() bool { return len(rec.createdPaths()) == 25 })
+	st, s := w.Stats(), w.Snapshot()
+	if !st.Truncated || !s.Truncated || s.Count != 25 || len(s.Entries) != 10 {
+		t.Errorf("stats %+v, snapshot count %d with %d entries, truncated %v", st, s.Count, len(s.Entries), s.Truncated)
+	}
+}
+
+// TestRescanFindsWhatEventsMissed: Rescan reports entries the watcher had
+// no event for (here, made while it was held and then given back without
+// reading, through a root whose watches were refused).
+func TestRescanFindsWhatEventsMissed(t *testing.T) {
+	root := t.TempDir()
+	os.Mkdir(filepath.Join(root, "deep"), 0o755)
+	w, rec := start(t, root, func(c *Config) { c.MaxWatches = 1 }) // the root only
+	if st := w.Stats(); len(st.Degraded) != 1 || st.Watches != 1 {
+		t.Fatalf("stats %+v", st)
+	}
+	mustWrite(t, filepath.Join(root, "deep/unseen.pdf"), nil) // no watch there
+	mustWrite(t, filepath.Join(root, "marker"), nil)
+	waitFor(t, "marker", func() bool { return rec.createdPaths()["marker"] == 1 })
+	if rec.createdPaths()["deep/unseen.pdf"] != 0 {
+		t.Fatal("an unwatched folder produced an event; the test proves nothing")
+	}
+	if err := w.Rescan(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if rec.createdPaths()["deep/unseen.pdf"] != 1 {
+		t.Errorf("Rescan did not report deep/unseen.pdf: %v", rec.createdPaths())
+	}
+}
+
+// TestOnEntryCompat: the older per-entry callback still hears of created and
+// renamed entries.
+func TestOnEntryCompat(t *testing.T) {
+	root := t.TempDir()
+	ch := make(chan Entry, 10)
+	start(t, root, func(c *Config) { c.OnEntry = func(e Entry) { ch <- e } })
+	mustWrite(t, filepath.Join(root, "x"), nil)
+	a := <-ch
+	os.Rename(filepath.Join(root, "x"), filepath.Join(root, "y"))
+	b := <-ch
+	if a.Renamed || a.Rel() != "x" || !b.Renamed || b.Rel() != "y" || a.Info.Ino != b.Info.Ino {
+		t.Errorf("entries %+v then %+v", a, b)
 	}
 }
