@@ -8,93 +8,118 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"slices"
 	"strconv"
-	"syscall"
 	"time"
 )
 
-var (
-	// ErrAgentNotRunning means nothing answers on the agent's socket.
-	ErrAgentNotRunning = errors.New("the Ardoise agent is not running; start it with: ardoise run")
-	// ErrNotAuthentic means the program answering on the socket is not run
-	// by the expected user, so it may be a fake that would lie about the
-	// computer being clean (threats.md I6).
-	ErrNotAuthentic = errors.New("le service Ardoise n'est pas authentique (the program answering on the socket is not the Ardoise agent)")
-)
-
-// APIError is an error answer of the agent.
-type APIError struct {
-	Status  int    // HTTP status
-	Code    string // stable code, see Error
-	Message string // French first, for people
-}
-
-func (e *APIError) Error() string { return fmt.Sprintf("%s (%s)", e.Message, e.Code) }
-
-// IsForbidden reports whether err is the agent refusing the caller.
-func IsForbidden(err error) bool { return hasStatus(err, http.StatusForbidden) }
-
-// IsConflict reports whether err says a session is already running.
-func IsConflict(err error) bool { return hasStatus(err, http.StatusConflict) }
-
-// IsNoSession reports whether err says there is no session to act on.
-func IsNoSession(err error) bool {
-	var ae *APIError
-	return errors.As(err, &ae) && ae.Code == "no_session"
-}
-
-func hasStatus(err error, status int) bool {
-	var ae *APIError
-	return errors.As(err, &ae) && ae.Status == status
-}
-
-// Client talks to the agent over its socket.
+// Client talks to the agent over its socket (a named pipe on Windows). It
+// is safe for concurrent use.
 type Client struct {
-	socket  string
-	trusted []int // uids the agent may run as; empty: do not check
-	hc      *http.Client
-	stream  *http.Client
+	socket string
+	expect expectation
+	hc     *http.Client // short requests; End may take as long as the wipe
+	stream *http.Client // event streams, one connection each
 }
 
-// NewClient returns a client for the agent listening on socket. trusted
-// lists the uids the agent may run as: root (0) for the system service, the
-// caller's own uid for a foreground agent. A server run by anyone else is
-// refused with ErrNotAuthentic (threats.md I6). With no uid given the server
-// is not checked (tests only).
-func NewClient(socket string, trusted ...int) *Client {
-	c := &Client{socket: socket, trusted: trusted}
-	tr := &http.Transport{DialContext: c.dial, MaxIdleConns: 2, IdleConnTimeout: 30 * time.Second}
-	c.hc = &http.Client{Transport: tr}
+// expectation is who the agent must be run by.
+type expectation struct {
+	uids []int // any of these numeric users (0: root; SYSTEM on Windows)
+	self bool  // or the caller's own user
+	set  bool  // an option replaced the default
+}
+
+// Option configures a Client.
+type Option func(*Client)
+
+// WithExpectedServerUID makes the client refuse an agent that does not run
+// as uid (ErrNotAuthentic); given several times, any of them is accepted.
+// The system service runs as 0 (on Windows, 0 stands for LocalSystem). It
+// replaces the default, which accepts root or the caller's own user.
+func WithExpectedServerUID(uid int) Option {
+	return func(c *Client) {
+		if !c.expect.set {
+			c.expect = expectation{set: true}
+		}
+		c.expect.uids = append(c.expect.uids, uid)
+	}
+}
+
+// WithSameUIDServer makes the client accept an agent run by the caller's
+// own user (the foreground agent, `ardoise run`); it combines with
+// WithExpectedServerUID and replaces the default.
+func WithSameUIDServer() Option {
+	return func(c *Client) {
+		if !c.expect.set {
+			c.expect = expectation{set: true}
+		}
+		c.expect.self = true
+	}
+}
+
+func (e expectation) String() string {
+	var s []string
+	for _, u := range e.uids {
+		s = append(s, "uid "+strconv.Itoa(u))
+	}
+	if e.self {
+		s = append(s, "your own user")
+	}
+	if len(s) == 0 {
+		return "nobody"
+	}
+	return fmt.Sprint(s)
+}
+
+// NewClient returns a client for the agent listening on socketPath (on
+// Windows, a pipe name such as \\.\pipe\ProtectedPrefix\Administrators\Ardoise\agent).
+//
+// Every connection checks who runs the server, from the operating system
+// (SO_PEERCRED, LOCAL_PEERCRED, the pipe server's process token) and
+// refuses it with ErrNotAuthentic unless it is expected: by default root or
+// the caller's own user; see WithExpectedServerUID and WithSameUIDServer.
+// A fake agent could otherwise tell the person "tout est propre"
+// (threats.md I6).
+func NewClient(socketPath string, opts ...Option) *Client {
+	c := &Client{socket: socketPath, expect: expectation{uids: []int{0}, self: true}}
+	for _, o := range opts {
+		o(c)
+	}
+	c.expect.uids = slices.Clip(c.expect.uids)
+	c.hc = &http.Client{Transport: &http.Transport{
+		DialContext: c.dial, MaxIdleConns: 2, IdleConnTimeout: 30 * time.Second,
+		ResponseHeaderTimeout: 0, // End answers when the wipe is done
+	}}
 	c.stream = &http.Client{Transport: &http.Transport{DialContext: c.dial, DisableKeepAlives: true}}
 	return c
 }
 
+// Socket returns the path the client dials.
+func (c *Client) Socket() string { return c.socket }
+
 func (c *Client) dial(ctx context.Context, _, _ string) (net.Conn, error) {
-	var d net.Dialer
-	conn, err := d.DialContext(ctx, "unix", c.socket)
+	conn, err := dialAgent(ctx, c.socket)
 	if err != nil {
-		if errors.Is(err, syscall.ENOENT) || errors.Is(err, syscall.ECONNREFUSED) {
-			return nil, fmt.Errorf("%w (no agent on %s)", ErrAgentNotRunning, c.socket)
+		if isNotRunning(err) {
+			return nil, fmt.Errorf("%w (nothing answers on %s)", ErrAgentNotRunning, c.socket)
 		}
-		return nil, err
+		return nil, fmt.Errorf("connect to the agent on %s: %w", c.socket, err)
 	}
-	if len(c.trusted) > 0 {
-		uid, err := serverUID(conn)
-		if err != nil {
-			conn.Close()
-			return nil, fmt.Errorf("%w: %v", ErrNotAuthentic, err)
-		}
-		if !slices.Contains(c.trusted, uid) {
-			conn.Close()
-			return nil, fmt.Errorf("%w: it runs as uid %d, expected one of %v", ErrNotAuthentic, uid, c.trusted)
-		}
+	if err := checkServer(conn, c.expect); err != nil {
+		conn.Close()
+		return nil, err
 	}
 	return conn, nil
 }
+
+// selfUID is the caller's uid (-1 on Windows, where the check compares
+// SIDs instead).
+var selfUID = os.Getuid()
 
 func (c *Client) do(ctx context.Context, method, route string, query url.Values, in, out any) error {
 	var body io.Reader
@@ -105,11 +130,7 @@ func (c *Client) do(ctx context.Context, method, route string, query url.Values,
 		}
 		body = bytes.NewReader(b)
 	}
-	u := "http://" + Host + route
-	if len(query) > 0 {
-		u += "?" + query.Encode()
-	}
-	req, err := http.NewRequestWithContext(ctx, method, u, body)
+	req, err := http.NewRequestWithContext(ctx, method, requestURL(route, query), body)
 	if err != nil {
 		return err
 	}
@@ -124,27 +145,35 @@ func (c *Client) do(ctx context.Context, method, route string, query url.Values,
 	return decodeAnswer(resp, out)
 }
 
+func requestURL(route string, query url.Values) string {
+	u := "http://" + Host + route
+	if len(query) > 0 {
+		u += "?" + query.Encode()
+	}
+	return u
+}
+
+// unwrapURLError drops net/http's "Get "http://ardoise.sock/…":" prefix,
+// which tells a person nothing; the cause is kept.
 func unwrapURLError(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
+	if ue, ok := errors.AsType[*url.Error](err); ok {
 		return ue.Err
 	}
 	return err
 }
 
+// maxAnswer bounds what the client reads from the agent.
+const maxAnswer = 16 << 20
+
 func decodeAnswer(resp *http.Response, out any) error {
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
 	if err != nil {
-		return err
+		return fmt.Errorf("read the agent's answer: %w", err)
 	}
 	if resp.StatusCode/100 != 2 {
-		var e Error
-		if json.Unmarshal(data, &e) != nil || e.Message == "" {
-			e = Error{Code: "http_" + strconv.Itoa(resp.StatusCode), Message: http.StatusText(resp.StatusCode)}
-		}
-		return &APIError{Status: resp.StatusCode, Code: e.Code, Message: e.Message}
+		return answerError(resp.StatusCode, data)
 	}
-	if out == nil {
+	if out == nil || resp.StatusCode == http.StatusNoContent {
 		return nil
 	}
 	if err := json.Unmarshal(data, out); err != nil {
@@ -153,7 +182,24 @@ func decodeAnswer(resp *http.Response, out any) error {
 	return nil
 }
 
-// Status asks the agent what it is doing.
+// answerError turns an error answer into the typed error callers test with
+// errors.AsType.
+func answerError(status int, body []byte) error {
+	e := &Error{}
+	if json.Unmarshal(body, e) != nil || e.Message == "" {
+		e = &Error{Code: "http_" + strconv.Itoa(status), Message: http.StatusText(status)}
+	}
+	e.Status = status
+	switch status {
+	case http.StatusForbidden:
+		return &AccessDeniedError{Err: e}
+	case http.StatusConflict:
+		return &ConflictError{Err: e}
+	}
+	return e
+}
+
+// Status asks the agent what it is doing. Anyone local may ask.
 func (c *Client) Status(ctx context.Context) (Status, error) {
 	var s Status
 	err := c.do(ctx, http.MethodGet, RouteStatus, nil, nil, &s)
@@ -161,10 +207,14 @@ func (c *Client) Status(ctx context.Context) (Status, error) {
 }
 
 // Preview asks what the end of the session will erase; limit bounds the
-// items listed (the count covers all).
+// items listed (0: the agent's default, 100); the count covers all.
 func (c *Client) Preview(ctx context.Context, limit int) (Preview, error) {
+	var q url.Values
+	if limit > 0 {
+		q = url.Values{"limit": {strconv.Itoa(limit)}}
+	}
 	var p Preview
-	err := c.do(ctx, http.MethodGet, RoutePreview, url.Values{"limit": {strconv.Itoa(limit)}}, nil, &p)
+	err := c.do(ctx, http.MethodGet, RoutePreview, q, nil, &p)
 	return p, err
 }
 
@@ -175,7 +225,8 @@ func (c *Client) Start(ctx context.Context, r StartRequest) (Status, error) {
 	return s, err
 }
 
-// End asks to end the caller's session; it returns when the wipe is done.
+// End asks to end the caller's session; it returns when the wipe is done,
+// with its report. The wipe goes on even if ctx ends first.
 func (c *Client) End(ctx context.Context, r EndRequest) (WipeReport, error) {
 	var w WipeReport
 	err := c.do(ctx, http.MethodPost, RouteSessionEnd, nil, r, &w)
@@ -187,36 +238,52 @@ func (c *Client) ReportIdle(ctx context.Context, r IdleReport) error {
 	return c.do(ctx, http.MethodPost, RouteIdle, nil, r, nil)
 }
 
-// Events streams the agent's events after sequence number since, until ctx
-// ends or the connection drops; the error says which. Reconnecting is the
-// caller's choice (resume with the last Seq seen).
-func (c *Client) Events(ctx context.Context, since uint64, fn func(Event)) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+Host+RouteEvents+"?since="+strconv.FormatUint(since, 10), nil)
-	if err != nil {
-		return err
-	}
-	resp, err := c.stream.Do(req)
-	if err != nil {
-		return unwrapURLError(err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return decodeAnswer(resp, nil)
-	}
-	sc := bufio.NewScanner(resp.Body)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
-		var ev Event
-		if err := json.Unmarshal(sc.Bytes(), &ev); err != nil {
-			return fmt.Errorf("read event: %w", err)
+// maxEventLine bounds one event line (a wipe report with its pending list).
+const maxEventLine = 4 << 20
+
+// Events streams the agent's events numbered after since, until ctx ends,
+// the connection drops or the loop stops. The sequence ends with one
+// non-nil error: the refusal (*AccessDeniedError, ErrAgentNotRunning…),
+// ctx.Err(), or ErrEventsClosed when the agent closed the stream.
+// Reconnecting is the caller's choice: resume with the last Seq seen.
+func (c *Client) Events(ctx context.Context, since uint64) iter.Seq2[Event, error] {
+	return func(yield func(Event, error) bool) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet,
+			requestURL(RouteEvents, url.Values{"since": {strconv.FormatUint(since, 10)}}), nil)
+		if err != nil {
+			yield(Event{}, err)
+			return
 		}
-		fn(ev)
+		resp, err := c.stream.Do(req)
+		if err != nil {
+			yield(Event{}, unwrapURLError(err))
+			return
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			yield(Event{}, decodeAnswer(resp, nil))
+			return
+		}
+		sc := bufio.NewScanner(resp.Body)
+		sc.Buffer(make([]byte, 0, 64<<10), maxEventLine)
+		for sc.Scan() {
+			var ev Event
+			if err := json.Unmarshal(sc.Bytes(), &ev); err != nil {
+				yield(Event{}, fmt.Errorf("read an event from the agent: %w", err))
+				return
+			}
+			if !yield(ev, nil) {
+				return
+			}
+		}
+		switch {
+		case ctx.Err() != nil:
+			err = ctx.Err()
+		case sc.Err() != nil:
+			err = fmt.Errorf("%w: %w", ErrEventsClosed, sc.Err())
+		default:
+			err = ErrEventsClosed
+		}
+		yield(Event{}, err)
 	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if err := sc.Err(); err != nil {
-		return err
-	}
-	return io.EOF
 }

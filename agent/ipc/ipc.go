@@ -1,105 +1,186 @@
 // Package ipc holds what the agent and its clients (the command line and
 // the window) share: the wire types of the local interface, its routes, and a
 // typed client. It imports only the standard library, so that linking it into
-// the unprivileged window brings in nothing of the privileged agent.
+// the unprivileged window brings in nothing of the privileged agent (a test
+// checks it).
 //
 // The protocol carries intents, never paths: no request type has a field
 // that names a file, a folder, a pattern or a user. The agent decides what to
 // erase; a client can only ask it to start or end the session of the user it
-// runs as (threats.md D8).
+// runs as (threats.md D8, invariant 5).
+//
+// The JSON forms of these types are what `ardoise session … --json` prints:
+// they are stable. Fields are only ever added; a field's meaning and JSON
+// name do not change.
 package ipc
 
-import "time"
+import (
+	"net/http"
+	"time"
+)
 
 // APIVersion is the version of the routes below; it is part of every path.
 const APIVersion = "v1"
 
 // Host is the fixed fake host name clients use; the server refuses any
-// other, so a web page cannot reach the agent through a browser.
+// other, so that a web page cannot reach the agent through a browser.
 const Host = "ardoise.sock"
 
-// Routes, kept sorted (a test checks it).
+// Routes of the local interface.
 const (
-	RouteEvents       = "/v1/events"
-	RouteIdle         = "/v1/idle"
-	RoutePreview      = "/v1/preview"
-	RouteSessionEnd   = "/v1/session/end"
+	// RouteEvents streams events as newline-delimited JSON (GET, ?since=N).
+	RouteEvents = "/v1/events"
+	// RouteIdle takes an IdleReport (POST).
+	RouteIdle = "/v1/idle"
+	// RoutePreview answers a Preview (GET, ?limit=N).
+	RoutePreview = "/v1/preview"
+	// RouteSessionEnd takes an EndRequest and answers the WipeReport once the
+	// wipe is done (POST).
+	RouteSessionEnd = "/v1/session/end"
+	// RouteSessionStart takes a StartRequest and answers the Status (POST).
 	RouteSessionStart = "/v1/session/start"
-	RouteStatus       = "/v1/status"
+	// RouteStatus answers a Status (GET).
+	RouteStatus = "/v1/status"
 )
 
-// Session states.
+// Route is one entry of the route table.
+type Route struct {
+	Method string
+	Path   string
+}
+
+// routes is kept sorted by path (a test checks it), so that a reader sees
+// at once that nothing else is served.
+var routes = []Route{
+	{http.MethodGet, RouteEvents},
+	{http.MethodPost, RouteIdle},
+	{http.MethodGet, RoutePreview},
+	{http.MethodPost, RouteSessionEnd},
+	{http.MethodPost, RouteSessionStart},
+	{http.MethodGet, RouteStatus},
+}
+
+// Routes returns the route table, sorted by path. It is a copy.
+func Routes() []Route { return append([]Route(nil), routes...) }
+
+// Session states (Status.State, Event.State).
 const (
 	StateIdle    = "idle"    // no session
 	StateActive  = "active"  // a session is running
-	StateEnding  = "ending"  // closing programs
+	StateEnding  = "ending"  // closing programs before erasing
 	StateWiping  = "wiping"  // erasing
+	StateClean   = "clean"   // the last wipe finished and was verified
 	StatePending = "pending" // the last wipe left entries to retry
 )
 
-// Session modes.
+// Session modes (StartRequest.Mode, Status.Mode).
 const (
-	ModePublic      = "public"
-	ModeAccompanied = "accompanied"
+	ModePublic      = "public"      // a member of the public alone
+	ModeAccompanied = "accompanied" // an aidant helps the person
 )
 
-// Reasons a session ends. A client may send only ReasonButton, ReasonIdle
-// and ReasonLogout; the others are the agent's own.
+// Reasons a session ends (EndRequest.Reason, WipeReport.Reason). A client
+// may send only ReasonButton, ReasonIdle and ReasonLogout; the others are
+// the agent's own.
 const (
-	ReasonButton      = "button"
-	ReasonIdle        = "idle"
-	ReasonLogout      = "logout"
-	ReasonCommand     = "command"
-	ReasonMaxDuration = "max_duration"
-	ReasonClosingTime = "closing_time"
-	ReasonAgentStop   = "agent_stop"
-	ReasonRecovery    = "recovery"
+	ReasonButton      = "button"       // the person pressed the end button
+	ReasonIdle        = "idle"         // nobody touched the computer for too long
+	ReasonLogout      = "logout"       // the person logged out
+	ReasonCommand     = "command"      // an administrator ended it
+	ReasonMaxDuration = "max_duration" // the policy's maximum duration was reached
+	ReasonClosingTime = "closing_time" // the place closes
+	ReasonAgentStop   = "agent_stop"   // the agent was stopped
+	ReasonRecovery    = "recovery"     // finished at agent start after a crash or power cut
 )
 
-// Status is the answer to GET /v1/status. It holds no file name.
+// ClientReasons are the end reasons a client may send.
+var ClientReasons = []string{ReasonButton, ReasonIdle, ReasonLogout}
+
+// Preview item kinds (PreviewItem.Kind).
+const (
+	KindDownloaded = "downloaded" // in a downloads folder
+	KindScanned    = "scanned"    // in a scans folder
+	KindCreated    = "created"    // anywhere else the policy watches
+)
+
+// Root states (RootStatus.State).
+const (
+	RootWatching = "watching" // followed as entries appear
+	RootRescan   = "rescan"   // the watcher could not follow it all; rescanned in full at the end
+	RootRefused  = "refused"  // not opened (see Code and Reason); nothing in it is erased
+	RootAbsent   = "absent"   // does not exist for this user
+)
+
+// Event types (Event.Type).
+const (
+	EventState    = "state"     // the session state changed (State)
+	EventEntry    = "entry"     // the number of session entries changed (Count)
+	EventWarning  = "warning"   // the session will end soon (Deadline, Reason, Message)
+	EventProgress = "progress"  // erasing: entries removed so far (Count)
+	EventWipeDone = "wipe_done" // the wipe finished (Report)
+)
+
+// Status is the answer to GET /v1/status. Any local user may ask it, so it
+// holds no file name: LastWipe.Pending is always empty here.
 type Status struct {
-	// State is one of the State constants.
+	// State is one of the State constants ("idle", "active", "ending",
+	// "wiping", "clean", "pending").
 	State string `json:"state"`
-	// Mode is "public" or "accompanied" while a session runs, else empty.
-	Mode string `json:"mode,omitempty"`
-	// SessionID identifies the session; it says nothing about the person.
-	SessionID string `json:"session_id,omitempty"`
-	// Started is when the session started.
-	Started *time.Time `json:"started,omitempty"`
-	// UID is the user the session belongs to (-1 when none).
-	UID int `json:"uid"`
-	// Roots are the folders the session watches.
-	Roots []RootStatus `json:"roots,omitempty"`
-	// Entries counts what the session created so far, as the watcher saw
-	// it (the end-of-session rescan is authoritative).
-	Entries int `json:"entries"`
+	// Mode is "public" or "accompanied" while a session exists, else "".
+	Mode string `json:"mode"`
+	// SessionID identifies the session (random; says nothing about the
+	// person), "" when none.
+	SessionID string `json:"session_id"`
+	// Started is when the session started; the zero time when none.
+	Started time.Time `json:"started"`
+	// UserUID is the numeric user id the session belongs to, -1 when none.
+	UserUID int `json:"user_uid"`
+	// Counts is what the session created so far, as the watcher saw it (the
+	// end-of-session rescan is authoritative).
+	Counts Counts `json:"counts"`
+	// Roots are the folders the policy names for this session, in policy
+	// order.
+	Roots []RootStatus `json:"roots"`
 	// Deadlines are the automatic ends coming, if any.
 	Deadlines Deadlines `json:"deadlines"`
-	// LastWipe is the report of the last session's wipe.
-	LastWipe *WipeReport `json:"last_wipe,omitempty"`
-	// Version is the agent's version.
-	Version string `json:"version"`
+	// LastWipe is the report of the last wipe, without names; null when
+	// none since the agent started.
+	LastWipe *WipeReport `json:"last_wipe"`
+	// AgentVersion is the agent's version string.
+	AgentVersion string `json:"agent_version"`
 }
 
-// RootStatus is one watched folder.
+// Counts are running totals of the session's entries.
+type Counts struct {
+	// Entries is the number of entries the session created.
+	Entries int `json:"entries"`
+	// Bytes is their total size in bytes (0 when the agent does not know
+	// it yet).
+	Bytes int64 `json:"bytes"`
+}
+
+// RootStatus is one folder of the policy.
 type RootStatus struct {
 	// Label is the folder's name in plain words ("Téléchargements").
 	Label string `json:"label"`
-	// State is "watching", "rescan" (the watcher could not follow it all;
-	// it is fully rescanned at the end), "refused" or "absent".
+	// State is "watching", "rescan", "refused" or "absent".
 	State string `json:"state"`
-	// Code says why a folder is refused, for programs: "symlink",
-	// "other_mount", "unsafe_parent", "outside_home", "error".
-	Code string `json:"code,omitempty"`
-	// Reason says the same in plain French.
-	Reason string `json:"reason,omitempty"`
+	// Reason says why the folder is refused or absent, in plain French for
+	// the window ("lien symbolique"); "" otherwise.
+	Reason string `json:"reason"`
+	// Code says the same for programs: "symlink", "other_mount",
+	// "unsafe_parent", "outside_home", "missing", "error"; "" otherwise.
+	Code string `json:"code"`
 }
 
-// Deadlines are the automatic session ends coming.
+// Deadlines are the automatic session ends coming; null when not set.
 type Deadlines struct {
-	Idle        *time.Time `json:"idle,omitempty"`
-	MaxDuration *time.Time `json:"max_duration,omitempty"`
-	ClosingTime *time.Time `json:"closing_time,omitempty"`
+	// IdleEnd is when the session ends if nobody touches the computer.
+	IdleEnd *time.Time `json:"idle_end"`
+	// MaxEnd is when the policy's maximum duration is reached.
+	MaxEnd *time.Time `json:"max_end"`
+	// ClosingEnd is the closing time today.
+	ClosingEnd *time.Time `json:"closing_end"`
 }
 
 // Preview is the answer to GET /v1/preview: what the end of the session
@@ -108,9 +189,9 @@ type Deadlines struct {
 type Preview struct {
 	// Count is the number of entries that will be erased.
 	Count int `json:"count"`
-	// Bytes is their total size.
+	// Bytes is their total size in bytes.
 	Bytes int64 `json:"bytes"`
-	// Items are the first entries, at most the limit asked.
+	// Items are the first entries, at most the limit asked (default 100).
 	Items []PreviewItem `json:"items"`
 	// Truncated reports that Items does not list every entry.
 	Truncated bool `json:"truncated"`
@@ -118,73 +199,89 @@ type Preview struct {
 
 // PreviewItem is one entry that will be erased.
 type PreviewItem struct {
-	// Name is the entry's name, safe to display (see DisplayName).
+	// ID is opaque: it identifies the entry within this session only and
+	// means nothing to a client but equality.
+	ID string `json:"id"`
+	// Name is the entry's name, made safe to display by DisplayName.
 	Name string `json:"name"`
 	// Kind is "downloaded", "scanned" or "created".
 	Kind string `json:"kind"`
 	// Size in bytes (0 for a folder).
 	Size int64 `json:"size"`
-	// Folder is the label of the root it is in ("Téléchargements").
+	// Folder is the label of the policy folder it is in, in plain words
+	// ("Téléchargements").
 	Folder string `json:"folder"`
 	// Dir reports a folder.
-	Dir bool `json:"dir,omitempty"`
+	Dir bool `json:"dir"`
 }
 
-// StartRequest is the body of POST /v1/session/start.
+// StartRequest is the body of POST /v1/session/start. The session is
+// always the caller's own user's: there is no user field.
 type StartRequest struct {
-	// Mode is "public" (default) or "accompanied".
-	Mode string `json:"mode,omitempty"`
+	// Mode is "public" (the default when empty) or "accompanied".
+	Mode string `json:"mode"`
 }
 
 // EndRequest is the body of POST /v1/session/end.
 type EndRequest struct {
-	// Reason is "button" (default), "idle" or "logout".
-	Reason string `json:"reason,omitempty"`
+	// Reason is "button" (the default when empty), "idle" or "logout".
+	Reason string `json:"reason"`
 }
 
 // IdleReport is the body of POST /v1/idle: how long the person has not
 // touched the keyboard or mouse. It is advisory: maximum durations and
 // closing times are enforced by the agent whatever clients say.
 type IdleReport struct {
+	// IdleSeconds is the time since the last input, in whole seconds (≥ 0).
 	IdleSeconds int `json:"idle_seconds"`
 }
 
-// WipeReport is what a session's end did. It holds no file name except in
-// Pending, which only the session's user or an administrator receives.
+// WipeReport is what a session's end did. Pending holds names, so the full
+// report goes only to the session's user or an administrator; Status and
+// event streams of other users carry it without them.
 type WipeReport struct {
-	SessionID string    `json:"session_id"`
-	Reason    string    `json:"reason"`
-	Started   time.Time `json:"started"`
-	Finished  time.Time `json:"finished"`
-	Removed   Removed   `json:"removed"`
-	Kept      Kept      `json:"kept"`
-	// Pending lists what could not be erased yet; it is retried at the
-	// next start of the agent, before the next person.
-	Pending []PendingItem `json:"pending,omitempty"`
-	// PendingCount counts them all (Pending may be cut short).
+	// SessionID is the session that ended.
+	SessionID string `json:"session_id"`
+	// Reason is one of the Reason constants.
+	Reason string `json:"reason"`
+	// Started and Finished bound the end of the session (closing programs,
+	// erasing, verifying).
+	Started  time.Time `json:"started"`
+	Finished time.Time `json:"finished"`
+	// Removed counts what was erased.
+	Removed Removed `json:"removed"`
+	// Bytes is the total size of the files erased.
+	Bytes int64 `json:"bytes"`
+	// Kept counts what was found and deliberately left.
+	Kept Kept `json:"kept"`
+	// Pending lists what could not be erased yet (at most a few hundred);
+	// it is retried at the next start of the agent, before the next person.
+	Pending []PendingItem `json:"pending"`
+	// PendingCount counts every entry left (Pending may be cut short or
+	// withheld).
 	PendingCount int `json:"pending_count"`
-	// CreatedDuringWipe counts entries that appeared while erasing.
+	// CreatedDuringWipe counts entries that appeared while erasing (a
+	// program still running) and were erased too.
 	CreatedDuringWipe int `json:"created_during_wipe"`
 	// Verified reports that a scan after erasing found nothing left.
 	Verified bool `json:"verified"`
-	// Traces lists the traces cleared besides the watched folders
-	// ("recent_files"); trash and thumbnails are wiped like folders.
-	Traces []string `json:"traces,omitempty"`
-	// Journal is "ok", or says why the crash journal could not be written
-	// (for example a full disk); the wipe does not depend on it.
+	// Traces lists the traces cleared besides the watched folders, by
+	// code ("recent_files").
+	Traces []string `json:"traces"`
+	// Journal is "ok", or says in words why the crash journal could not be
+	// written (a full disk); the wipe itself does not depend on it.
 	Journal string `json:"journal"`
 }
 
-// Removed counts what was erased.
+// Removed counts what a wipe erased, by kind.
 type Removed struct {
-	Files int   `json:"files"`
-	Dirs  int   `json:"dirs"`
-	Links int   `json:"links"`
-	Other int   `json:"other"`
-	Bytes int64 `json:"bytes"`
+	Files int `json:"files"`
+	Dirs  int `json:"dirs"`
+	Links int `json:"links"` // symbolic links themselves, never their targets
+	Other int `json:"other"` // sockets, pipes, device files
 }
 
-// Kept counts what was found and deliberately left.
+// Kept counts what a wipe found and deliberately left.
 type Kept struct {
 	// Preexisting entries were there before the session.
 	Preexisting int `json:"preexisting"`
@@ -192,6 +289,8 @@ type Kept struct {
 	Modified int `json:"modified"`
 	// Replaced entries are new files saved over a name that existed.
 	Replaced int `json:"replaced"`
+	// MovedBack entries left during the session and came back.
+	MovedBack int `json:"moved_back"`
 	// Foreign entries belong to another account.
 	Foreign int `json:"foreign"`
 	// OtherMedium entries are other disks, keys or shares, never entered.
@@ -202,35 +301,35 @@ type Kept struct {
 
 // PendingItem is one entry that could not be erased yet.
 type PendingItem struct {
+	// Folder is the label of the policy folder ("Téléchargements").
 	Folder string `json:"folder"`
-	Name   string `json:"name"`
+	// Name is made safe to display by DisplayName.
+	Name string `json:"name"`
+	// Reason says why, in plain French ("fichier ouvert par un programme").
 	Reason string `json:"reason"`
 }
 
 // Event is one line of GET /v1/events.
 type Event struct {
-	Seq  uint64    `json:"seq"`
+	// Seq numbers events from 1, without gaps; resume with ?since=Seq.
+	Seq uint64 `json:"seq"`
+	// Time is when the agent published it.
 	Time time.Time `json:"time"`
-	// Type is "state", "entries", "warning", "progress" or "wipe_done".
+	// Type is "state", "entry", "warning", "progress" or "wipe_done".
 	Type string `json:"type"`
 	// State is the new state, for "state".
 	State string `json:"state,omitempty"`
-	// Count is the number of session entries ("entries") or removed so far
-	// ("progress").
+	// Count is the number of session entries ("entry") or of entries
+	// removed so far ("progress").
 	Count int `json:"count,omitempty"`
-	// Reason is why the session is ending or will end ("warning").
+	// Reason is the end reason coming, for "warning" ("idle",
+	// "max_duration", "closing_time").
 	Reason string `json:"reason,omitempty"`
+	// Message is a plain French sentence for people; never a file name.
+	Message string `json:"message,omitempty"`
+	// Report is the wipe's report, for "wipe_done"; its Pending names are
+	// withheld from anyone but the session's user and administrators.
+	Report *WipeReport `json:"report,omitempty"`
 	// Deadline is when the session will end, for "warning".
 	Deadline *time.Time `json:"deadline,omitempty"`
-	// Report is the wipe's report, for "wipe_done".
-	Report *WipeReport `json:"report,omitempty"`
-}
-
-// Error is the body of every error answer.
-type Error struct {
-	// Code is stable, for programs: "bad_request", "forbidden",
-	// "conflict", "no_session", "not_found", "too_large", …
-	Code string `json:"code"`
-	// Message is French first, for people.
-	Message string `json:"message"`
 }
