@@ -109,4 +109,3 @@ func startAs(t *testing.T, uid uint32, dir, helper, socket string) {
 		t.Fatalf("helper %s did not start within 30s", helper)
 	}
 }
-
