@@ -59,7 +59,8 @@ type Accounts struct {
 	// example a shared "public" account). When the agent runs as a system
 	// service, a session is only started for these accounts. When it runs in
 	// the foreground as an ordinary program, it acts for the user who started
-	// it and this list is not used. Default: empty.
+	// it and this list is not used. Never root or another system account.
+	// Default: empty.
 	Kiosk []string `yaml:"kiosk"`
 
 	// Dedicated reports whether the kiosk accounts are used by nobody else,
@@ -103,15 +104,17 @@ type Root struct {
 	// accounts.dedicated. Allowed: session, all. Default: session.
 	Scope string `yaml:"scope"`
 
-	// Keep lists patterns, relative to the root and with "/" as separator,
-	// of entries that are never removed ("Bibliotheque/**", "*.lnk").
+	// Keep lists patterns, relative to the root and with "/" as separator
+	// (never "\", even on Windows), of entries that are never removed
+	// ("Bibliotheque/**", "*.lnk").
 	// "**" matches any number of folders and is a whole part between
 	// slashes. Default: empty.
 	Keep []string `yaml:"keep"`
 
 	// AlsoOwnedBy lists accounts whose new files in this root also belong to
 	// the session, for example the scanner service's account for a scan
-	// folder. Default: empty.
+	// folder. Never root or another system account: root's files are the
+	// admin's and always kept. Default: empty.
 	AlsoOwnedBy []string `yaml:"also_owned_by"`
 }
 

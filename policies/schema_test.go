@@ -39,7 +39,7 @@ func schemaExtra() map[string]obj {
 	return map[string]obj{
 		"roots[].path":                {{"minLength", 1}, {"pattern", rootPattern}},
 		"roots[].label":               label,
-		"roots[].keep[]":              {{"minLength", 1}, {"pattern", `^[^/\\]`}},
+		"roots[].keep[]":              {{"minLength", 1}, {"pattern", `^[^/\\][^\\]*$`}},
 		"browsers.start_page":         {{"pattern", `^$|^https?://[^/?#\s]+`}},
 		"browsers.search_engine.name": label,
 		"browsers.search_engine.url":  {{"pattern", `^https://[^/?#\s]+.*\{searchTerms\}`}},

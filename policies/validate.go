@@ -128,6 +128,7 @@ var rules = []func(v *validator){
 	ruleScopeAllNeedsDedicated,
 	ruleDuplicateRoots,
 	ruleKeepPatterns,
+	ruleNoSystemAccounts,
 	ruleDedicatedNeedsKiosk,
 	ruleIdleWarningShorter,
 	ruleStartPage,
@@ -319,6 +320,29 @@ func ruleScopeAllNeedsDedicated(v *validator) {
 	for i, r := range v.p.Roots {
 		if r.Scope == "all" && !isWholeHome(r.Path) {
 			v.addf(rootField(i, "scope"), "\"all\" empties the folder, files from before the session included; it needs accounts.dedicated: true (kiosk accounts nobody else uses); otherwise use scope: session")
+		}
+	}
+}
+
+// systemAccounts are accounts whose files are never a session's and whose
+// sessions are never public (lower case; Windows names ignore case).
+var systemAccounts = []string{"root", "system", "administrator", "administrateur", "trustedinstaller", "localsystem"}
+
+// ruleNoSystemAccounts: root's files in a root are kept as the admin's
+// additions (threats.md D4); naming root as a kiosk account or as an owner
+// of session files would make them erasable.
+func ruleNoSystemAccounts(v *validator) {
+	check := func(field, name string) {
+		if slices.Contains(systemAccounts, strings.ToLower(name)) {
+			v.addf(field, "%s is a system account; its files are never a session's and it is never a public account", strQuote(name))
+		}
+	}
+	for i, k := range v.p.Accounts.Kiosk {
+		check(fmt.Sprintf("accounts.kiosk[%d]", i), k)
+	}
+	for i, r := range v.p.Roots {
+		for j, a := range r.AlsoOwnedBy {
+			check(fmt.Sprintf("roots[%d].also_owned_by[%d]", i, j), a)
 		}
 	}
 }
@@ -595,6 +619,10 @@ func checkKeepPattern(k string) string {
 		return fmt.Sprintf("%s is absolute; %s", strQuote(k), hint)
 	case strings.IndexFunc(k, func(r rune) bool { return r < 0x20 || r == 0x7f }) >= 0:
 		return fmt.Sprintf("%s contains a control character; %s", strQuote(k), hint)
+	case strings.Contains(k, `\`):
+		// In a pattern "\" escapes the next character, so a Windows-style
+		// "Bibliotheque\**" would silently mean something else.
+		return fmt.Sprintf("%s contains \\; %s", strQuote(k), hint)
 	}
 	for _, c := range strings.Split(k, "/") {
 		switch {
