@@ -205,7 +205,7 @@ func (a *Agent) setStateLocked(s session.State) {
 		return
 	}
 	a.state = s
-	a.bus.publish(ipc.Event{Type: "state", State: s.String()})
+	a.bus.publish(ipc.Event{Type: ipc.EventState, State: s.String()})
 }
 
 func (a *Agent) poke() {
@@ -246,7 +246,7 @@ func (a *Agent) start(ctx context.Context, u userdirs.User, src userdirs.Source,
 			cur.mode = mode
 			a.mu.Unlock()
 			a.log.Info("session mode changed", "session", cur.id, "mode", mode)
-			a.bus.publish(ipc.Event{Type: "state", State: session.Active.String()})
+			a.bus.publish(ipc.Event{Type: ipc.EventState, State: session.Active.String()})
 			return a.Status(ctx), nil
 		}
 		return ipc.Status{}, ipcserver.Errorf(http.StatusConflict, "conflict", "session déjà en cours (a session is already running)")
@@ -305,19 +305,35 @@ func (a *Agent) startWatcher(s *activeSession) {
 		IsNew: func(root int, in safefs.Info) bool {
 			return !s.base.Contains(in.Identity) && slices.Contains(owners[root], in.UID)
 		},
-		OnEntry: func(e watch.Entry) {
-			a.journal.Created(journal.Entry{Root: e.Root, Parent: e.Parent, Name: []byte(e.Name), ID: e.Info.Identity, Dir: e.Info.IsDir(), Size: e.Info.Size})
-			if a.log.Enabled(context.Background(), slog.LevelDebug) {
-				a.log.Debug("new entry", "root", s.roots[e.Root].policy.Label, logging.Personal("name", e.Rel()), "renamed", e.Renamed)
+		OnEvents: func(evs []watch.Event) {
+			delta := 0
+			debug := a.log.Enabled(context.Background(), slog.LevelDebug)
+			for _, e := range evs {
+				switch e.Kind {
+				case watch.Created:
+					delta++
+				case watch.Removed:
+					delta--
+					continue
+				case watch.Renamed:
+				default:
+					continue
+				}
+				// A rename is journaled again: recovery goes by identity,
+				// and the new name is where the next start finds it.
+				a.journal.Created(journal.Entry{Root: e.Root, Parent: e.Parent, Name: []byte(e.Name), ID: e.Info.Identity, Dir: e.Info.IsDir(), Size: e.Info.Size})
+				if debug {
+					a.log.Debug("new entry", "root", s.roots[e.Root].policy.Label, logging.Personal("name", e.RelPath), "kind", e.Kind.String())
+				}
 			}
-			if e.Renamed {
+			if delta == 0 {
 				return
 			}
 			a.mu.Lock()
-			s.entries++
+			s.entries = max(0, s.entries+delta)
 			n := s.entries
 			a.mu.Unlock()
-			a.bus.publish(ipc.Event{Type: "entries", Count: n})
+			a.bus.publish(ipc.Event{Type: ipc.EventEntry, Count: n})
 		},
 	})
 	if err != nil {
@@ -560,7 +576,7 @@ func (a *Agent) wipeLocked(ctx context.Context, s *activeSession, reason session
 		a.log.Warn("crash journal degraded", "err", err)
 	}
 	cfg := wipe.Config{Baseline: s.base, Progress: func(n int) {
-		a.bus.publish(ipc.Event{Type: "progress", Count: n})
+		a.bus.publish(ipc.Event{Type: ipc.EventProgress, Count: n})
 	}}
 	for _, r := range s.roots {
 		cfg.Roots = append(cfg.Roots, wipe.Root{Dir: r.dir, Scope: r.policy.Scope, Keep: r.policy.Keep, Owners: r.owners})
@@ -610,7 +626,7 @@ func (a *Agent) wipeLocked(ctx context.Context, s *activeSession, reason session
 	for _, e := range res.RootErrors {
 		a.log.Error("a folder could not be wiped completely; it is retried at the next start", "root", s.roots[e.Root].policy.Label, "err", e.Reason)
 	}
-	a.bus.publish(ipc.Event{Type: "wipe_done", Report: &rep})
+	a.bus.publish(ipc.Event{Type: ipc.EventWipeDone, Report: &rep})
 	return rep
 }
 
@@ -621,7 +637,8 @@ func keptTotal(k wipe.Kept) int {
 func (a *Agent) report(s *activeSession, reason session.Reason, started time.Time, res wipe.Result) ipc.WipeReport {
 	rep := ipc.WipeReport{
 		SessionID: s.id, Reason: string(reason), Started: started, Finished: time.Now(),
-		Removed: ipc.Removed{Files: res.Removed.Files, Dirs: res.Removed.Dirs, Links: res.Removed.Links, Other: res.Removed.Other, Bytes: res.Removed.Bytes},
+		Removed: ipc.Removed{Files: res.Removed.Files, Dirs: res.Removed.Dirs, Links: res.Removed.Links, Other: res.Removed.Other},
+		Bytes:   res.Removed.Bytes,
 		Kept: ipc.Kept{Preexisting: res.Kept.Preexisting, Modified: res.Kept.Modified, Replaced: res.Kept.Replaced + res.Kept.Doubt,
 			Foreign: res.Kept.Foreign, OtherMedium: res.Kept.OtherMedium, Matched: res.Kept.Matched},
 		PendingCount:      res.Leftover + len(res.RootErrors),
@@ -738,7 +755,7 @@ func (a *Agent) runTimers(ctx context.Context) {
 		}
 		if next.Warn {
 			at := next.EndAt
-			a.bus.publish(ipc.Event{Type: "warning", Reason: string(next.Reason), Deadline: &at})
+			a.bus.publish(ipc.Event{Type: ipc.EventWarning, Reason: string(next.Reason), Deadline: &at, Message: warningMessage(next.Reason, at)})
 			continue
 		}
 		go func(reason session.Reason) {
@@ -747,4 +764,19 @@ func (a *Agent) runTimers(ctx context.Context) {
 			}
 		}(next.Reason)
 	}
+}
+
+// warningMessage tells the person, in plain words, that the session ends
+// soon and why; the window shows it with a countdown.
+func warningMessage(r session.Reason, at time.Time) string {
+	when := at.Format("15h04")
+	switch r {
+	case session.IdleTimeout:
+		return "Personne n'a touché l'ordinateur depuis un moment. Votre session va se terminer à " + when + " et vos documents seront effacés."
+	case session.ClosingTime:
+		return "L'établissement ferme bientôt. Votre session va se terminer à " + when + " et vos documents seront effacés."
+	case session.MaxDuration:
+		return "Le temps prévu pour votre session est presque écoulé. Elle va se terminer à " + when + " et vos documents seront effacés."
+	}
+	return "Votre session va se terminer à " + when + " et vos documents seront effacés."
 }

@@ -2,12 +2,16 @@ package agent
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
 	"net/http"
 	"slices"
 	"time"
 
 	"github.com/ardoise-fr/ardoise/agent/ipc"
 	"github.com/ardoise-fr/ardoise/agent/ipcserver"
+	"github.com/ardoise-fr/ardoise/agent/safefs"
 	"github.com/ardoise-fr/ardoise/agent/session"
 	"github.com/ardoise-fr/ardoise/agent/userdirs"
 	"github.com/ardoise-fr/ardoise/agent/wipe"
@@ -30,11 +34,10 @@ func (a *Agent) Owner() (uint32, bool) {
 func (a *Agent) Status(ctx context.Context) ipc.Status {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	st := ipc.Status{State: a.state.String(), UID: -1, Version: a.cfg.Version, LastWipe: a.lastWipe}
+	st := ipc.Status{State: a.state.String(), UserUID: -1, AgentVersion: a.cfg.Version, LastWipe: withoutNames(a.lastWipe), Roots: []ipc.RootStatus{}}
 	if s := a.cur; s != nil {
-		st.Mode, st.SessionID, st.UID = s.mode, s.id, int(s.user.UID)
-		started := s.started
-		st.Started = &started
+		st.Mode, st.SessionID, st.UserUID = s.mode, s.id, int(s.user.UID)
+		st.Started = s.started
 		var degraded []int
 		if s.watcher != nil {
 			degraded = s.watcher.Stats().Degraded
@@ -46,9 +49,9 @@ func (a *Agent) Status(ctx context.Context) ipc.Status {
 			}
 			st.Roots = append(st.Roots, rs)
 		}
-		st.Entries = s.entries
+		st.Counts.Entries = s.entries
 		if s.timers != nil && a.state == session.Active {
-			st.Deadlines.Idle, st.Deadlines.MaxDuration, st.Deadlines.ClosingTime = s.timers.Deadlines(time.Now())
+			st.Deadlines.IdleEnd, st.Deadlines.MaxEnd, st.Deadlines.ClosingEnd = s.timers.Deadlines(time.Now())
 		}
 	}
 	return st
@@ -78,7 +81,7 @@ func (a *Agent) Preview(ctx context.Context, limit int) (ipc.Preview, error) {
 		p.Count++
 		p.Bytes += e.Size
 		if len(p.Items) < limit {
-			p.Items = append(p.Items, ipc.PreviewItem{Name: ipc.DisplayName(e.Name), Kind: kindWord(s.roots[e.Root].policy.Kind),
+			p.Items = append(p.Items, ipc.PreviewItem{ID: previewID(s.id, e.ID), Name: ipc.DisplayName(e.Name), Kind: kindWord(s.roots[e.Root].policy.Kind),
 				Size: e.Size, Folder: s.roots[e.Root].policy.Label})
 		} else {
 			p.Truncated = true
@@ -88,6 +91,26 @@ func (a *Agent) Preview(ctx context.Context, limit int) (ipc.Preview, error) {
 		a.log.Warn("preview incomplete", "err", err)
 	}
 	return p, nil
+}
+
+// previewID names an entry for the window without saying where it is:
+// a hash of the session and the entry's identity, stable between two
+// previews of one session and meaningless outside it.
+func previewID(sessionID string, id safefs.Identity) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%d\x00%d\x00%d", sessionID, id.Dev, id.Ino, id.Btime)
+	return hex.EncodeToString(h.Sum(nil)[:9])
+}
+
+// withoutNames copies a report for anyone: Status may be read by any local
+// user, so the names of what is pending stay out of it.
+func withoutNames(r *ipc.WipeReport) *ipc.WipeReport {
+	if r == nil {
+		return nil
+	}
+	c := *r
+	c.Pending = nil
+	return &c
 }
 
 func kindWord(k string) string {

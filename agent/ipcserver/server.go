@@ -10,7 +10,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -48,18 +47,13 @@ type Backend interface {
 	Subscribe(since uint64) (events <-chan ipc.Event, cancel func())
 }
 
-// Error is an error with the status and code to answer.
-type Error struct {
-	Status  int
-	Code    string
-	Message string
-}
+// Error is an error with the status and code to answer; it is the wire
+// type itself, so what the backend says is what the client reads.
+type Error = ipc.Error
 
-func (e *Error) Error() string { return e.Message }
-
-// Errorf builds an Error.
+// Errorf builds an Error; code is one of the ipc.Code constants.
 func Errorf(status int, code, format string, a ...any) *Error {
-	return &Error{Status: status, Code: code, Message: fmt.Sprintf(format, a...)}
+	return ipc.Errorf(status, code, format, a...)
 }
 
 // Config configures a server.
@@ -212,7 +206,7 @@ func peerOf(r *http.Request) (Peer, bool) {
 func (s *Server) guard(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Host != ipc.Host {
-			writeError(w, Errorf(http.StatusForbidden, "bad_host", "hôte refusé (wrong host)"))
+			writeError(w, Errorf(http.StatusForbidden, ipc.CodeBrowser, "hôte refusé (wrong host)"))
 			return
 		}
 		if r.Header.Get("Origin") != "" || r.Header.Get("Referer") != "" {
@@ -241,7 +235,7 @@ func writeError(w http.ResponseWriter, err error) {
 	if !errors.As(err, &e) {
 		e = Errorf(http.StatusInternalServerError, "internal", "%v", err)
 	}
-	writeJSON(w, e.Status, ipc.Error{Code: e.Code, Message: e.Message})
+	writeJSON(w, e.Status, e)
 }
 
 // decode reads a JSON body strictly: an unknown field is refused, which is

@@ -163,7 +163,7 @@ func TestI1_PathInRequestRefused(t *testing.T) {
 
 func TestI3_SameUserEndsTheSession(t *testing.T) {
 	f := serve(t, nil)
-	c := ipc.NewClient(f.sock, os.Getuid())
+	c := ipc.NewClient(f.sock, ipc.WithSameUIDServer())
 	rep, err := c.End(context.Background(), ipc.EndRequest{})
 	if err != nil || !rep.Verified {
 		t.Fatalf("End: %+v %v", rep, err)
@@ -280,7 +280,7 @@ func TestI5_SquattedSocketPath(t *testing.T) {
 func TestI6_FakeServer(t *testing.T) {
 	f := serve(t, nil)
 	other := os.Getuid() + 1
-	_, err := ipc.NewClient(f.sock, other).Status(context.Background())
+	_, err := ipc.NewClient(f.sock, ipc.WithExpectedServerUID(other)).Status(context.Background())
 	if !errors.Is(err, ipc.ErrNotAuthentic) {
 		t.Fatalf("client talked to a server of uid %d while expecting %d: %v", os.Getuid(), other, err)
 	}
@@ -325,12 +325,15 @@ func TestEventsResume(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	var seqs []uint64
-	ipc.NewClient(f.sock).Events(ctx, 1, func(e ipc.Event) {
+	for e, err := range ipc.NewClient(f.sock).Events(ctx, 1) {
+		if err != nil {
+			break
+		}
 		seqs = append(seqs, e.Seq)
 		if len(seqs) == 2 {
 			cancel()
 		}
-	})
+	}
 	if len(seqs) != 2 || seqs[0] != 2 || seqs[1] != 3 {
 		t.Errorf("resumed after 1, got %v", seqs)
 	}
@@ -405,7 +408,7 @@ func i2Child(sock string) {
 	c := ipc.NewClient(sock)
 	ctx := context.Background()
 	report := func(what string, err error) {
-		var ae *ipc.APIError
+		var ae *ipc.Error
 		if errors.As(err, &ae) {
 			fmt.Println(what, ae.Status, ae.Message)
 		} else {
@@ -416,7 +419,13 @@ func i2Child(sock string) {
 	report("end", err)
 	_, err = c.Preview(ctx, 10)
 	report("preview", err)
-	report("events", c.Events(ctx, 0, func(e ipc.Event) { fmt.Println("event", e.Seq) }))
+	for e, err := range c.Events(ctx, 0) {
+		if err != nil {
+			report("events", err)
+			break
+		}
+		fmt.Println("event", e.Seq)
+	}
 	_, err = c.Start(ctx, ipc.StartRequest{})
 	report("start", err)
 	st, err := c.Status(ctx)

@@ -445,6 +445,9 @@ type Entry struct {
 	Name string // raw last component; personal data
 	Kind Kind
 	Size int64
+	// ID is the entry's identity on disk, for telling entries apart
+	// between two plans; it is not a path.
+	ID safefs.Identity
 }
 
 // Plan walks the roots without deleting anything and calls fn for each
@@ -465,7 +468,7 @@ func Plan(ctx context.Context, cfg Config, fn func(Entry)) error {
 		wk := &safefs.Walker{MaxOpen: cfg.MaxOpen, Boundaries: mountPoints(r.Dir), Visit: func(e *safefs.WalkEntry) (safefs.Action, error) {
 			c := cl.classify(e)
 			if c == sessionEntry {
-				fn(Entry{Root: i, Name: e.Name, Kind: kindOf(e.Info.Mode), Size: e.Info.Size})
+				fn(Entry{Root: i, Name: e.Name, Kind: kindOf(e.Info.Mode), Size: e.Info.Size, ID: e.Info.Identity})
 			}
 			if e.Info.IsDir() && (c == sessionEntry || c == preexisting || c == doubt) {
 				return safefs.Descend, nil

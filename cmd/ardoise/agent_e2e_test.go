@@ -87,13 +87,13 @@ func TestBurstWipe(t *testing.T) {
 		want := files + dirs + min(10, dirs) + min(50, dirs) + 1
 		deadline := time.Now().Add(60 * time.Second)
 		for time.Now().Before(deadline) {
-			if st, _ = s.status(t); st.Entries >= want {
+			if st, _ = s.status(t); st.Counts.Entries >= want {
 				break
 			}
 			time.Sleep(50 * time.Millisecond)
 		}
-		if st.Entries != want {
-			t.Errorf("round %d: the watcher saw %d entries, want %d", r, st.Entries, want)
+		if st.Counts.Entries != want {
+			t.Errorf("round %d: the watcher saw %d entries, want %d", r, st.Counts.Entries, want)
 		}
 		code, out, stderr := s.cli(t, "session", "end", "--json")
 		if code != 0 {

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/ardoise-fr/ardoise/agent/ipc"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -187,15 +188,9 @@ func (s *scratch) cli(t testing.TB, args ...string) (int, string, string) {
 	return code, out.String(), errb.String()
 }
 
-// statusJSON is the part of 'ardoise session status --json' the tests read.
-type statusJSON struct {
-	State     string `json:"state"`
-	SessionID string `json:"session_id"`
-	Entries   int    `json:"entries"`
-	Roots     []struct {
-		Label, State, Code string
-	} `json:"roots"`
-}
+// statusJSON is what 'ardoise session status --json' prints: the wire
+// type itself, which is the stable form.
+type statusJSON = ipc.Status
 
 func (s *scratch) status(t testing.TB) (statusJSON, error) {
 	t.Helper()

@@ -73,7 +73,7 @@ func (o *sessionOpts) client(e *env) *ipc.Client {
 			socket = fg
 		}
 	}
-	return ipc.NewClient(socket, 0, self)
+	return ipc.NewClient(socket) // root or our own user (the foreground agent)
 }
 
 func fileExists(p string) bool { _, err := os.Lstat(p); return err == nil }
@@ -119,18 +119,21 @@ func runSessionStatus(ctx context.Context, e *env, o any, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "State: %s\n", st.State)
 	if st.SessionID != "" {
-		fmt.Fprintf(e.stdout, "Session: %s (%s, uid %d, since %s)\n", st.SessionID, st.Mode, st.UID, st.Started.Format(time.DateTime))
+		fmt.Fprintf(e.stdout, "Session: %s (%s, uid %d, since %s)\n", st.SessionID, st.Mode, st.UserUID, st.Started.Format(time.DateTime))
 		printRoots(e.stdout, st.Roots)
 	}
-	for name, d := range map[string]*time.Time{"idle end": st.Deadlines.Idle, "maximum duration": st.Deadlines.MaxDuration, "closing time": st.Deadlines.ClosingTime} {
-		if d != nil {
-			fmt.Fprintf(e.stdout, "Ends by %s at %s\n", name, d.Format(time.DateTime))
+	for _, d := range []struct {
+		name string
+		at   *time.Time
+	}{{"idle", st.Deadlines.IdleEnd}, {"maximum duration", st.Deadlines.MaxEnd}, {"closing time", st.Deadlines.ClosingEnd}} {
+		if d.at != nil {
+			fmt.Fprintf(e.stdout, "Ends by %s at %s\n", d.name, d.at.Format(time.DateTime))
 		}
 	}
 	if w := st.LastWipe; w != nil {
 		fmt.Fprintf(e.stdout, "Last wipe: %s\n", wipeLine(w))
 	}
-	fmt.Fprintf(e.stdout, "Agent version: %s\n", st.Version)
+	fmt.Fprintf(e.stdout, "Agent version: %s\n", st.AgentVersion)
 	return nil
 }
 
@@ -147,7 +150,7 @@ func printRoots(w io.Writer, roots []ipc.RootStatus) {
 func wipeLine(w *ipc.WipeReport) string {
 	r := w.Removed
 	s := fmt.Sprintf("%d erased (%d files, %d folders, %d links, %d other, %s), %d kept as they were there before",
-		r.Files+r.Dirs+r.Links+r.Other, r.Files, r.Dirs, r.Links, r.Other, humanBytes(r.Bytes), w.Kept.Preexisting+w.Kept.Modified)
+		r.Files+r.Dirs+r.Links+r.Other, r.Files, r.Dirs, r.Links, r.Other, humanBytes(w.Bytes), w.Kept.Preexisting+w.Kept.Modified)
 	if w.Verified {
 		return s + ", verified: nothing left"
 	}
