@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"os"
-	"strconv"
 	"strings"
 )
 
@@ -38,24 +37,4 @@ func (d *Dir) MountPoints() (map[string]bool, error) {
 		}
 	}
 	return out, sc.Err()
-}
-
-// unescapeMount decodes the octal escapes (\040 for a space, …) of the
-// mount table.
-func unescapeMount(s string) string {
-	if !strings.Contains(s, `\`) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+3 < len(s) {
-			if n, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
-				b.WriteByte(byte(n))
-				i += 3
-				continue
-			}
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
 }

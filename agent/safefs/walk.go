@@ -86,6 +86,19 @@ type Walker struct {
 	// MountRoot and a directory type, without any stat: a stat of a hostile
 	// FUSE mount can hang.
 	Boundaries map[string]bool
+	// OpenFailed is called when a directory Visit asked to enter cannot be
+	// opened for another reason than a change of the entry (EACCES, EIO,
+	// …). Returning nil goes on with the next entry; without the callback
+	// the walk stops with the error. Optional.
+	OpenFailed func(e *WalkEntry, err error) error
+	// Vanished is called when a listed name is gone before it could be
+	// stat-ed or entered: it was deleted or renamed meanwhile. e.Info is
+	// the stat of the entry when it vanished before being entered, and
+	// otherwise holds only the type the listing gave (Mode type bits, 0
+	// when the file system did not say). A walk that must see every entry
+	// (a baseline, a verification) cares, because a folder renamed into a
+	// part of the tree already walked is missed. Optional.
+	Vanished func(e *WalkEntry) error
 	// BeforeOpenDir is a test hook called just before a child directory is
 	// opened.
 	BeforeOpenDir func(e *WalkEntry)
@@ -217,7 +230,13 @@ func (w *Walker) Walk(ctx context.Context, root *Dir) error {
 		info, err := f.dir.Stat(ent.Name)
 		if err != nil {
 			if isNotExist(err) {
-				continue // gone since the listing
+				// Gone since the listing.
+				if w.Vanished != nil {
+					if err := w.Vanished(&WalkEntry{Parent: f.dir, ParentID: f.id, Name: ent.Name, Info: Info{Mode: ent.Type}, Depth: len(stack), up: f}); err != nil {
+						return err
+					}
+				}
+				continue
 			}
 			return err
 		}
@@ -235,14 +254,27 @@ func (w *Walker) Walk(ctx context.Context, root *Dir) error {
 		child, err := f.dir.OpenDirExpect(ent.Name, info.Identity)
 		if err != nil {
 			if errors.Is(err, ErrSymlink) || errors.Is(err, ErrNotDir) || errors.Is(err, ErrChanged) || isNotExist(err) {
-				if w.Changed != nil {
+				if w.Changed != nil || w.Vanished != nil {
 					fresh, serr := f.dir.Stat(ent.Name)
 					if isNotExist(serr) {
+						if w.Vanished != nil {
+							if err := w.Vanished(e); err != nil {
+								return err
+							}
+						}
 						continue
 					}
-					if err := w.Changed(e, fresh, serr); err != nil {
-						return err
+					if w.Changed != nil {
+						if err := w.Changed(e, fresh, serr); err != nil {
+							return err
+						}
 					}
+				}
+				continue
+			}
+			if w.OpenFailed != nil {
+				if err := w.OpenFailed(e, err); err != nil {
+					return err
 				}
 				continue
 			}
