@@ -1,15 +1,12 @@
-//go:build unix
+//go:build linux || darwin
 
-// Package fstree builds declarative file trees on real directories for tests
-// and checks afterwards that nothing in them changed (restic's TestDir idea).
-// It is imported only by _test.go files; a test in cmd/ardoise checks that
-// no binary links it.
 package fstree
 
 import (
 	"crypto/sha256"
 	"fmt"
 	"io/fs"
+	"net"
 	"os"
 	"path/filepath"
 	"sort"
@@ -24,7 +21,8 @@ type Node interface {
 	build(t testing.TB, path string)
 }
 
-// Dir is a directory with its entries.
+// Dir is a directory with its entries, built in name order (so a Hardlink
+// can name a file built before it).
 type Dir map[string]Node
 
 // File is a regular file with this content.
@@ -33,12 +31,26 @@ type File string
 // Symlink is a symbolic link to this target.
 type Symlink string
 
-// Hardlink is a second name for an existing file (path relative to the
-// tree's root or absolute).
+// Hardlink is a second name for an existing file: a path relative to the
+// folder holding the link, or absolute.
 type Hardlink string
 
 // FIFO is a named pipe.
 type FIFO struct{}
+
+// Socket is a unix socket file with no server behind it.
+type Socket struct{}
+
+// Device is a character device node (making one needs root).
+type Device struct{ Major, Minor uint32 }
+
+// Owned builds Node and gives it to UID:GID without following a link
+// (making it needs root). It stands for entries an attacker or another
+// account created.
+type Owned struct {
+	UID, GID int
+	Node     Node
+}
 
 func (d Dir) build(t testing.TB, p string) {
 	t.Helper()
@@ -49,7 +61,7 @@ func (d Dir) build(t testing.TB, p string) {
 	for n := range d {
 		names = append(names, n)
 	}
-	sort.Strings(names) // hard links after their targets when named so
+	sort.Strings(names)
 	for _, n := range names {
 		d[n].build(t, filepath.Join(p, n))
 	}
@@ -87,26 +99,57 @@ func (FIFO) build(t testing.TB, p string) {
 	}
 }
 
-// Build creates tree under root.
+func (Socket) build(t testing.TB, p string) {
+	t.Helper()
+	l, err := net.ListenUnix("unix", &net.UnixAddr{Name: p, Net: "unix"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.SetUnlinkOnClose(false)
+	l.Close()
+}
+
+func (d Device) build(t testing.TB, p string) {
+	t.Helper()
+	dev := (d.Major&0xfff)<<8 | (d.Minor & 0xff) | (d.Minor&^0xff)<<12
+	if err := syscall.Mknod(p, syscall.S_IFCHR|0o666, int(dev)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (o Owned) build(t testing.TB, p string) {
+	t.Helper()
+	o.Node.build(t, p)
+	if err := os.Lchown(p, o.UID, o.GID); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Build creates tree under root (root itself is created if missing).
 func Build(t testing.TB, root string, tree Dir) { t.Helper(); tree.build(t, root) }
 
 // Sig is what must not change about an entry.
 type Sig struct {
-	Mode  fs.FileMode
+	Mode  fs.FileMode // type and permissions
 	Ino   uint64
-	Size  int64
+	Size  int64 // 0 for directories, whose size follows their entries
 	UID   uint32
 	GID   uint32
-	Mtime time.Time
-	Sum   [32]byte
-	Link  string
+	Mtime time.Time // zero for directories
+	Sum   [32]byte  // sha256 of a regular file's content
+	Link  string    // a symbolic link's target
+	// Nlink and Ctime change when a hard link is made or removed; they
+	// are compared by AssertUnchanged only.
+	Nlink uint64
+	Ctime time.Time
 }
 
-// Snapshot maps paths relative to its directory to signatures.
+// Snapshot maps paths relative to its directory ("." for the directory
+// itself) to signatures.
 type Snapshot map[string]Sig
 
-// Take records every entry under dir, without following links; file
-// contents are hashed.
+// Take records every entry under dir (dir itself included), without
+// following links; regular files are read and hashed.
 func Take(t testing.TB, dir string) Snapshot {
 	t.Helper()
 	s := Snapshot{}
@@ -114,12 +157,13 @@ func Take(t testing.TB, dir string) Snapshot {
 		if err != nil {
 			return err
 		}
-		fi, err := d.Info()
+		fi, err := os.Lstat(p)
 		if err != nil {
 			return err
 		}
 		st := fi.Sys().(*syscall.Stat_t)
-		sig := Sig{Mode: fi.Mode(), Ino: st.Ino, Size: fi.Size(), UID: st.Uid, GID: st.Gid, Mtime: fi.ModTime()}
+		sig := Sig{Mode: fi.Mode(), Ino: uint64(st.Ino), Size: fi.Size(), UID: st.Uid, GID: st.Gid, Mtime: fi.ModTime(),
+			Nlink: uint64(st.Nlink), Ctime: ctime(st)}
 		switch {
 		case fi.Mode().IsRegular():
 			b, err := os.ReadFile(p)
@@ -129,9 +173,8 @@ func Take(t testing.TB, dir string) Snapshot {
 			sig.Sum = sha256.Sum256(b)
 		case fi.Mode()&fs.ModeSymlink != 0:
 			sig.Link, _ = os.Readlink(p)
-		}
-		if fi.IsDir() {
-			sig.Size, sig.Mtime = 0, time.Time{} // change when entries come and go
+		case fi.IsDir():
+			sig.Size, sig.Mtime, sig.Ctime, sig.Nlink = 0, time.Time{}, time.Time{}, 0
 		}
 		rel, _ := filepath.Rel(dir, p)
 		s[rel] = sig
@@ -144,35 +187,45 @@ func Take(t testing.TB, dir string) Snapshot {
 }
 
 // AssertIntact fails the test if any entry of s is missing or changed in
-// dir now. Entries added since are allowed (see AssertSame).
+// dir now (link count and ctime aside). Entries added since are allowed.
 func (s Snapshot) AssertIntact(t testing.TB, dir string) {
 	t.Helper()
-	s.compare(t, dir, false)
+	s.compare(t, dir, false, false)
 }
 
 // AssertSame is AssertIntact plus: nothing was added.
 func (s Snapshot) AssertSame(t testing.TB, dir string) {
 	t.Helper()
-	s.compare(t, dir, true)
+	s.compare(t, dir, true, false)
 }
 
-func (s Snapshot) compare(t testing.TB, dir string, exact bool) {
+// AssertUnchanged is AssertSame plus: link counts and ctimes are the same
+// too (nothing was linked, unlinked, chmod-ed or written).
+func (s Snapshot) AssertUnchanged(t testing.TB, dir string) {
+	t.Helper()
+	s.compare(t, dir, true, true)
+}
+
+func (s Snapshot) compare(t testing.TB, dir string, exact, strict bool) {
 	t.Helper()
 	now := Take(t, dir)
 	var problems []string
 	for p, want := range s {
 		got, ok := now[p]
+		if ok && !strict {
+			got.Nlink, got.Ctime = want.Nlink, want.Ctime
+		}
 		switch {
 		case !ok:
 			problems = append(problems, "missing: "+p)
 		case got != want:
-			problems = append(problems, fmt.Sprintf("changed: %s (%+v → %+v)", p, want, got))
+			problems = append(problems, fmt.Sprintf("changed: %q (%+v → %+v)", p, want, got))
 		}
 	}
 	if exact {
 		for p := range now {
 			if _, ok := s[p]; !ok {
-				problems = append(problems, "added: "+p)
+				problems = append(problems, fmt.Sprintf("added: %q", p))
 			}
 		}
 	}
@@ -185,7 +238,7 @@ func (s Snapshot) compare(t testing.TB, dir string, exact bool) {
 	}
 }
 
-// Entries lists the paths under dir, relative to it.
+// Entries lists the paths under dir, relative to it, sorted.
 func Entries(t testing.TB, dir string) []string {
 	t.Helper()
 	var out []string
@@ -196,4 +249,34 @@ func Entries(t testing.TB, dir string) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// SentinelTree is the content of the sentinel of threats.md §4.0: files
+// and folders that attacks point links at.
+func SentinelTree() Dir {
+	return Dir{
+		"passwd": File("root:x:0:0:root:/root:/bin/sh\n"),
+		"f":      File("a file of the user's, outside every root"),
+		"dir": Dir{
+			"a.txt": File("a"), "b.txt": File("b"), "file.pdf": File("%PDF library"),
+			"sub": Dir{"c.txt": File("c")},
+		},
+	}
+}
+
+// Sentinel builds the sentinel tree (SentinelTree plus extra) at dir,
+// which must lie outside every root and on the same file system as the
+// roots (otherwise hard-link attacks mean nothing), records it, and checks
+// at the end of the test that nothing in it changed or was added. It
+// returns dir.
+func Sentinel(t testing.TB, dir string, extra Dir) string {
+	t.Helper()
+	tree := SentinelTree()
+	for k, v := range extra {
+		tree[k] = v
+	}
+	Build(t, dir, tree)
+	snap := Take(t, dir)
+	t.Cleanup(func() { snap.AssertSame(t, dir) })
+	return dir
 }

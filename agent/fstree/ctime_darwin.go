@@ -1,0 +1,11 @@
+package fstree
+
+import (
+	"syscall"
+	"time"
+)
+
+func ctime(st *syscall.Stat_t) time.Time {
+	sec, nsec := st.Ctimespec.Unix()
+	return time.Unix(sec, nsec)
+}
