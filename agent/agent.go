@@ -376,6 +376,14 @@ func (a *Agent) openRoots(s *activeSession, src userdirs.Source) {
 		} else {
 			r.dir, err = safefs.OpenRoot(loc.Path, trust)
 		}
+		if err == nil {
+			// A USB key, a memory card or a share is never the session's
+			// to wipe, even when the policy points a root at it
+			// (threats.md D1, M5).
+			if err = safefs.CheckMedium(r.dir, nil, safefs.MediumRules{}); err != nil {
+				r.dir.Close()
+			}
+		}
 		if err != nil {
 			r.refuseErr(err)
 			a.log.Warn("folder not watched", "root", pr.Label, "code", r.code, logging.Personal("err", err.Error()))
@@ -502,6 +510,8 @@ func (r *sessionRoot) refuseErr(err error) {
 		r.state = "absent"
 	case errors.Is(err, safefs.ErrSymlink):
 		r.refuse("symlink", "lien symbolique")
+	case errors.Is(err, safefs.ErrRemovableMedium):
+		r.refuse("removable", "clé USB, carte mémoire ou dossier réseau")
 	case errors.Is(err, safefs.ErrOtherMount):
 		r.refuse("other_mount", "autre support que le dossier personnel")
 	case errors.Is(err, safefs.ErrUnsafeAncestor):

@@ -169,7 +169,8 @@ type RootStatus struct {
 	// the window ("lien symbolique"); "" otherwise.
 	Reason string `json:"reason"`
 	// Code says the same for programs: "symlink", "other_mount",
-	// "unsafe_parent", "outside_home", "missing", "error"; "" otherwise.
+	// "unsafe_parent", "removable" (a USB key, a card, a network share),
+	// "outside_home", "missing", "error"; "" otherwise.
 	Code string `json:"code"`
 }
 

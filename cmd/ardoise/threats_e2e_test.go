@@ -5,6 +5,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -108,6 +109,79 @@ func TestM5_RootOnAnotherMount(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(dl, f)); err != nil {
 			t.Errorf("%s on the other mount was touched: %v", f, err)
 		}
+	}
+	a.stop(t)
+}
+
+// memoryFUSE is a FUSE server holding one file, like a network share or
+// an exFAT key would through their drivers: its type is "fuse".
+const memoryFUSE = `
+import sys, stat, errno, fusepy
+class Share(fusepy.Operations):
+    def getattr(self, path, fh=None):
+        if path == "/":
+            return dict(st_mode=stat.S_IFDIR | 0o755, st_nlink=2)
+        if path == "/dossier.pdf":
+            return dict(st_mode=stat.S_IFREG | 0o644, st_nlink=1, st_size=4)
+        raise fusepy.FuseOSError(errno.ENOENT)
+    def readdir(self, path, fh):
+        return [".", "..", "dossier.pdf"]
+fusepy.FUSE(Share(), sys.argv[1], foreground=True)
+`
+
+// TestM5_RootOnRemovableMedium: the policy itself points a root at a
+// share or a key (a FUSE file system here, the type sshfs, exFAT keys and
+// network drives have). The root is refused as removable before anything
+// is listed, and the share keeps its file.
+func TestM5_RootOnRemovableMedium(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to mount a file system (threats.md M5 [R])")
+	}
+	if err := exec.Command("/usr/bin/python3", "-c", "import fusepy").Run(); err != nil {
+		t.Skip("python3-fusepy is not installed (Debian packages python3-fusepy and fuse3)")
+	}
+	if _, err := os.Stat("/dev/fuse"); err != nil {
+		t.Skip("no /dev/fuse here")
+	}
+	s := newScratch(t)
+	share := filepath.Join(filepath.Dir(s.home), "partage")
+	if err := os.Mkdir(share, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	script := filepath.Join(t.TempDir(), "share.py")
+	os.WriteFile(script, []byte(memoryFUSE), 0o644)
+	srv := exec.Command("/usr/bin/python3", script, share)
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		exec.Command("umount", "-l", share).Run()
+		srv.Process.Kill()
+		srv.Wait()
+	})
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if b, _ := os.ReadFile("/proc/self/mountinfo"); strings.Contains(string(b), " "+share+" ") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Skip("the FUSE server did not mount (fusermount may be missing)")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	policy := filepath.Join(t.TempDir(), "policy.yaml")
+	os.WriteFile(policy, []byte(fmt.Sprintf("version: 1\nroots:\n  - {path: '{downloads}'}\n  - {path: %q, label: Partage}\n", share)), 0o644)
+	a := s.startAgent(t, "--policy", policy)
+	st := s.awaitActive(t, a, "")
+	if state, code := rootState(t, st, "Partage"); state != "refused" || code != "removable" {
+		t.Errorf("a root on a FUSE share: %s/%s, want refused/removable\n%s", state, code, a.stderr.String())
+	}
+	if state, _ := rootState(t, st, "Téléchargements"); state != "watching" {
+		t.Errorf("Downloads beside the share: %s, want watching", state)
+	}
+	s.cli(t, "session", "end")
+	if _, err := os.Stat(filepath.Join(share, "dossier.pdf")); err != nil {
+		t.Errorf("the share lost its file: %v", err)
 	}
 	a.stop(t)
 }
