@@ -1,0 +1,41 @@
+package browsers
+
+// known is the Linux table. Executables are the real programs behind the
+// launcher scripts of Debian, Ubuntu and the vendors' packages: the
+// processes carry these paths. Debian's firefox-esr reads
+// /etc/firefox/policies (not /etc/firefox-esr), and new Firefox profiles
+// live under ~/.config/mozilla/firefox, old ones under ~/.mozilla/firefox
+// (libraries.md §6).
+var known = []Browser{
+	{
+		ID: Firefox, Name: "Firefox", Family: MozillaFamily, PrivateFlag: "--private-window",
+		Executables: []string{"/usr/lib/firefox-esr/firefox-esr", "/usr/lib/firefox/firefox", "/usr/lib64/firefox/firefox", "/opt/firefox/firefox"},
+		PolicyFile:  "/etc/firefox/policies/policies.json",
+		ProfileRoots: []string{
+			".config/mozilla/firefox", ".mozilla/firefox",
+			".cache/mozilla/firefox",
+		},
+		Registry: `SOFTWARE\Policies\Mozilla\Firefox`, MacDomain: "org.mozilla.firefox",
+	},
+	{
+		ID: Chromium, Name: "Chromium", Family: ChromiumFamily, PrivateFlag: "--incognito",
+		Executables:  []string{"/usr/lib/chromium/chromium", "/usr/lib/chromium-browser/chromium-browser", "/usr/lib64/chromium-browser/chromium-browser"},
+		PolicyFile:   "/etc/chromium/policies/managed/ardoise.json",
+		ProfileRoots: []string{".config/chromium", ".cache/chromium"},
+		Registry:     `SOFTWARE\Policies\Chromium`, MacDomain: "org.chromium.Chromium",
+	},
+	{
+		ID: Chrome, Name: "Google Chrome", Family: ChromiumFamily, PrivateFlag: "--incognito",
+		Executables:  []string{"/opt/google/chrome/chrome"},
+		PolicyFile:   "/etc/opt/chrome/policies/managed/ardoise.json",
+		ProfileRoots: []string{".config/google-chrome", ".cache/google-chrome"},
+		Registry:     `SOFTWARE\Policies\Google\Chrome`, MacDomain: "com.google.Chrome",
+	},
+	{
+		ID: Edge, Name: "Microsoft Edge", Family: ChromiumFamily, PrivateFlag: "--inprivate",
+		Executables:  []string{"/opt/microsoft/msedge/msedge"},
+		PolicyFile:   "/etc/opt/edge/policies/managed/ardoise.json",
+		ProfileRoots: []string{".config/microsoft-edge", ".cache/microsoft-edge"},
+		Registry:     `SOFTWARE\Policies\Microsoft\Edge`, MacDomain: "com.microsoft.Edge",
+	},
+}
