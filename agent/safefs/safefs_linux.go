@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"io/fs"
+	"os"
 	"path"
 	"strconv"
 	"strings"
@@ -518,4 +519,45 @@ func modeFromUnix(m uint32) fs.FileMode {
 		mode |= fs.ModeSticky
 	}
 	return mode
+}
+
+// ErrNotRegular means a name is not a regular file where one is expected
+// (a FIFO, a device, a folder).
+var ErrNotRegular = errors.New("is not a regular file")
+
+// ErrTooLarge means a file is larger than the caller accepts.
+var ErrTooLarge = errors.New("is too large")
+
+// ReadFile reads the regular file name in d, at most max bytes, without
+// following a link and without blocking on a FIFO: a file in a folder the
+// user can write to is read as the user left it, never as what it points
+// to.
+func (d *Dir) ReadFile(name string, max int64) ([]byte, error) {
+	if err := checkName(name); err != nil {
+		return nil, err
+	}
+	fd, err := unix.Openat(d.fd, name, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC|unix.O_NOCTTY, 0)
+	if err != nil {
+		if err == unix.ELOOP {
+			err = ErrSymlink
+		}
+		return nil, &PathError{Op: "read", Path: d.name + "/" + name, Err: err}
+	}
+	f := os.NewFile(uintptr(fd), name)
+	defer f.Close()
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return nil, &PathError{Op: "read", Path: d.name + "/" + name, Err: err}
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFREG {
+		return nil, &PathError{Op: "read", Path: d.name + "/" + name, Err: ErrNotRegular}
+	}
+	data, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err != nil {
+		return nil, &PathError{Op: "read", Path: d.name + "/" + name, Err: err}
+	}
+	if int64(len(data)) > max {
+		return nil, &PathError{Op: "read", Path: d.name + "/" + name, Err: ErrTooLarge}
+	}
+	return data, nil
 }

@@ -53,3 +53,12 @@ func (d *Dir) ReplaceFile(name string, data []byte, perm uint32, uid, gid uint32
 }
 func (d *Dir) Rewind() error                      { return errUnsupported }
 func (d *Dir) ReadEntries(n int) ([]Entry, error) { return nil, errUnsupported }
+
+// ErrNotRegular means a name is not a regular file where one is expected.
+var ErrNotRegular = errors.New("is not a regular file")
+
+// ErrTooLarge means a file is larger than the caller accepts.
+var ErrTooLarge = errors.New("is too large")
+
+// ReadFile fails on this operating system.
+func (d *Dir) ReadFile(name string, max int64) ([]byte, error) { return nil, errUnsupported }
