@@ -65,9 +65,9 @@ func TestClearFirefoxProfile(t *testing.T) {
 			"cookies.sqlite": fstree.File("session cookie"), "cookies.sqlite-wal": fstree.File("w"),
 			"places.sqlite": fstree.File("history"), "logins.json": fstree.File("{}"), "key4.db": fstree.File("k"),
 			"sessionstore-backups": fstree.Dir{"recovery.jsonlz4": fstree.File("tabs")},
-			"storage": fstree.Dir{"default": fstree.Dir{"https+++caf.fr": fstree.Dir{"ls": fstree.Dir{"data.sqlite": fstree.File("s")}}}},
-			"prefs.js":   fstree.File("user_pref(...)"),
-			"extensions": fstree.Dir{"ublock@x.xpi": fstree.File("xpi")},
+			"storage":              fstree.Dir{"default": fstree.Dir{"https+++caf.fr": fstree.Dir{"ls": fstree.Dir{"data.sqlite": fstree.File("s")}}}},
+			"prefs.js":             fstree.File("user_pref(...)"),
+			"extensions":           fstree.Dir{"ublock@x.xpi": fstree.File("xpi")},
 		},
 		// A profile folder that is a link to the sentinel is not a
 		// profile folder: left alone, and what it points to too.
