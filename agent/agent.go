@@ -592,8 +592,15 @@ func (a *Agent) wipeLocked(ctx context.Context, s *activeSession, reason session
 		cfg.Roots = append(cfg.Roots, wipe.Root{Dir: r.dir, Scope: r.policy.Scope, Keep: r.policy.Keep, Owners: r.owners})
 	}
 	started := time.Now()
+	// Browsers first: they may still be writing a download, and a
+	// profile is only cleared once nothing holds it open.
+	closed, closeErr := a.closeBrowsers(ctx, s)
 	res := wipe.Run(ctx, cfg)
 	rep := a.report(s, reason, started, res)
+	rep.Browsers = a.clearBrowsers(ctx, s, closed, closeErr)
+	if rep.Browsers.Profiles > 0 {
+		rep.Traces = append(rep.Traces, "browser_data")
+	}
 	if cleared, err := a.clearRecentFiles(s); err != nil {
 		a.log.Warn("could not clear the list of recent files", "err", err)
 	} else if cleared {

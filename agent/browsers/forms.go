@@ -26,15 +26,39 @@ func PolicyJSON(b Browser, s Settings) []byte {
 // RegistryFile returns the settings for browsers as a .reg file for
 // HKEY_LOCAL_MACHINE, as Group Policy or the installer writes them:
 // numbers and booleans as DWORD, text as REG_SZ, a list as a subkey with
-// values "1", "2"…, an object as a subkey (Firefox's SearchEngines). A
-// browser's key is deleted first, so that the file states all of it.
+// values "1", "2"…, an object as a subkey (Firefox's SearchEngines). The
+// organisation's other values under the same keys stay.
 func RegistryFile(bs []Browser, s Settings) string {
 	var w strings.Builder
 	w.WriteString("Windows Registry Editor Version 5.00\r\n")
 	for _, b := range bs {
+		regKey(&w, `HKEY_LOCAL_MACHINE\`+b.Registry, ManagedPolicy(b, s))
+	}
+	return w.String()
+}
+
+// RegistryRemovalFile undoes RegistryFile: it deletes the values Ardoise
+// sets and the subkeys it writes whole (lists, Firefox's SearchEngines),
+// and nothing else under the browsers' keys.
+func RegistryRemovalFile(bs []Browser, s Settings) string {
+	var w strings.Builder
+	w.WriteString("Windows Registry Editor Version 5.00\r\n")
+	for _, b := range bs {
 		key := `HKEY_LOCAL_MACHINE\` + b.Registry
-		fmt.Fprintf(&w, "\r\n[-%s]\r\n", key)
-		regKey(&w, key, ManagedPolicy(b, s))
+		m := ManagedPolicy(b, s)
+		fmt.Fprintf(&w, "\r\n[%s]\r\n", key)
+		var subs []string
+		for _, k := range sortedKeys(m) {
+			switch m[k].(type) {
+			case map[string]any, []any:
+				subs = append(subs, k)
+			default:
+				fmt.Fprintf(&w, "%s=-\r\n", regQuote(k))
+			}
+		}
+		for _, k := range subs {
+			fmt.Fprintf(&w, "\r\n[-%s\\%s]\r\n", key, k)
+		}
 	}
 	return w.String()
 }

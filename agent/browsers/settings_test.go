@@ -82,7 +82,6 @@ func TestRegistryFile(t *testing.T) {
 	reg := RegistryFile(Select([]string{"chrome", "edge", "firefox"}), defaults())
 	for _, want := range []string{
 		"Windows Registry Editor Version 5.00\r\n",
-		"[-HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Google\\Chrome]\r\n",
 		"[HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Google\\Chrome]\r\n",
 		"\"IncognitoModeAvailability\"=dword:00000002\r\n",
 		"\"PasswordManagerEnabled\"=dword:00000000\r\n",
@@ -101,6 +100,23 @@ func TestRegistryFile(t *testing.T) {
 	}
 	if strings.Contains(strings.ReplaceAll(reg, "\r\n", ""), "\n") {
 		t.Error("a line ends without CR LF")
+	}
+	if strings.Contains(reg, "[-") {
+		t.Error("the registry file deletes a key: the organisation's values would go with it")
+	}
+	undo := RegistryRemovalFile(Select([]string{"firefox", "chrome"}), defaults())
+	for _, want := range []string{
+		"[HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Google\\Chrome]\r\n",
+		"\"IncognitoModeAvailability\"=-\r\n",
+		"[-HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Google\\Chrome\\ClearBrowsingDataOnExitList]\r\n",
+		"[-HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Mozilla\\Firefox\\SearchEngines]\r\n",
+	} {
+		if !strings.Contains(undo, want) {
+			t.Errorf("removal file lacks %q\n%s", want, undo)
+		}
+	}
+	if strings.Contains(undo, "[-HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Google\\Chrome]") {
+		t.Error("the removal file deletes the whole Chrome key")
 	}
 	if got := regQuote(`C:\a "b"`); got != `"C:\\a \"b\""` {
 		t.Errorf("regQuote = %s", got)

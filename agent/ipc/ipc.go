@@ -272,6 +272,33 @@ type WipeReport struct {
 	// Journal is "ok", or says in words why the crash journal could not be
 	// written (a full disk); the wipe itself does not depend on it.
 	Journal string `json:"journal"`
+	// Browsers says what was done to the programs for going on the
+	// Internet: closed, and their data cleared.
+	Browsers BrowserReport `json:"browsers"`
+}
+
+// BrowserReport counts what the end of a session did to the browsers. It
+// holds no address, page or account.
+type BrowserReport struct {
+	// Closed lists the browsers that were running ("firefox",
+	// "chromium", "chrome", "edge").
+	Closed []string `json:"closed"`
+	// Processes counts the browser processes ended; Forced those of them
+	// that did not close when asked and were stopped.
+	Processes int `json:"processes"`
+	Forced    int `json:"forced"`
+	// Profiles counts the browser profiles cleared of cookies, logins,
+	// history and site data; Erased the entries removed from them.
+	Profiles int `json:"profiles"`
+	Erased   int `json:"erased"`
+	// Pending counts profile entries that could not be erased yet (tried
+	// again at the next session end).
+	Pending int `json:"pending"`
+	// Refused counts profiles left alone on purpose: outside the
+	// browser's folder, behind a link, on another disk.
+	Refused int `json:"refused"`
+	// Error says in words what went wrong, "" when nothing did.
+	Error string `json:"error"`
 }
 
 // Removed counts what a wipe erased, by kind.

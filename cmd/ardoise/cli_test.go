@@ -121,3 +121,47 @@ func TestVersion(t *testing.T) {
 		t.Fatalf("version: exit %d, %q", code, out)
 	}
 }
+
+func TestBrowsersApplyAndRemove(t *testing.T) {
+	root, state := t.TempDir(), t.TempDir()
+	code, out, errOut := run(t, "browsers", "apply", "--root", root, "--state-dir", state, "--dry-run")
+	if code != 0 || !strings.Contains(out, "would create /etc/chromium/policies/managed/ardoise.json") {
+		t.Fatalf("dry run: %d %q %q", code, out, errOut)
+	}
+	if entries, _ := os.ReadDir(root); len(entries) != 0 {
+		t.Fatal("dry run wrote files")
+	}
+	if code, out, errOut = run(t, "browsers", "apply", "--root", root, "--state-dir", state); code != 0 {
+		t.Fatalf("apply: %d %q %q", code, out, errOut)
+	}
+	b, err := os.ReadFile(filepath.Join(root, "etc/chromium/policies/managed/ardoise.json"))
+	if err != nil || !strings.Contains(string(b), `"IncognitoModeAvailability": 2`) {
+		t.Fatalf("chromium file: %v\n%s", err, b)
+	}
+	if code, out, errOut = run(t, "browsers", "remove", "--root", root, "--state-dir", state); code != 0 || strings.Count(out, " delete ") != 4 {
+		t.Fatalf("remove: %d %q %q", code, out, errOut)
+	}
+	if entries, _ := os.ReadDir(root); len(entries) != 0 {
+		t.Errorf("remove left %v", entries)
+	}
+	if code, out, _ = run(t, "browsers", "remove", "--root", root, "--state-dir", state); code != 0 || !strings.Contains(out, "Nothing to remove") {
+		t.Errorf("second remove: %d %q", code, out)
+	}
+}
+
+func TestBrowsersShowForms(t *testing.T) {
+	for form, want := range map[string]string{
+		"linux":        `"PrivateBrowsingModeAvailability": 2`,
+		"windows":      `"IncognitoModeAvailability"=dword:00000002`,
+		"windows-undo": `"IncognitoModeAvailability"=-`,
+		"macos":        "<key>InPrivateModeAvailability</key>",
+	} {
+		code, out, errOut := run(t, "browsers", "show", form)
+		if code != 0 || !strings.Contains(out, want) {
+			t.Errorf("show %s: %d, lacks %q; %s", form, code, want, errOut)
+		}
+	}
+	if code, _, _ := run(t, "browsers", "show", "amiga"); code != 2 {
+		t.Errorf("unknown form: exit %d, want 2", code)
+	}
+}

@@ -1,0 +1,66 @@
+package agent
+
+import (
+	"context"
+	"errors"
+
+	"github.com/ardoise-fr/ardoise/agent/browsers"
+	"github.com/ardoise-fr/ardoise/agent/ipc"
+	"github.com/ardoise-fr/ardoise/agent/safefs"
+)
+
+// closeBrowsers closes the session user's browsers the policy names. Root
+// is never such a user: a foreground agent started by root (tests,
+// trials) leaves root's browsers alone and says so.
+func (a *Agent) closeBrowsers(ctx context.Context, s *activeSession) (browsers.Closed, error) {
+	bs := browsers.Select(a.cfg.Policy.Browsers.Close)
+	if len(bs) == 0 {
+		return browsers.Closed{}, nil
+	}
+	if s.user.UID == 0 {
+		a.log.Info("browsers not closed: the session belongs to root, whose programs Ardoise never stops")
+		return browsers.Closed{}, nil
+	}
+	c, err := browsers.CloseUserBrowsers(ctx, s.user.UID, bs, browsers.DefaultGrace)
+	if err != nil {
+		a.log.Warn("browsers could not all be closed; their profiles are cleared anyway", "err", err)
+	}
+	if len(c.Browsers) > 0 {
+		a.log.Info("browsers closed", "browsers", c.Browsers, "asked", c.Graceful, "forced", c.Killed)
+	}
+	return c, err
+}
+
+// clearBrowsers clears the profiles of the browsers the policy names, in
+// the session user's home, and builds the report's part on browsers.
+func (a *Agent) clearBrowsers(ctx context.Context, s *activeSession, c browsers.Closed, closeErr error) ipc.BrowserReport {
+	rep := ipc.BrowserReport{Closed: []string{}, Processes: c.Graceful + c.Killed, Forced: c.Killed}
+	for _, id := range c.Browsers {
+		rep.Closed = append(rep.Closed, string(id))
+	}
+	var errs []error
+	if closeErr != nil {
+		errs = append(errs, closeErr)
+	}
+	bs := browsers.Select(a.cfg.Policy.Browsers.Close)
+	if len(bs) > 0 {
+		home, err := safefs.OpenRoot(s.user.Home, safefs.RootOptions{TrustedUIDs: []uint32{s.user.UID}})
+		if err != nil {
+			errs = append(errs, err)
+		} else {
+			cl := browsers.ClearProfiles(ctx, home, s.user.UID, bs)
+			home.Close()
+			rep.Profiles, rep.Erased, rep.Pending, rep.Refused = cl.Profiles, cl.Removed, cl.Pending, len(cl.Refused)
+			for _, r := range cl.Refused {
+				a.log.Warn("a browser profile was not cleared", "browser", string(r.Browser), "code", r.Code, "why", r.Reason)
+			}
+			if cl.Pending > 0 {
+				a.log.Warn("some browser data could not be erased; it is tried again at the next session end", "pending", cl.Pending)
+			}
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		rep.Error = err.Error()
+	}
+	return rep
+}
