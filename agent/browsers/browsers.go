@@ -15,7 +15,11 @@
 package browsers
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"os"
+	"os/exec"
 	"slices"
 )
 
@@ -53,6 +57,9 @@ type Browser struct {
 	Family Family
 	// PrivateFlag opens a private window from the command line.
 	PrivateFlag string
+	// Launchers are the commands that start the browser, first found
+	// first used (Linux; elsewhere the first executable).
+	Launchers []string
 	// Executables are the installed programs' usual paths; processes are
 	// recognised by them, since a browser's helper processes have other
 	// names than the browser (threats.md, libraries.md §4).
@@ -88,4 +95,42 @@ func Select(names []string) []Browser {
 		}
 	}
 	return out
+}
+
+// Installed returns the browsers whose program is on this computer.
+func Installed() []Browser {
+	var out []Browser
+	for _, b := range known {
+		if _, err := b.program(); err == nil {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+// ErrNotInstalled means none of a browser's programs is on this computer.
+var ErrNotInstalled = errors.New("is not installed on this computer")
+
+func (b Browser) program() (string, error) {
+	for _, p := range append(slices.Clone(b.Launchers), b.Executables...) {
+		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("%s %w", b.Name, ErrNotInstalled)
+}
+
+// PrivateCommand returns the command that opens b in a private window, on
+// startPage when it is not empty. The caller runs it as the session's user,
+// never as root, in that user's graphical session.
+func PrivateCommand(ctx context.Context, b Browser, startPage string) (*exec.Cmd, error) {
+	prog, err := b.program()
+	if err != nil {
+		return nil, err
+	}
+	args := []string{b.PrivateFlag}
+	if startPage != "" {
+		args = append(args, startPage)
+	}
+	return exec.CommandContext(ctx, prog, args...), nil
 }

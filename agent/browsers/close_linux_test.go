@@ -2,6 +2,7 @@ package browsers
 
 import (
 	"context"
+	"errors"
 	"io"
 	"os"
 	"os/exec"
@@ -111,5 +112,21 @@ func TestCloseNothingRunning(t *testing.T) {
 	c, err := CloseUserBrowsers(context.Background(), uint32(os.Getuid()+1), []Browser{b}, time.Second)
 	if err != nil || c.Graceful+c.Killed+c.Left != 0 {
 		t.Errorf("%+v %v", c, err)
+	}
+}
+
+func TestPrivateCommand(t *testing.T) {
+	b, exe := fakeBrowser(t, "/bin/true")
+	b.PrivateFlag = "--private-window"
+	cmd, err := PrivateCommand(context.Background(), b, "https://www.service-public.fr/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cmd.Path != exe || len(cmd.Args) != 3 || cmd.Args[1] != "--private-window" || cmd.Args[2] != "https://www.service-public.fr/" {
+		t.Errorf("command %q %q", cmd.Path, cmd.Args)
+	}
+	b.Executables = []string{"/nonexistent/firefox"}
+	if _, err := PrivateCommand(context.Background(), b, ""); !errors.Is(err, ErrNotInstalled) {
+		t.Errorf("missing browser: %v", err)
 	}
 }
