@@ -57,6 +57,12 @@ type Config struct {
 	// is ready (foreground mode).
 	StartSession bool
 
+	// LaunchBrowser opens the policy's browser in a private window when a
+	// session starts (foreground mode, in a graphical session, never as
+	// root). The system service leaves that to the window, which runs in
+	// the user's session.
+	LaunchBrowser bool
+
 	// Ready, if set, is called once the socket answers.
 	Ready func()
 }
@@ -286,6 +292,9 @@ func (a *Agent) start(ctx context.Context, u userdirs.User, src userdirs.Source,
 		}
 	}
 	a.log.Info("session started", "session", s.id, "mode", mode, "uid", u.UID, "roots", watching, "refused_roots", len(s.roots)-watching, "preexisting_entries", set.Len())
+	if a.cfg.LaunchBrowser {
+		a.launchBrowser(u)
+	}
 	return a.Status(ctx), nil
 }
 

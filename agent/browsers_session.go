@@ -3,11 +3,39 @@ package agent
 import (
 	"context"
 	"errors"
+	"os"
+	"os/exec"
 
 	"github.com/ardoise-fr/ardoise/agent/browsers"
 	"github.com/ardoise-fr/ardoise/agent/ipc"
 	"github.com/ardoise-fr/ardoise/agent/safefs"
+	"github.com/ardoise-fr/ardoise/agent/userdirs"
 )
+
+// launchBrowser opens the policy's browser in a private window for u. The
+// agent runs as u here (foreground mode), so the browser does too.
+func (a *Agent) launchBrowser(u userdirs.User) {
+	id := a.cfg.Policy.Browsers.Launch
+	if id == "" || id == "none" {
+		return
+	}
+	if u.UID == 0 || uint32(os.Geteuid()) != u.UID {
+		a.log.Info("browser not opened: Ardoise opens browsers only as the session's user, never as root")
+		return
+	}
+	b, err := browsers.Lookup(browsers.ID(id))
+	if err == nil {
+		var cmd *exec.Cmd
+		if cmd, err = browsers.PrivateCommand(context.Background(), b, a.cfg.Policy.Browsers.StartPage); err == nil {
+			if err = cmd.Start(); err == nil {
+				go cmd.Wait()
+				a.log.Info("browser opened in a private window", "browser", id)
+				return
+			}
+		}
+	}
+	a.log.Warn("the browser could not be opened; the session goes on", "browser", id, "err", err)
+}
 
 // closeBrowsers closes the session user's browsers the policy names. Root
 // is never such a user: a foreground agent started by root (tests,

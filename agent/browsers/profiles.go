@@ -179,18 +179,26 @@ func clearRoot(ctx context.Context, root *safefs.Dir, uid uint32, b Browser, c *
 		if err != nil {
 			continue
 		}
-		c.Profiles++
-		clearProfile(ctx, prof, uid, profileData[b.Family], c)
+		// Browsers keep other folders beside their profiles (crash
+		// reports, components): a folder counts as a profile when it held
+		// some of a visit's data.
+		if clearProfile(ctx, prof, uid, profileData[b.Family], c) > 0 {
+			c.Profiles++
+		}
 		prof.Close()
 	}
 }
 
-func clearProfile(ctx context.Context, prof *safefs.Dir, uid uint32, data []string, c *Cleaned) {
+// clearProfile erases the data names in prof and returns how many were
+// there.
+func clearProfile(ctx context.Context, prof *safefs.Dir, uid uint32, data []string, c *Cleaned) int {
+	found := 0
 	for _, name := range data {
 		info, err := prof.Stat(name)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
+		found++
 		if err != nil || info.UID != uid {
 			c.Pending++
 			continue
@@ -222,4 +230,5 @@ func clearProfile(ctx context.Context, prof *safefs.Dir, uid uint32, data []stri
 			}
 		}
 	}
+	return found
 }

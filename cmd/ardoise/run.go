@@ -17,6 +17,7 @@ import (
 type runOpts struct {
 	policy, stateDir, socket string
 	system, noSession        bool
+	noBrowser                bool
 }
 
 func init() {
@@ -27,7 +28,8 @@ func init() {
 
 Without --system, the agent acts for the user who started it: it watches that
 user's usual folders (from $HOME and $XDG_CONFIG_HOME/user-dirs.dirs), starts a
-session at once, and when the session ends (ardoise session end, or stopping
+session at once (and, in a graphical session, opens the policy's browser in a
+private window), and when the session ends (ardoise session end, or stopping
 the agent) erases what was created in them since — and only that. Files that
 were there before are never touched.
 
@@ -44,6 +46,7 @@ good policy it saved (or the built-in one).`,
 			fs.StringVar(&o.socket, "socket", "", "socket `PATH` of the local interface (default: $XDG_RUNTIME_DIR/ardoise/agent.sock, or /run/ardoise/agent.sock with --system)")
 			fs.BoolVar(&o.system, "system", false, "run as the system service, for the policy's kiosk accounts (needs root)")
 			fs.BoolVar(&o.noSession, "no-session", false, "do not start a session at once (foreground)")
+			fs.BoolVar(&o.noBrowser, "no-browser", false, "do not open the policy's browser when a session starts (foreground)")
 			return o
 		},
 		run: runAgent,
@@ -68,6 +71,8 @@ func runAgent(ctx context.Context, e *env, o any, args []string) error {
 			return err
 		}
 		cfg.User, cfg.Source = u, src
+		graphical := e.getenv("DISPLAY") != "" || e.getenv("WAYLAND_DISPLAY") != ""
+		cfg.LaunchBrowser = graphical && !opts.noBrowser && os.Geteuid() != 0
 		cfg.StateDir = agent.ForegroundStateDir(e.getenv)
 		cfg.Socket = agent.ForegroundSocket(e.getenv, os.Getuid())
 	}

@@ -1,0 +1,321 @@
+//go:build linux
+
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ardoise-fr/ardoise/agent/ipc"
+)
+
+const nobodyUID = 65534
+
+// browserLab is a kiosk account's home owned by nobody, an agent run by
+// nobody in the foreground, an X server, and a web site on loopback.
+type browserLab struct {
+	t                  *testing.T
+	base, home, bin    string
+	state, sock, disp  string
+	site               *httptest.Server
+	agent              *exec.Cmd
+	agentDone          chan struct{}
+	agentLog           *syncBuffer
+	browsers           map[string]*exec.Cmd
+	browserDone        map[string]chan struct{}
+	downloads, profile string
+}
+
+// requireBrowsers skips, or fails in CI (ARDOISE_REQUIRE_BROWSERS=1),
+// when the real browsers cannot run here.
+func requireBrowsers(t *testing.T) {
+	t.Helper()
+	miss := func(why string) {
+		if os.Getenv("ARDOISE_REQUIRE_BROWSERS") == "1" {
+			t.Fatal(why)
+		}
+		t.Skip(why)
+	}
+	if os.Geteuid() != 0 {
+		miss("needs root: the browsers run as another account than the test")
+	}
+	for _, p := range []string{"/usr/bin/firefox-esr", "/usr/bin/chromium", "/usr/bin/Xvfb"} {
+		if _, err := os.Stat(p); err != nil {
+			miss(p + " is missing (Debian packages firefox-esr, chromium, xvfb)")
+		}
+	}
+}
+
+func (l *browserLab) asNobody(cmd *exec.Cmd) {
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: nobodyUID, Gid: nobodyUID}, Setsid: true}
+	cmd.Dir = l.home
+	cmd.Env = []string{"HOME=" + l.home, "PATH=/usr/bin:/bin", "DISPLAY=" + l.disp, "LANG=C.UTF-8"}
+}
+
+func newBrowserLab(t *testing.T) *browserLab {
+	l := &browserLab{t: t, browsers: map[string]*exec.Cmd{}, browserDone: map[string]chan struct{}{}}
+	base, err := os.MkdirTemp("", "ardoise-browsers-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(base) })
+	os.Chmod(base, 0o755)
+	l.base, l.home, l.state = base, filepath.Join(base, "home"), filepath.Join(base, "state")
+	l.sock, l.downloads = filepath.Join(l.state, "a.sock"), filepath.Join(l.home, "Downloads")
+	for _, d := range []string{l.downloads, l.state} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, d := range []string{l.home, l.downloads, l.state} {
+		os.Chown(d, nobodyUID, nobodyUID)
+	}
+	// The test binary's folder is root's alone: nobody runs a copy.
+	l.bin = filepath.Join(base, "ardoise")
+	data, err := os.ReadFile(ardoiseBinary(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(l.bin, data, 0o755)
+
+	l.startX()
+	l.site = httptest.NewServer(http.HandlerFunc(l.serve))
+	t.Cleanup(l.site.Close)
+	return l
+}
+
+// startX starts Xvfb on a free display it picks itself (-displayfd).
+func (l *browserLab) startX() {
+	r, w, err := os.Pipe()
+	if err != nil {
+		l.t.Fatal(err)
+	}
+	x := exec.Command("/usr/bin/Xvfb", "-displayfd", "3", "-ac", "-nolisten", "tcp", "-screen", "0", "1280x800x24")
+	x.ExtraFiles = []*os.File{w}
+	if err := x.Start(); err != nil {
+		l.t.Fatal(err)
+	}
+	w.Close()
+	l.t.Cleanup(func() { x.Process.Kill(); x.Wait() })
+	line, err := bufio.NewReader(r).ReadString('\n')
+	r.Close()
+	if err != nil {
+		l.t.Fatalf("Xvfb did not say its display: %v", err)
+	}
+	l.disp = ":" + strings.TrimSpace(line)
+}
+
+// serve is a site that logs the visitor in (a cookie, site storage) and
+// hands them a document to download, as a CAF or tax site does.
+func (l *browserLab) serve(w http.ResponseWriter, r *http.Request) {
+	switch r.URL.Path {
+	case "/":
+		http.SetCookie(w, &http.Cookie{Name: "session", Value: "connecte", MaxAge: 3600, Path: "/"})
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		io.WriteString(w, `<!doctype html><title>Mon compte</title>
+<script>localStorage.setItem("compte", "Mme Exemple"); setTimeout(function(){ location.href = "/attestation.pdf"; }, 500);</script>
+<p>Vous êtes connecté.</p>`)
+	case "/attestation.pdf":
+		w.Header().Set("Content-Type", "application/pdf")
+		w.Header().Set("Content-Disposition", `attachment; filename="attestation.pdf"`)
+		io.WriteString(w, "%PDF-1.4\n% attestation de paiement\n%%EOF\n")
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+func (l *browserLab) startAgent(policy string) {
+	p := filepath.Join(l.base, "policy.yaml")
+	os.WriteFile(p, []byte(policy), 0o644)
+	l.agent = exec.Command(l.bin, "run", "--state-dir", l.state, "--socket", l.sock, "--policy", p, "--no-browser")
+	l.asNobody(l.agent)
+	l.agentLog = &syncBuffer{}
+	l.agent.Stderr = l.agentLog
+	if err := l.agent.Start(); err != nil {
+		l.t.Fatal(err)
+	}
+	l.agentDone = make(chan struct{})
+	go func() { l.agent.Wait(); close(l.agentDone) }()
+	l.t.Cleanup(func() {
+		l.agent.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-l.agentDone:
+		case <-time.After(30 * time.Second):
+			l.agent.Process.Kill()
+		}
+	})
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if code, out, _ := l.cli("session", "status", "--json"); code == 0 {
+			var st ipc.Status
+			if json.Unmarshal([]byte(out), &st) == nil && st.State == ipc.StateActive {
+				return
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	l.t.Fatalf("the agent did not start a session:\n%s", l.agentLog.String())
+}
+
+func (l *browserLab) cli(args ...string) (int, string, string) {
+	cmd := exec.Command(l.bin, append(args, "--socket", l.sock)...)
+	l.asNobody(cmd)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return ee.ExitCode(), out.String(), errb.String()
+	} else if err != nil {
+		l.t.Fatal(err)
+	}
+	return 0, out.String(), errb.String()
+}
+
+func (l *browserLab) openBrowser(name string, args ...string) {
+	cmd := exec.Command(args[0], args[1:]...)
+	l.asNobody(cmd)
+	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
+	if err := cmd.Start(); err != nil {
+		l.t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	l.browsers[name], l.browserDone[name] = cmd, done
+	l.t.Cleanup(func() {
+		// Whatever the test did, nothing of nobody's stays running.
+		exec.Command("pkill", "-KILL", "-u", fmt.Sprint(nobodyUID)).Run()
+		<-done
+	})
+}
+
+// waitFor polls cond until it holds, or fails the test with what.
+func (l *browserLab) waitFor(what string, within time.Duration, cond func() bool) {
+	l.t.Helper()
+	deadline := time.Now().Add(within)
+	for !cond() {
+		if time.Now().After(deadline) {
+			l.t.Fatalf("timed out waiting for %s\nagent:\n%s", what, l.agentLog.String())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+func glob(pattern string) []string {
+	m, _ := filepath.Glob(pattern)
+	return m
+}
+
+// TestBrowsersEndToEnd runs the real Firefox ESR and Chromium of Debian
+// under Xvfb, as a kiosk account, with the managed settings Ardoise
+// writes: the person logs in to a site and downloads a document in both.
+// Ending the session closes both browsers, erases both downloads and
+// clears the cookies, history and site storage from their profiles.
+func TestBrowsersEndToEnd(t *testing.T) {
+	requireBrowsers(t)
+	applied := t.TempDir()
+	if code, out, errOut := run(t, "browsers", "apply", "--state-dir", applied); code != 0 {
+		t.Fatalf("browsers apply: %d\n%s%s", code, out, errOut)
+	}
+	t.Cleanup(func() {
+		if code, out, errOut := run(t, "browsers", "remove", "--state-dir", applied); code != 0 {
+			t.Errorf("browsers remove: %d\n%s%s", code, out, errOut)
+		}
+	})
+
+	l := newBrowserLab(t)
+	l.startAgent("version: 1\nroots: [{path: '{downloads}'}]\nbrowsers: {launch: none, close: [firefox, chromium]}\ntraces: []\n")
+	url := l.site.URL + "/"
+	l.openBrowser("firefox", "/usr/bin/firefox-esr", "--private-window", url)
+	l.openBrowser("chromium", "/usr/bin/chromium", "--incognito", "--no-first-run", "--disable-background-networking",
+		"--disable-component-update", "--disable-sync", "--disable-gpu", "--password-store=basic", url)
+
+	l.waitFor("both downloads", 90*time.Second, func() bool {
+		n := 0
+		for _, f := range glob(filepath.Join(l.downloads, "attestation*.pdf")) {
+			if fi, err := os.Stat(f); err == nil && fi.Size() > 0 {
+				n++
+			}
+		}
+		return n >= 2
+	})
+	ffProfiles := glob(filepath.Join(l.home, ".config/mozilla/firefox/*.default*"))
+	if len(ffProfiles) == 0 {
+		ffProfiles = glob(filepath.Join(l.home, ".mozilla/firefox/*.default*"))
+	}
+	if len(ffProfiles) == 0 {
+		t.Fatal("Firefox made no profile")
+	}
+	chDefault := filepath.Join(l.home, ".config/chromium/Default")
+	l.waitFor("Chromium's history file", 30*time.Second, func() bool {
+		_, err := os.Stat(filepath.Join(chDefault, "History"))
+		return err == nil
+	})
+	var ffData []string
+	for _, p := range ffProfiles {
+		ffData = append(ffData, glob(filepath.Join(p, "cookies.sqlite"))...)
+		ffData = append(ffData, glob(filepath.Join(p, "storage"))...)
+	}
+	if len(ffData) == 0 {
+		t.Fatal("Firefox's profile holds no cookie or storage file to clear")
+	}
+
+	code, out, errOut := l.cli("session", "end", "--json")
+	if code != 0 {
+		t.Fatalf("session end: %d\n%s%s\nagent:\n%s", code, out, errOut, l.agentLog.String())
+	}
+	var rep ipc.WipeReport
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	for name, done := range l.browserDone {
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Errorf("%s is still running after the session ended", name)
+		}
+	}
+	// The agent itself is nobody's; nothing else may run as nobody now
+	// (a zombie has ended: it waits for its parent to collect it).
+	out2, _ := exec.Command("ps", "-o", "pid=,stat=,comm=", "-u", fmt.Sprint(nobodyUID)).Output()
+	for _, line := range strings.Split(strings.TrimSpace(string(out2)), "\n") {
+		f := strings.Fields(line)
+		if len(f) >= 3 && !strings.HasPrefix(f[1], "Z") && f[2] != "ardoise" {
+			t.Errorf("a process of the session's account is still running: %s", line)
+		}
+	}
+	b := rep.Browsers
+	if !slices.Equal(b.Closed, []string{"firefox", "chromium"}) || b.Processes < 2 || b.Profiles < 2 || b.Erased == 0 || b.Error != "" {
+		t.Errorf("browser report %+v", b)
+	}
+	if !rep.Verified || rep.Removed.Files < 2 {
+		t.Errorf("wipe report: verified %v, %+v", rep.Verified, rep.Removed)
+	}
+	if left := glob(filepath.Join(l.downloads, "*")); len(left) != 0 {
+		t.Errorf("downloads left: %q", left)
+	}
+	for _, p := range append(ffData, filepath.Join(chDefault, "History"), filepath.Join(chDefault, "Cookies"), filepath.Join(chDefault, "Local Storage")) {
+		if _, err := os.Lstat(p); err == nil {
+			t.Errorf("%s is still there", strings.TrimPrefix(p, l.home))
+		}
+	}
+	// The profile folders themselves stay: settings are the library's.
+	if _, err := os.Stat(chDefault); err != nil {
+		t.Errorf("Chromium's profile folder is gone: %v", err)
+	}
+	t.Logf("browsers: %+v; removed %+v", b, rep.Removed)
+}
