@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -197,8 +198,13 @@ func (l *browserLab) openBrowser(name string, args ...string) {
 	go func() { cmd.Wait(); close(done) }()
 	l.browsers[name], l.browserDone[name] = cmd, done
 	l.t.Cleanup(func() {
-		// Whatever the test did, nothing of nobody's stays running.
-		exec.Command("pkill", "-KILL", "-u", fmt.Sprint(nobodyUID)).Run()
+		// Whatever the test did, no browser of nobody's stays running.
+		// Other packages' tests run as nobody at the same time: only
+		// browser processes are killed.
+		for _, p := range browserProcesses() {
+			pid, _ := strconv.Atoi(strings.Fields(p)[0])
+			syscall.Kill(pid, syscall.SIGKILL)
+		}
 		<-done
 	})
 }
@@ -289,14 +295,8 @@ func TestBrowsersEndToEnd(t *testing.T) {
 			t.Errorf("%s is still running after the session ended", name)
 		}
 	}
-	// The agent itself is nobody's; nothing else may run as nobody now
-	// (a zombie has ended: it waits for its parent to collect it).
-	out2, _ := exec.Command("ps", "-o", "pid=,stat=,comm=", "-u", fmt.Sprint(nobodyUID)).Output()
-	for _, line := range strings.Split(strings.TrimSpace(string(out2)), "\n") {
-		f := strings.Fields(line)
-		if len(f) >= 3 && !strings.HasPrefix(f[1], "Z") && f[2] != "ardoise" {
-			t.Errorf("a process of the session's account is still running: %s", line)
-		}
+	if left := browserProcesses(); len(left) > 0 {
+		t.Errorf("browser processes of the session's account still run: %q", left)
 	}
 	b := rep.Browsers
 	if !slices.Equal(b.Closed, []string{"firefox", "chromium"}) || b.Processes < 2 || b.Profiles < 2 || b.Erased == 0 || b.Error != "" {
@@ -318,4 +318,44 @@ func TestBrowsersEndToEnd(t *testing.T) {
 		t.Errorf("Chromium's profile folder is gone: %v", err)
 	}
 	t.Logf("browsers: %+v; removed %+v", b, rep.Removed)
+}
+
+// browserProcesses lists nobody's live processes running Firefox's or
+// Chromium's programs, as "PID NAME" (zombies have ended and are left
+// out: they wait for their parent to collect them).
+func browserProcesses() []string {
+	var out []string
+	dirs, _ := os.ReadDir("/proc")
+	for _, d := range dirs {
+		pid, err := strconv.Atoi(d.Name())
+		if err != nil {
+			continue
+		}
+		exe, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid))
+		if err != nil || !(strings.HasPrefix(exe, "/usr/lib/firefox-esr/") || strings.HasPrefix(exe, "/usr/lib/chromium/")) {
+			continue
+		}
+		status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+		if err != nil {
+			continue
+		}
+		var name, state, uid string
+		for _, line := range strings.Split(string(status), "\n") {
+			k, v, _ := strings.Cut(line, ":")
+			switch k {
+			case "Name":
+				name = strings.TrimSpace(v)
+			case "State":
+				state = strings.TrimSpace(v)
+			case "Uid":
+				if f := strings.Fields(v); len(f) > 0 {
+					uid = f[0]
+				}
+			}
+		}
+		if uid == strconv.Itoa(nobodyUID) && !strings.HasPrefix(state, "Z") {
+			out = append(out, fmt.Sprintf("%d %s", pid, name))
+		}
+	}
+	return out
 }
