@@ -53,8 +53,10 @@ type manifestFile struct {
 	Path    string `json:"path"`
 	Written string `json:"written_sha256"`
 	// Original is the organisation's file as Apply found it; null when
-	// there was none.
-	Original []byte `json:"original"`
+	// there was none. Its permissions and owner are put back with it.
+	Original []byte      `json:"original"`
+	Mode     os.FileMode `json:"original_mode,omitempty"`
+	Owner    *owner      `json:"original_owner,omitempty"`
 	// Dirs are the folders Apply created, deepest first.
 	Dirs []string  `json:"created_dirs"`
 	When time.Time `json:"when"`
@@ -118,6 +120,9 @@ func applyOne(m *manifest, b Browser, s Settings, opt Options) (Change, error) {
 				return c, fmt.Errorf("a file of this name exists and Ardoise did not write it; rename it (any other name in that folder is read too) and run 'ardoise browsers apply' again")
 			}
 			rec.Original = cur
+			if fi, err := os.Stat(path); err == nil {
+				rec.Mode, rec.Owner = fi.Mode().Perm(), ownerOf(fi)
+			}
 		}
 	}
 	want := PolicyJSON(b, s)
@@ -143,9 +148,10 @@ func applyOne(m *manifest, b Browser, s Settings, opt Options) (Change, error) {
 		return c, err
 	}
 	rec.Dirs = append(created, rec.Dirs...)
-	if err := writeAtomic(path, want, 0o644); err != nil {
+	if err := writeAtomic(path, want, rec.perm()); err != nil {
 		return c, err
 	}
+	rec.Owner.apply(path)
 	rec.Written, rec.When = hash(want), time.Now().UTC()
 	if i >= 0 {
 		m.Files[i] = rec
@@ -153,6 +159,15 @@ func applyOne(m *manifest, b Browser, s Settings, opt Options) (Change, error) {
 		m.Files = append(m.Files, rec)
 	}
 	return c, nil
+}
+
+// perm is the mode to write the file with: the organisation's, or
+// readable by all (browsers run as the users).
+func (f manifestFile) perm() os.FileMode {
+	if f.Original != nil && f.Mode != 0 {
+		return f.Mode
+	}
+	return 0o644
 }
 
 // mergeFirefox adds Ardoise's settings to the organisation's
@@ -217,7 +232,9 @@ func Remove(opt Options) ([]Change, error) {
 		case rec.Original != nil:
 			c.Action = "restore"
 			if !opt.DryRun {
-				err = writeAtomic(path, rec.Original, 0o644)
+				if err = writeAtomic(path, rec.Original, rec.perm()); err == nil {
+					rec.Owner.apply(path)
+				}
 			}
 		default:
 			c.Action = "delete"

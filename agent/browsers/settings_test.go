@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -272,4 +273,54 @@ func TestDryRunWritesNothing(t *testing.T) {
 	if _, err := os.Stat(opt.Root); !errors.Is(err, os.ErrNotExist) {
 		t.Error("dry run created files")
 	}
+}
+
+// TestOrganisationsManagedFilesSurvive: the organisation's own files in the
+// managed folders are never touched by Apply, and after Remove everything
+// is byte for byte as before, Firefox's merged file included.
+func TestOrganisationsManagedFilesSurvive(t *testing.T) {
+	opt := scratch(t)
+	files := map[string]string{
+		"etc/chromium/policies/managed/bibliotheque.json": `{"HomepageLocation": "https://mediatheque.example", "IncognitoModeAvailability": 0}`,
+		"etc/chromium/policies/recommended/reco.json":     `{"ShowHomeButton": true}`,
+		"etc/firefox/policies/policies.json":              "{\n  \"policies\": {\"DisplayBookmarksToolbar\": true}\n}\n",
+	}
+	for rel, content := range files {
+		p := filepath.Join(opt.Root, rel)
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		os.WriteFile(p, []byte(content), 0o640)
+	}
+	before := fstreeLike(t, opt.Root)
+	if _, err := Apply(Select([]string{"firefox", "chromium"}), defaults(), opt); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(opt.Root, "etc/chromium/policies/managed/bibliotheque.json")); string(b) != files["etc/chromium/policies/managed/bibliotheque.json"] {
+		t.Error("apply changed the organisation's Chromium file")
+	}
+	if _, err := Remove(opt); err != nil {
+		t.Fatal(err)
+	}
+	if after := fstreeLike(t, opt.Root); after != before {
+		t.Errorf("after apply and remove:\n%s\nbefore:\n%s", after, before)
+	}
+}
+
+// fstreeLike lists every entry under root with its mode and content.
+func fstreeLike(t *testing.T, root string) string {
+	var b strings.Builder
+	filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			t.Fatal(err)
+		}
+		fi, _ := d.Info()
+		content := ""
+		if fi.Mode().IsRegular() {
+			c, _ := os.ReadFile(p)
+			content = string(c)
+		}
+		rel, _ := filepath.Rel(root, p)
+		fmt.Fprintf(&b, "%s %v %q\n", rel, fi.Mode(), content)
+		return nil
+	})
+	return b.String()
 }

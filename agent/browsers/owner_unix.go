@@ -1,0 +1,29 @@
+//go:build unix
+
+package browsers
+
+import (
+	"os"
+	"syscall"
+)
+
+// owner is a file's owner, kept to put an organisation's file back as it
+// was.
+type owner struct {
+	UID int `json:"uid"`
+	GID int `json:"gid"`
+}
+
+func ownerOf(fi os.FileInfo) *owner {
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		return &owner{UID: int(st.Uid), GID: int(st.Gid)}
+	}
+	return nil
+}
+
+// apply gives path back to o; nil means the file is Ardoise's own (root's).
+func (o *owner) apply(path string) {
+	if o != nil {
+		os.Lchown(path, o.UID, o.GID)
+	}
+}
