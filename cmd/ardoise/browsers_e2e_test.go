@@ -39,7 +39,11 @@ type browserLab struct {
 	browsers           map[string]*exec.Cmd
 	browserDone        map[string]chan struct{}
 	downloads, profile string
+	// checks receives what /check saw: the browser and the cookie sent.
+	checks chan check
 }
+
+type check struct{ browser, cookie string }
 
 // requireBrowsers skips, or fails in CI (ARDOISE_REQUIRE_BROWSERS=1),
 // when the real browsers cannot run here.
@@ -68,7 +72,7 @@ func (l *browserLab) asNobody(cmd *exec.Cmd) {
 }
 
 func newBrowserLab(t *testing.T) *browserLab {
-	l := &browserLab{t: t, browsers: map[string]*exec.Cmd{}, browserDone: map[string]chan struct{}{}}
+	l := &browserLab{t: t, browsers: map[string]*exec.Cmd{}, browserDone: map[string]chan struct{}{}, checks: make(chan check, 16)}
 	base, err := os.MkdirTemp("", "ardoise-browsers-")
 	if err != nil {
 		t.Fatal(err)
@@ -130,6 +134,20 @@ func (l *browserLab) serve(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, `<!doctype html><title>Mon compte</title>
 <script>localStorage.setItem("compte", "Mme Exemple"); setTimeout(function(){ location.href = "/attestation.pdf"; }, 500);</script>
 <p>Vous êtes connecté.</p>`)
+	case "/check":
+		// A returning visitor: is the previous person still logged in?
+		c := check{browser: "chromium"}
+		if strings.Contains(r.UserAgent(), "Firefox") {
+			c.browser = "firefox"
+		}
+		if ck, err := r.Cookie("session"); err == nil {
+			c.cookie = ck.Value
+		}
+		select {
+		case l.checks <- c:
+		default:
+		}
+		io.WriteString(w, "<!doctype html><title>Vérification</title>")
 	case "/attestation.pdf":
 		w.Header().Set("Content-Type", "application/pdf")
 		w.Header().Set("Content-Disposition", `attachment; filename="attestation.pdf"`)
@@ -139,10 +157,14 @@ func (l *browserLab) serve(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (l *browserLab) startAgent(policy string) {
+func (l *browserLab) startAgent(policy string, launch bool) {
 	p := filepath.Join(l.base, "policy.yaml")
 	os.WriteFile(p, []byte(policy), 0o644)
-	l.agent = exec.Command(l.bin, "run", "--state-dir", l.state, "--socket", l.sock, "--policy", p, "--no-browser")
+	args := []string{"run", "--state-dir", l.state, "--socket", l.sock, "--policy", p}
+	if !launch {
+		args = append(args, "--no-browser")
+	}
+	l.agent = exec.Command(l.bin, args...)
 	l.asNobody(l.agent)
 	l.agentLog = &syncBuffer{}
 	l.agent.Stderr = l.agentLog
@@ -226,29 +248,33 @@ func glob(pattern string) []string {
 	return m
 }
 
-// TestBrowsersEndToEnd runs the real Firefox ESR and Chromium of Debian
-// under Xvfb, as a kiosk account, with the managed settings Ardoise
-// writes: the person logs in to a site and downloads a document in both.
-// Ending the session closes both browsers, erases both downloads and
-// clears the cookies, history and site storage from their profiles.
-func TestBrowsersEndToEnd(t *testing.T) {
-	requireBrowsers(t)
-	applied := t.TempDir()
-	if code, out, errOut := run(t, "browsers", "apply", "--state-dir", applied); code != 0 {
-		t.Fatalf("browsers apply: %d\n%s%s", code, out, errOut)
-	}
-	t.Cleanup(func() {
-		if code, out, errOut := run(t, "browsers", "remove", "--state-dir", applied); code != 0 {
-			t.Errorf("browsers remove: %d\n%s%s", code, out, errOut)
-		}
-	})
+const (
+	firefoxBin  = "/usr/bin/firefox-esr"
+	chromiumBin = "/usr/bin/chromium"
+)
 
-	l := newBrowserLab(t)
-	l.startAgent("version: 1\nroots: [{path: '{downloads}'}]\nbrowsers: {launch: none, close: [firefox, chromium]}\ntraces: []\n")
+// chromiumArgs keep Chromium from calling home, which this machine's
+// closed network refuses (and which a kiosk does not need either).
+var chromiumArgs = []string{"--no-first-run", "--disable-background-networking", "--disable-component-update",
+	"--disable-sync", "--disable-gpu", "--password-store=basic"}
+
+// visit has both browsers log in and download, and waits for both
+// downloads and for the profiles to hold what they keep of a visit.
+// Firefox is opened by the agent itself when launchedByAgent.
+func (l *browserLab) visit(launchedByAgent bool, private bool) (profileData []string) {
 	url := l.site.URL + "/"
-	l.openBrowser("firefox", "/usr/bin/firefox-esr", "--private-window", url)
-	l.openBrowser("chromium", "/usr/bin/chromium", "--incognito", "--no-first-run", "--disable-background-networking",
-		"--disable-component-update", "--disable-sync", "--disable-gpu", "--password-store=basic", url)
+	if !launchedByAgent {
+		args := []string{firefoxBin, url}
+		if private {
+			args = []string{firefoxBin, "--private-window", url}
+		}
+		l.openBrowser("firefox", args...)
+	}
+	args := append([]string{chromiumBin}, chromiumArgs...)
+	if private {
+		args = append(args, "--incognito")
+	}
+	l.openBrowser("chromium", append(args, url)...)
 
 	l.waitFor("both downloads", 90*time.Second, func() bool {
 		n := 0
@@ -259,27 +285,26 @@ func TestBrowsersEndToEnd(t *testing.T) {
 		}
 		return n >= 2
 	})
-	ffProfiles := glob(filepath.Join(l.home, ".config/mozilla/firefox/*.default*"))
-	if len(ffProfiles) == 0 {
-		ffProfiles = glob(filepath.Join(l.home, ".mozilla/firefox/*.default*"))
-	}
-	if len(ffProfiles) == 0 {
-		t.Fatal("Firefox made no profile")
-	}
 	chDefault := filepath.Join(l.home, ".config/chromium/Default")
 	l.waitFor("Chromium's history file", 30*time.Second, func() bool {
 		_, err := os.Stat(filepath.Join(chDefault, "History"))
 		return err == nil
 	})
-	var ffData []string
-	for _, p := range ffProfiles {
-		ffData = append(ffData, glob(filepath.Join(p, "cookies.sqlite"))...)
-		ffData = append(ffData, glob(filepath.Join(p, "storage"))...)
-	}
-	if len(ffData) == 0 {
-		t.Fatal("Firefox's profile holds no cookie or storage file to clear")
-	}
+	var ff []string
+	l.waitFor("Firefox's cookie file", 30*time.Second, func() bool {
+		ff = glob(filepath.Join(l.home, ".config/mozilla/firefox/*/cookies.sqlite"))
+		ff = append(ff, glob(filepath.Join(l.home, ".mozilla/firefox/*/cookies.sqlite"))...)
+		return len(ff) > 0
+	})
+	return append(ff, filepath.Join(chDefault, "History"))
+}
 
+// endAndCheck ends the session and checks what the charter asks: no
+// browser left running, the downloads gone, the profiles' visit data
+// gone, and a browser started again on the same profiles is not logged
+// in (the site itself says so).
+func (l *browserLab) endAndCheck(profileData []string) ipc.WipeReport {
+	t := l.t
 	code, out, errOut := l.cli("session", "end", "--json")
 	if code != 0 {
 		t.Fatalf("session end: %d\n%s%s\nagent:\n%s", code, out, errOut, l.agentLog.String())
@@ -308,16 +333,96 @@ func TestBrowsersEndToEnd(t *testing.T) {
 	if left := glob(filepath.Join(l.downloads, "*")); len(left) != 0 {
 		t.Errorf("downloads left: %q", left)
 	}
-	for _, p := range append(ffData, filepath.Join(chDefault, "History"), filepath.Join(chDefault, "Cookies"), filepath.Join(chDefault, "Local Storage")) {
+	for _, p := range profileData {
 		if _, err := os.Lstat(p); err == nil {
 			t.Errorf("%s is still there", strings.TrimPrefix(p, l.home))
 		}
 	}
-	// The profile folders themselves stay: settings are the library's.
-	if _, err := os.Stat(chDefault); err != nil {
-		t.Errorf("Chromium's profile folder is gone: %v", err)
+	if _, err := os.Stat(filepath.Join(l.home, ".config/chromium/Default")); err != nil {
+		t.Errorf("Chromium's profile folder is gone (settings are the library's): %v", err)
 	}
 	t.Logf("browsers: %+v; removed %+v", b, rep.Removed)
+
+	// The next person opens each browser on the same site.
+	for _, br := range []struct {
+		name string
+		args []string
+	}{
+		{"firefox", []string{firefoxBin, l.site.URL + "/check"}},
+		{"chromium", append(append([]string{chromiumBin}, chromiumArgs...), l.site.URL+"/check")},
+	} {
+		l.openBrowser(br.name+" again", br.args...)
+		deadline := time.After(60 * time.Second)
+	wait:
+		for {
+			select {
+			case c := <-l.checks:
+				if c.browser != br.name {
+					continue
+				}
+				if c.cookie != "" {
+					t.Errorf("%s started again is still logged in to the site (cookie %q)", br.name, c.cookie)
+				}
+				break wait
+			case <-deadline:
+				t.Fatalf("%s started again never reached the site", br.name)
+			}
+		}
+		for _, p := range browserProcesses() {
+			pid, _ := strconv.Atoi(strings.Fields(p)[0])
+			syscall.Kill(pid, syscall.SIGKILL)
+		}
+		<-l.browserDone[br.name+" again"]
+	}
+	return rep
+}
+
+func applyBrowserSettings(t *testing.T) {
+	applied := t.TempDir()
+	if code, out, errOut := run(t, "browsers", "apply", "--state-dir", applied); code != 0 {
+		t.Fatalf("browsers apply: %d\n%s%s", code, out, errOut)
+	}
+	t.Cleanup(func() {
+		if code, out, errOut := run(t, "browsers", "remove", "--state-dir", applied); code != 0 {
+			t.Errorf("browsers remove: %d\n%s%s", code, out, errOut)
+		}
+	})
+}
+
+// TestBrowsersEndToEnd runs the real Firefox ESR and Chromium of Debian
+// under Xvfb, as a kiosk account, with the managed settings Ardoise
+// writes. The agent opens Firefox in a private window on the policy's
+// start page; the person also opens Chromium; in both they log in to a
+// site and download a document. Ending the session closes both browsers,
+// erases both downloads and clears the profiles, and both browsers
+// started again are not logged in.
+func TestBrowsersEndToEnd(t *testing.T) {
+	requireBrowsers(t)
+	applyBrowserSettings(t)
+	l := newBrowserLab(t)
+	l.startAgent(fmt.Sprintf("version: 1\nroots: [{path: '{downloads}'}]\nbrowsers: {launch: firefox, start_page: %q, close: [firefox, chromium]}\ntraces: []\n", l.site.URL+"/"), true)
+	data := l.visit(true, true)
+	if !strings.Contains(l.agentLog.String(), "browser opened in a private window") {
+		t.Errorf("the agent did not open Firefox:\n%s", l.agentLog.String())
+	}
+	l.endAndCheck(data)
+}
+
+// TestBrowsersPrivateModeBypassed: without Ardoise's managed settings
+// (a browser the organisation left out), the person browses in normal
+// windows, so the browsers keep the login cookie and the history on
+// disk. The end of the session still leaves nobody logged in.
+func TestBrowsersPrivateModeBypassed(t *testing.T) {
+	requireBrowsers(t)
+	for _, p := range []string{"/etc/firefox/policies/policies.json", "/etc/chromium/policies/managed/ardoise.json"} {
+		if _, err := os.Stat(p); err == nil {
+			t.Skipf("%s exists: this case needs browsers without Ardoise's settings", p)
+		}
+	}
+	l := newBrowserLab(t)
+	l.startAgent("version: 1\nroots: [{path: '{downloads}'}]\nbrowsers: {launch: none, close: [firefox, chromium]}\ntraces: []\n", false)
+	data := l.visit(false, false)
+	l.endAndCheck(data)
 }
 
 // browserProcesses lists nobody's live processes running Firefox's or
