@@ -1,0 +1,21 @@
+//go:build !linux
+
+package procs
+
+import (
+	"errors"
+	"runtime"
+)
+
+// System is the kernel's process table. As of this version it is read on
+// Linux only; on Windows a session end logs the kiosk account off
+// (WTSLogoffSession), which the installer's issue brings.
+type System struct{}
+
+var errUnsupported = errors.New("ending an account's processes is not implemented on " + runtime.GOOS + " in this version")
+
+// List fails on this operating system.
+func (System) List() ([]Proc, error) { return nil, errUnsupported }
+
+// Open fails on this operating system.
+func (System) Open(pid int) (Handle, error) { return nil, errUnsupported }
