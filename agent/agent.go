@@ -604,8 +604,10 @@ func (a *Agent) wipeLocked(ctx context.Context, s *activeSession, reason session
 	// Browsers first: they may still be writing a download, and a
 	// profile is only cleared once nothing holds it open.
 	closed, closeErr := a.closeBrowsers(ctx, s)
+	ended := a.endPrograms(ctx, s)
 	res := wipe.Run(ctx, cfg)
 	rep := a.report(s, reason, started, res)
+	rep.ProgramsEnded = ended
 	rep.Browsers = a.clearBrowsers(ctx, s, closed, closeErr)
 	if rep.Browsers.Profiles > 0 {
 		rep.Traces = append(rep.Traces, "browser_data")

@@ -69,6 +69,14 @@ type Accounts struct {
 	// it. When true, Kiosk must list the accounts. Default: false.
 	Dedicated bool `yaml:"dedicated"`
 
+	// EndPrograms ends, at the end of a session, every program the kiosk
+	// account still runs, its desktop session included (the computer then
+	// shows the login screen, or logs the account in again afresh): a
+	// program left running could go on writing into the next person's
+	// session. Ardoise's own window is kept. System service only; needs
+	// dedicated: true. Default: false (only the browsers are closed).
+	EndPrograms bool `yaml:"end_programs"`
+
 	// AdminGroup is the group whose members may act on any session through
 	// the local interface, like root. Default: empty (root only).
 	AdminGroup string `yaml:"admin_group"`

@@ -130,6 +130,7 @@ var rules = []func(v *validator){
 	ruleKeepPatterns,
 	ruleNoSystemAccounts,
 	ruleDedicatedNeedsKiosk,
+	ruleEndProgramsNeedsDedicated,
 	ruleIdleWarningShorter,
 	ruleStartPage,
 	ruleSearchEngine,
@@ -352,6 +353,14 @@ func ruleNoSystemAccounts(v *validator) {
 func ruleDedicatedNeedsKiosk(v *validator) {
 	if v.p.Accounts.Dedicated && len(v.p.Accounts.Kiosk) == 0 {
 		v.addf("accounts.dedicated", "true, but accounts.kiosk lists no account; name the accounts nobody else uses, such as kiosk: [public]")
+	}
+}
+
+// ruleEndProgramsNeedsDedicated: ending every program of an account is
+// only right for an account nobody else uses.
+func ruleEndProgramsNeedsDedicated(v *validator) {
+	if v.p.Accounts.EndPrograms && !v.p.Accounts.Dedicated {
+		v.addf("accounts.end_programs", "true, but accounts.dedicated is false; ending every program of an account is only for kiosk accounts nobody else uses: set dedicated: true, or end_programs: false")
 	}
 }
 

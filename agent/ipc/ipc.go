@@ -275,6 +275,9 @@ type WipeReport struct {
 	// Browsers says what was done to the programs for going on the
 	// Internet: closed, and their data cleared.
 	Browsers BrowserReport `json:"browsers"`
+	// ProgramsEnded counts the other programs of the kiosk account ended
+	// (policy accounts.end_programs); 0 when the policy does not ask.
+	ProgramsEnded int `json:"programs_ended"`
 }
 
 // BrowserReport counts what the end of a session did to the browsers. It

@@ -5,12 +5,48 @@ import (
 	"errors"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"time"
 
 	"github.com/ardoise-fr/ardoise/agent/browsers"
 	"github.com/ardoise-fr/ardoise/agent/ipc"
+	"github.com/ardoise-fr/ardoise/agent/procs"
 	"github.com/ardoise-fr/ardoise/agent/safefs"
 	"github.com/ardoise-fr/ardoise/agent/userdirs"
 )
+
+// endPrograms ends every program the kiosk account still runs when the
+// policy asks for it (a dedicated account, system service): nothing the
+// person started may go on writing into the next session (threats.md
+// P-1, P-2). Ardoise's own window is kept.
+func (a *Agent) endPrograms(ctx context.Context, s *activeSession) int {
+	if a.cfg.Mode != System || !a.cfg.Policy.Accounts.EndPrograms || s.user.UID == 0 {
+		return 0
+	}
+	r, err := procs.EndUser(ctx, procs.System{}, s.user.UID, procs.Options{Keep: isArdoise})
+	if err != nil {
+		a.log.Error("some programs of the kiosk account could not be ended; the wipe goes on", "err", err, "ended", r.Killed)
+	} else {
+		a.log.Info("programs of the kiosk account ended", "ended", r.Killed, "kept", r.Kept, "rounds", r.Rounds, "duration", r.Duration.Round(time.Millisecond))
+	}
+	return r.Killed
+}
+
+// isArdoise reports an installed Ardoise program (the window): a file
+// named so, owned by root and writable by root alone, so that the person
+// cannot make a program of theirs pass for it.
+func isArdoise(p procs.Proc) bool {
+	switch filepath.Base(p.Exe) {
+	case "ardoise", "ardoise-gui":
+	default:
+		return false
+	}
+	fi, err := os.Stat(p.Exe)
+	if err != nil || fi.Mode().Perm()&0o022 != 0 {
+		return false
+	}
+	return fileOwnedByRoot(fi)
+}
 
 // launchBrowser opens the policy's browser in a private window for u. The
 // agent runs as u here (foreground mode), so the browser does too.

@@ -1,0 +1,193 @@
+//go:build linux
+
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ardoise-fr/ardoise/agent/ipc"
+)
+
+// kioskAccount creates a real account for the test, with its home in a
+// scratch folder, and deletes it afterwards.
+func kioskAccount(t *testing.T) (name string, uid int, home string) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to create a kiosk account and run the system service")
+	}
+	if _, err := exec.LookPath("useradd"); err != nil {
+		t.Skip("useradd is missing")
+	}
+	base, err := os.MkdirTemp("", "ardoise-kiosk-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(base, 0o755)
+	t.Cleanup(func() { os.RemoveAll(base) })
+	name = fmt.Sprintf("ardtest%d", os.Getpid()%100000)
+	home = filepath.Join(base, "home")
+	if out, err := exec.Command("useradd", "--no-create-home", "--home-dir", home, "--shell", "/bin/sh", "--user-group", name).CombinedOutput(); err != nil {
+		t.Skipf("useradd: %v: %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("userdel", name).Run() })
+	u, err := user.Lookup(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	uid, _ = strconv.Atoi(u.Uid)
+	for _, d := range []string{home, filepath.Join(home, "Downloads")} {
+		os.Mkdir(d, 0o755)
+		os.Chown(d, uid, uid)
+	}
+	return name, uid, home
+}
+
+func runAs(uid int, name string, args ...string) *exec.Cmd {
+	cmd := exec.Command(name, args...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(uid)}}
+	cmd.Dir = "/"
+	return cmd
+}
+
+// TestP1_SessionEndEndsEveryProgram: the system service, with a policy
+// for a dedicated kiosk account that asks to end its programs. The person
+// leaves behind a program named like a browser, one writing into the
+// downloads every 10 ms, and a daemon that left its session. After
+// "session end", none of the account's programs runs, the downloads are
+// empty and still empty 5 s later.
+func TestP1_SessionEndEndsEveryProgram(t *testing.T) {
+	name, uid, home := kioskAccount(t)
+	base := filepath.Dir(home)
+	state, sock := filepath.Join(base, "state"), filepath.Join(base, "a.sock")
+	policy := filepath.Join(base, "policy.yaml")
+	os.WriteFile(policy, []byte(fmt.Sprintf("version: 1\naccounts: {kiosk: [%s], dedicated: true, end_programs: true}\nroots: [{path: '{downloads}'}]\ntraces: []\n", name)), 0o644)
+	bin := filepath.Join(base, "ardoise")
+	data, _ := os.ReadFile(ardoiseBinary(t))
+	os.WriteFile(bin, data, 0o755)
+
+	agentCmd := exec.Command(bin, "run", "--system", "--state-dir", state, "--socket", sock, "--policy", policy)
+	var agentLog syncBuffer
+	agentCmd.Stderr = &agentLog
+	agentCmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := agentCmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { agentCmd.Wait(); close(done) }()
+	t.Cleanup(func() {
+		agentCmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-done:
+		case <-time.After(20 * time.Second):
+			agentCmd.Process.Kill()
+		}
+	})
+	cli := func(asUID int, args ...string) (int, string) {
+		cmd := runAs(asUID, bin, append(args, "--socket", sock)...)
+		var out, errb bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &errb
+		err := cmd.Run()
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return ee.ExitCode(), out.String() + errb.String()
+		}
+		return 0, out.String()
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		code, out := cli(uid, "session", "start", "--json")
+		if code == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("session start: %d %s\nagent:\n%s", code, out, agentLog.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+
+	dl := filepath.Join(home, "Downloads")
+	for _, args := range [][]string{
+		{"/bin/bash", "-c", "exec -a firefox sleep infinity"},
+		{"/bin/sh", "-c", `i=0; while :; do i=$((i+1)); : > "$0/tick-$i"; sleep 0.01; done`, dl},
+		{"/usr/bin/setsid", "-f", "/bin/sh", "-c", "sleep infinity"},
+	} {
+		cmd := runAs(uid, args[0], args[1:]...)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		go cmd.Wait()
+	}
+	time.Sleep(300 * time.Millisecond)
+	if ticks, _ := filepath.Glob(filepath.Join(dl, "tick-*")); len(ticks) == 0 {
+		t.Fatal("the writer did not start")
+	}
+
+	code, out := cli(0, "session", "end", "--json")
+	if code != 0 {
+		t.Fatalf("session end: %d %s\nagent:\n%s", code, out, agentLog.String())
+	}
+	var rep ipc.WipeReport
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if rep.ProgramsEnded < 3 {
+		t.Errorf("programs ended: %d, want at least 3", rep.ProgramsEnded)
+	}
+	if left := liveProcessesOf(uid); len(left) > 0 {
+		t.Errorf("programs of the kiosk account still run: %q", left)
+	}
+	time.Sleep(5 * time.Second)
+	if left, _ := filepath.Glob(filepath.Join(dl, "*")); len(left) != 0 {
+		t.Errorf("the downloads are not empty 5 s after the end: %d entries (%q…)", len(left), left[0])
+	}
+	if !strings.Contains(agentLog.String(), "programs of the kiosk account ended") {
+		t.Errorf("the agent did not log it:\n%s", agentLog.String())
+	}
+}
+
+// liveProcessesOf lists uid's processes that are not zombies, as "PID
+// NAME".
+func liveProcessesOf(uid int) []string {
+	var out []string
+	dirs, _ := os.ReadDir("/proc")
+	for _, d := range dirs {
+		pid, err := strconv.Atoi(d.Name())
+		if err != nil {
+			continue
+		}
+		status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+		if err != nil {
+			continue
+		}
+		var name, state, owner string
+		for _, line := range strings.Split(string(status), "\n") {
+			k, v, _ := strings.Cut(line, ":")
+			switch k {
+			case "Name":
+				name = strings.TrimSpace(v)
+			case "State":
+				state = strings.TrimSpace(v)
+			case "Uid":
+				if f := strings.Fields(v); len(f) > 0 {
+					owner = f[0]
+				}
+			}
+		}
+		if owner == strconv.Itoa(uid) && !strings.HasPrefix(state, "Z") {
+			out = append(out, fmt.Sprintf("%d %s", pid, name))
+		}
+	}
+	return out
+}
