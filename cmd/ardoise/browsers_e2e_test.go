@@ -3,7 +3,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -97,31 +96,10 @@ func newBrowserLab(t *testing.T) *browserLab {
 	}
 	os.WriteFile(l.bin, data, 0o755)
 
-	l.startX()
+	l.disp = startXvfb(t)
 	l.site = httptest.NewServer(http.HandlerFunc(l.serve))
 	t.Cleanup(l.site.Close)
 	return l
-}
-
-// startX starts Xvfb on a free display it picks itself (-displayfd).
-func (l *browserLab) startX() {
-	r, w, err := os.Pipe()
-	if err != nil {
-		l.t.Fatal(err)
-	}
-	x := exec.Command("/usr/bin/Xvfb", "-displayfd", "3", "-ac", "-nolisten", "tcp", "-screen", "0", "1280x800x24")
-	x.ExtraFiles = []*os.File{w}
-	if err := x.Start(); err != nil {
-		l.t.Fatal(err)
-	}
-	w.Close()
-	l.t.Cleanup(func() { x.Process.Kill(); x.Wait() })
-	line, err := bufio.NewReader(r).ReadString('\n')
-	r.Close()
-	if err != nil {
-		l.t.Fatalf("Xvfb did not say its display: %v", err)
-	}
-	l.disp = ":" + strings.TrimSpace(line)
 }
 
 // serve is a site that logs the visitor in (a cookie, site storage) and
