@@ -898,3 +898,52 @@ func TestM3_HangingFUSEMount(t *testing.T) {
 		t.Fatal("taking a baseline blocked on a hanging FUSE mount")
 	}
 }
+
+// TestP5_PersistenceFiles: the person leaves ways to run something in the
+// next session: an autostart entry, a line added to ~/.bashrc, and a fake
+// "ardoise-gui" early in PATH. With the kiosk policy (scope all on the
+// home folder, keeping the library's shortcuts), all of it goes, .bashrc
+// included, except what the keep patterns name. With scope session on the
+// same folder, the new files go and the edited .bashrc, which existed
+// before, is kept and counted as modified, for the report to the staff.
+func TestP5_PersistenceFiles(t *testing.T) {
+	build := func(e *env) {
+		write(t, e.path(".bashrc"), "# library's shell settings\n")
+		write(t, e.path("Bureau/Catalogue.desktop"), "[Desktop Entry]\n")
+	}
+	persist := func(e *env) {
+		write(t, e.path(".config/autostart/evil.desktop"), "[Desktop Entry]\nExec=/home/public/.local/bin/ardoise-gui\n")
+		f, err := os.OpenFile(e.path(".bashrc"), os.O_APPEND|os.O_WRONLY, 0)
+		mustDo(t, err)
+		f.WriteString("export PATH=$HOME/.local/bin:$PATH\n")
+		f.Close()
+		write(t, e.path(".local/bin/ardoise-gui"), "#!/bin/sh\n")
+	}
+
+	t.Run("kiosk", func(t *testing.T) {
+		e := newEnv(t, ".")
+		e.scope, e.keep = "all", []string{"Bureau/*.desktop"}
+		build(e)
+		e.start()
+		persist(e)
+		e.assertVerified(e.wipe())
+		for _, p := range []string{".config/autostart/evil.desktop", ".local/bin/ardoise-gui", ".bashrc"} {
+			e.assertGone(p)
+		}
+		e.assertExists("Bureau/Catalogue.desktop")
+	})
+	t.Run("session", func(t *testing.T) {
+		e := newEnv(t, ".")
+		build(e)
+		e.start()
+		persist(e)
+		res := e.wipe()
+		e.assertVerified(res)
+		e.assertGone(".config/autostart/evil.desktop")
+		e.assertGone(".local/bin/ardoise-gui")
+		e.assertExists(".bashrc")
+		if res.Kept.Modified != 1 {
+			t.Errorf("kept %+v: the edited .bashrc is not reported as modified", res.Kept)
+		}
+	})
+}
