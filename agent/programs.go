@@ -3,9 +3,11 @@ package agent
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/ardoise-fr/ardoise/agent/browsers"
@@ -23,6 +25,7 @@ func (a *Agent) endPrograms(ctx context.Context, s *activeSession) int {
 	if a.cfg.Mode != System || !a.cfg.Policy.Accounts.EndPrograms || s.user.UID == 0 {
 		return 0
 	}
+	a.endLinger(ctx, s)
 	r, err := procs.EndUser(ctx, procs.System{}, s.user.UID, procs.Options{Keep: isArdoise})
 	if err != nil {
 		a.log.Error("some programs of the kiosk account could not be ended; the wipe goes on", "err", err, "ended", r.Killed)
@@ -30,6 +33,25 @@ func (a *Agent) endPrograms(ctx context.Context, s *activeSession) int {
 		a.log.Info("programs of the kiosk account ended", "ended", r.Killed, "kept", r.Kept, "rounds", r.Rounds, "duration", r.Duration.Round(time.Millisecond))
 	}
 	return r.Killed
+}
+
+// endLinger undoes "loginctl enable-linger" and stops the account's
+// service manager, so that no user unit keeps running (or starts again at
+// boot) for the next person (threats.md P-4). Only where systemd runs.
+func (a *Agent) endLinger(ctx context.Context, s *activeSession) {
+	if _, err := os.Stat("/run/systemd/system"); err != nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	for _, args := range [][]string{
+		{"loginctl", "disable-linger", "--", s.user.Name},
+		{"systemctl", "stop", "--no-block", fmt.Sprintf("user@%d.service", s.user.UID)},
+	} {
+		if out, err := exec.CommandContext(ctx, args[0], args[1:]...).CombinedOutput(); err != nil {
+			a.log.Warn("could not undo the kiosk account's background services", "command", strings.Join(args, " "), "err", err, "output", strings.TrimSpace(string(out)))
+		}
+	}
 }
 
 // isArdoise reports an installed Ardoise program (the window): a file
