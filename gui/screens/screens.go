@@ -1,0 +1,178 @@
+// Package screens draws what the public sees: the notice at the start of a
+// session, the list of what the end will erase, the progress, the final
+// screen, and the countdown before an automatic end. Each screen is a
+// function from the agent's wire types and a language catalogue to Fyne
+// objects, so that it can be drawn headless in tests (golden images) and
+// in the real window alike; nothing here talks to the agent.
+//
+// Words are plain and come from the catalogue only: a person in digital
+// difficulty must understand every line without help.
+package screens
+
+import (
+	"path"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/ardoise-fr/ardoise/agent/ipc"
+	"github.com/ardoise-fr/ardoise/gui/i18n"
+)
+
+// MaxItems is how many documents the end screen lists by name; the rest
+// are counted.
+const MaxItems = 12
+
+// maxName bounds a name on screen: a long one is cut in the middle, so
+// that its start and its extension (".pdf") stay readable.
+const maxName = 48
+
+func title(s string) fyne.CanvasObject {
+	t := widget.NewRichTextFromMarkdown("# " + escapeMarkdown(s))
+	t.Wrapping = fyne.TextWrapWord
+	return t
+}
+
+func para(s string) *widget.Label {
+	l := widget.NewLabel(s)
+	l.Wrapping = fyne.TextWrapWord
+	return l
+}
+
+func primary(label string, tapped func()) *widget.Button {
+	b := widget.NewButton(label, tapped)
+	b.Importance = widget.HighImportance
+	return b
+}
+
+// escapeMarkdown keeps a text from being read as Markdown markup.
+func escapeMarkdown(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, "*", `\*`, "_", `\_`, "#", `\#`, "[", `\[`, "]", `\]`, "`", "\\`")
+	return r.Replace(s)
+}
+
+// LanguageBar is one button per language, each in its own name, so that
+// a person who reads no French finds theirs with one tap.
+func LanguageBar(langs []string, current string, choose func(code string)) fyne.CanvasObject {
+	var buttons []fyne.CanvasObject
+	for _, code := range langs {
+		c, err := i18n.New(code)
+		if err != nil {
+			continue
+		}
+		b := widget.NewButton(c.Name(), func() { choose(code) })
+		if code == current {
+			b.Importance = widget.HighImportance
+		}
+		buttons = append(buttons, b)
+	}
+	return container.NewHBox(append([]fyne.CanvasObject{layout.NewSpacer()}, append(buttons, layout.NewSpacer())...)...)
+}
+
+// Notice is the start-of-session screen: what the computer keeps, what
+// the end erases, why private browsing, one piece of advice. extra is the
+// site's own text from the policy ("" for none); replace says it replaces
+// the built-in text rather than follows it.
+func Notice(c *i18n.Catalog, langs []string, extra string, replace bool, choose func(code string), ok func()) fyne.CanvasObject {
+	var body []fyne.CanvasObject
+	if !replace {
+		for _, k := range []string{"notice.kept", "notice.erased", "notice.private", "notice.advice"} {
+			body = append(body, para(c.T(k)))
+		}
+	}
+	if extra != "" {
+		body = append(body, para(extra))
+	}
+	return container.NewBorder(
+		container.NewVBox(LanguageBar(langs, c.Code(), choose), title(c.T("notice.title"))),
+		container.NewHBox(layout.NewSpacer(), primary(c.T("notice.ok"), ok)),
+		nil, nil,
+		container.NewVScroll(container.NewVBox(body...)),
+	)
+}
+
+// EndControl is the small control that stays available during the
+// session.
+func EndControl(c *i18n.Catalog, end func()) fyne.CanvasObject {
+	return widget.NewButton(c.T("session.end"), end)
+}
+
+// displayName shortens a name for the screen; names from the agent are
+// already free of control characters (ipc.DisplayName).
+func displayName(name string) string {
+	r := []rune(name)
+	if len(r) <= maxName {
+		return name
+	}
+	ext := path.Ext(name)
+	if len([]rune(ext)) > 8 {
+		ext = ""
+	}
+	keep := maxName - 1 - len([]rune(ext))
+	return string(r[:keep]) + "…" + ext
+}
+
+// ItemLine says one document as a person would: "Attestation CAF.pdf —
+// téléchargé — dans Téléchargements — 220 Ko".
+func ItemLine(c *i18n.Catalog, it ipc.PreviewItem) string {
+	return c.T("preview.item", "name", displayName(it.Name), "kind", c.T("kind."+it.Kind), "folder", it.Folder, "size", c.Size(it.Size))
+}
+
+// Preview is the end-of-session screen: what will be erased, what will be
+// closed, and one clear button.
+func Preview(c *i18n.Catalog, p ipc.Preview, erase, back func()) fyne.CanvasObject {
+	var list []fyne.CanvasObject
+	switch {
+	case p.Count == 0:
+		list = append(list, para(c.T("preview.none")))
+	default:
+		list = append(list, para(c.N("preview.intro", p.Count)))
+		shown := 0
+		for _, it := range p.Items {
+			if shown == MaxItems {
+				break
+			}
+			l := para("• " + ItemLine(c, it))
+			list = append(list, l)
+			shown++
+		}
+		if more := p.Count - shown; more > 0 {
+			list = append(list, para(c.N("preview.more", more)))
+		}
+	}
+	list = append(list, widget.NewSeparator(), para(c.T("preview.closed")))
+	return container.NewBorder(
+		title(c.T("preview.title")),
+		container.NewHBox(widget.NewButton(c.T("preview.back"), back), layout.NewSpacer(), primary(c.T("preview.erase"), erase)),
+		nil, nil,
+		container.NewVScroll(container.NewVBox(list...)),
+	)
+}
+
+// Progress shows the erasing going on.
+func Progress(c *i18n.Catalog, removed int) fyne.CanvasObject {
+	bar := widget.NewProgressBarInfinite()
+	return container.NewVBox(title(c.T("progress.title")), bar, para(c.N("progress.count", removed)))
+}
+
+// Done is the final screen. When something could not be erased it says
+// so kindly and that the staff will finish it.
+func Done(c *i18n.Catalog, r ipc.WipeReport) fyne.CanvasObject {
+	files := r.Removed.Files + r.Removed.Links + r.Removed.Other
+	if r.Verified && r.PendingCount == 0 {
+		return container.NewVBox(title(c.T("done.title")), para(c.T("done.body")), para(c.N("done.count", files)))
+	}
+	return container.NewVBox(title(c.T("partial.title")), para(c.T("partial.body")),
+		para(c.N("done.count", files)), para(c.N("partial.count", r.PendingCount)))
+}
+
+// Countdown fills the screen before an automatic end, with one large
+// button to stay.
+func Countdown(c *i18n.Catalog, seconds int, stay func()) fyne.CanvasObject {
+	b := primary(c.T("countdown.stay"), stay)
+	big := widget.NewRichTextFromMarkdown("# " + escapeMarkdown(c.T("countdown.title")))
+	return container.NewCenter(container.NewVBox(big, para(c.N("countdown.body", seconds)), container.NewPadded(b)))
+}

@@ -1,0 +1,143 @@
+package screens
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/ardoise-fr/ardoise/agent/ipc"
+	"github.com/ardoise-fr/ardoise/gui/i18n"
+)
+
+var screenSize = fyne.NewSize(720, 540)
+
+func catalog(t *testing.T, code string) *i18n.Catalog {
+	c, err := i18n.New(code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func preview(n int) ipc.Preview {
+	p := ipc.Preview{Count: n}
+	for i := range min(n, 100) {
+		p.Items = append(p.Items, ipc.PreviewItem{ID: fmt.Sprint(i), Name: fmt.Sprintf("Attestation CAF %d.pdf", i+1), Kind: ipc.KindDownloaded,
+			Size: 220_000, Folder: "Téléchargements"})
+	}
+	return p
+}
+
+// render draws obj in a test window and compares it with the golden
+// image testdata/NAME.png (written to testdata/failed/ when different;
+// copy it over to accept a deliberate change).
+func render(t *testing.T, name string, obj fyne.CanvasObject) fyne.Window {
+	t.Helper()
+	w := test.NewTempWindow(t, obj)
+	w.Resize(screenSize)
+	test.AssertRendersToImage(t, name+".png", w.Canvas())
+	return w
+}
+
+func TestScreensGolden(t *testing.T) {
+	test.NewTempApp(t)
+	long := preview(1)
+	long.Items[0].Name = "Relevé de situation CAF du mois de novembre 2026 pour le dossier de Madame Exemple.pdf"
+	scanned := preview(1)
+	scanned.Items[0].Kind, scanned.Items[0].Folder, scanned.Items[0].Size = ipc.KindScanned, "Numérisations", 1_450_000
+	for _, lang := range []string{"fr", "en"} {
+		c := catalog(t, lang)
+		nop := func() {}
+		render(t, "notice_"+lang, Notice(c, []string{"fr", "fr-falc", "en", "es", "de", "it", "pt", "uk"}, "", false, func(string) {}, nop))
+		render(t, "preview0_"+lang, Preview(c, preview(0), nop, nop))
+		render(t, "preview1_"+lang, Preview(c, scanned, nop, nop))
+		render(t, "preview30_"+lang, Preview(c, preview(30), nop, nop))
+		render(t, "preview_long_name_"+lang, Preview(c, long, nop, nop))
+		render(t, "countdown_"+lang, Countdown(c, 60, nop))
+		render(t, "done_"+lang, Done(c, ipc.WipeReport{Verified: true, Removed: ipc.Removed{Files: 3, Dirs: 1}}))
+		render(t, "partial_"+lang, Done(c, ipc.WipeReport{Verified: false, Removed: ipc.Removed{Files: 2}, PendingCount: 1}))
+	}
+}
+
+// TestButtonsDoWhatTheySay taps the buttons the way a person would.
+func TestButtonsDoWhatTheySay(t *testing.T) {
+	test.NewTempApp(t)
+	c := catalog(t, "fr")
+	var got []string
+	rec := func(s string) func() { return func() { got = append(got, s) } }
+	w := test.NewTempWindow(t, Preview(c, preview(2), rec("erase"), rec("back")))
+	tapButton(t, w.Canvas().Content(), c.T("preview.erase"))
+	tapButton(t, w.Canvas().Content(), c.T("preview.back"))
+	w.SetContent(Countdown(c, 10, rec("stay")))
+	tapButton(t, w.Canvas().Content(), c.T("countdown.stay"))
+	var chosen string
+	w.SetContent(Notice(c, []string{"fr", "en"}, "", false, func(code string) { chosen = code }, rec("ok")))
+	tapButton(t, w.Canvas().Content(), "English")
+	tapButton(t, w.Canvas().Content(), c.T("notice.ok"))
+	if strings.Join(got, ",") != "erase,back,stay,ok" || chosen != "en" {
+		t.Errorf("taps did %v, language %q", got, chosen)
+	}
+}
+
+// TestKeyboardAlone: the main action can be reached with Tab and pressed
+// with the space bar, without a mouse.
+func TestKeyboardAlone(t *testing.T) {
+	test.NewTempApp(t)
+	c := catalog(t, "fr")
+	erased := false
+	w := test.NewTempWindow(t, Preview(c, preview(1), func() { erased = true }, func() {}))
+	for range 10 {
+		test.FocusNext(w.Canvas())
+		if b, ok := w.Canvas().Focused().(*widget.Button); ok && b.Text == c.T("preview.erase") {
+			test.Type(b, " ")
+			b.TypedKey(&fyne.KeyEvent{Name: fyne.KeySpace})
+			break
+		}
+	}
+	if !erased {
+		t.Error("the erase button cannot be reached and pressed with the keyboard")
+	}
+}
+
+func TestLongNamesAreCut(t *testing.T) {
+	name := strings.Repeat("très long nom de document ", 6) + ".pdf"
+	got := displayName(name)
+	if len([]rune(got)) != maxName || !strings.HasSuffix(got, "….pdf") {
+		t.Errorf("displayName = %q (%d runes)", got, len([]rune(got)))
+	}
+	if displayName("court.pdf") != "court.pdf" {
+		t.Error("a short name was changed")
+	}
+}
+
+func tapButton(t *testing.T, root fyne.CanvasObject, text string) {
+	t.Helper()
+	if b := findButton(root, text); b != nil {
+		test.Tap(b)
+		return
+	}
+	t.Fatalf("no button %q", text)
+}
+
+func findButton(o fyne.CanvasObject, text string) *widget.Button {
+	if b, ok := o.(*widget.Button); ok && b.Text == text {
+		return b
+	}
+	var kids []fyne.CanvasObject
+	switch v := o.(type) {
+	case *fyne.Container:
+		kids = v.Objects
+	case fyne.Widget:
+		kids = test.WidgetRenderer(v).Objects()
+	}
+	for _, k := range kids {
+		if b := findButton(k, text); b != nil {
+			return b
+		}
+	}
+	return nil
+}
