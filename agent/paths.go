@@ -1,32 +1,17 @@
 package agent
 
-import (
-	"path/filepath"
-	"strconv"
-)
+import "github.com/ardoise-fr/ardoise/agent/ipc"
 
 // System-mode locations. They are root-owned and outside any folder a user
 // can write to (threats.md D10).
 const (
 	SystemStateDir = "/var/lib/ardoise"
-	SystemSocket   = "/run/ardoise/agent.sock"
+	SystemSocket   = ipc.SystemSocket
 )
 
-// ForegroundStateDir returns where a foreground agent keeps its journal:
-// $XDG_STATE_HOME/ardoise, or ~/.local/state/ardoise, as desktop programs do.
-func ForegroundStateDir(getenv func(string) string) string {
-	if d := getenv("XDG_STATE_HOME"); filepath.IsAbs(d) {
-		return filepath.Join(d, "ardoise")
-	}
-	return filepath.Join(getenv("HOME"), ".local", "state", "ardoise")
-}
-
-// ForegroundSocket returns the socket of a foreground agent:
-// $XDG_RUNTIME_DIR/ardoise/agent.sock when the session has a runtime
-// directory, else a per-uid name in the state directory.
-func ForegroundSocket(getenv func(string) string, uid int) string {
-	if d := getenv("XDG_RUNTIME_DIR"); filepath.IsAbs(d) {
-		return filepath.Join(d, "ardoise", "agent.sock")
-	}
-	return filepath.Join(ForegroundStateDir(getenv), "agent-"+strconv.Itoa(uid)+".sock")
-}
+// ForegroundStateDir and ForegroundSocket are where a foreground agent
+// keeps its journal and listens; the window finds the agent the same way.
+var (
+	ForegroundStateDir = ipc.ForegroundStateDir
+	ForegroundSocket   = ipc.ForegroundSocket
+)

@@ -100,6 +100,17 @@ func EndControl(c *i18n.Catalog, end func()) fyne.CanvasObject {
 	return widget.NewButton(c.T("session.end"), end)
 }
 
+// Session is the quiet screen during the session: how many documents the
+// end will erase so far, and the end button.
+func Session(c *i18n.Catalog, entries int, end func()) fyne.CanvasObject {
+	text := c.N("session.count", entries)
+	if entries == 0 {
+		text = c.T("session.none")
+	}
+	b := primary(c.T("session.end"), end)
+	return container.NewVBox(para(text), container.NewHBox(layout.NewSpacer(), b))
+}
+
 // displayName shortens a name for the screen; names from the agent are
 // already free of control characters (ipc.DisplayName).
 func displayName(name string) string {

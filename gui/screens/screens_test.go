@@ -58,6 +58,7 @@ func TestScreensGolden(t *testing.T) {
 		render(t, "preview30_"+lang, Preview(c, preview(30), nop, nop))
 		render(t, "preview_long_name_"+lang, Preview(c, long, nop, nop))
 		render(t, "countdown_"+lang, Countdown(c, 60, nop))
+		render(t, "session_"+lang, Session(c, 2, nop))
 		render(t, "done_"+lang, Done(c, ipc.WipeReport{Verified: true, Removed: ipc.Removed{Files: 3, Dirs: 1}}))
 		render(t, "partial_"+lang, Done(c, ipc.WipeReport{Verified: false, Removed: ipc.Removed{Files: 2}, PendingCount: 1}))
 	}

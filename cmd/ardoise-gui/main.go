@@ -1,0 +1,60 @@
+// Command ardoise-gui is the window the public sees on a computer Ardoise
+// looks after: the privacy notice at the start of a session, the list of
+// what the end will erase, and the screen that says the computer is clean.
+// It runs as the session's user, in their graphical session, and talks to
+// the agent over its local socket; it never touches a file itself.
+//
+// Usage:
+//
+//	ardoise-gui [--socket PATH] [--lang fr,en,…]
+package main
+
+import (
+	"context"
+	"flag"
+	"log/slog"
+	"os"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/app"
+
+	"github.com/ardoise-fr/ardoise/agent/ipc"
+	"github.com/ardoise-fr/ardoise/gui/i18n"
+	"github.com/ardoise-fr/ardoise/gui/window"
+)
+
+func main() {
+	socket := flag.String("socket", "", "socket `PATH` of the agent (default: the foreground agent's if it runs, else the system service's)")
+	langs := flag.String("lang", strings.Join(i18n.Order, ","), "languages offered, first one by default, comma-separated")
+	flag.Parse()
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+
+	sock := *socket
+	if sock == "" {
+		sock = ipc.SystemSocket
+		if fg := ipc.ForegroundSocket(os.Getenv, os.Getuid()); exists(fg) {
+			sock = fg
+		}
+	}
+	client := ipc.NewClient(sock)
+
+	a := app.NewWithID("fr.ardoise.window")
+	w := a.NewWindow("Ardoise")
+	w.Resize(fyne.NewSize(760, 560))
+	// The person ends the session with the button, not by closing the
+	// window: closing it would leave nobody to show the end screen.
+	w.SetCloseIntercept(func() {})
+	g := window.New(w, client, strings.Split(*langs, ","), log)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go g.Run(ctx)
+	log.Info("window started", "socket", sock)
+	w.ShowAndRun()
+}
+
+func exists(p string) bool {
+	_, err := os.Lstat(p)
+	return err == nil
+}
+

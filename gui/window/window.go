@@ -1,0 +1,287 @@
+// Package window runs the window the public sees, as the session's user:
+// it follows the agent's state through the local interface and shows the
+// matching screen (notice, session, end-of-session list, progress, final
+// screen, countdown). It decides nothing about files: it only asks the
+// agent, which checks who is asking (threats.md D8).
+//
+// It does not import Fyne's app package (which needs cgo and a display), so
+// that it runs under Fyne's test driver; cmd/ardoise-gui provides the real
+// window.
+package window
+
+import (
+	"context"
+	"iter"
+	"log/slog"
+	"sync"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/ardoise-fr/ardoise/agent/ipc"
+	"github.com/ardoise-fr/ardoise/gui/i18n"
+	"github.com/ardoise-fr/ardoise/gui/screens"
+)
+
+// Agent is what the window asks of the agent (an *ipc.Client).
+type Agent interface {
+	Status(ctx context.Context) (ipc.Status, error)
+	Preview(ctx context.Context, limit int) (ipc.Preview, error)
+	End(ctx context.Context, r ipc.EndRequest) (ipc.WipeReport, error)
+	ReportIdle(ctx context.Context, r ipc.IdleReport) error
+	Events(ctx context.Context, since uint64) iter.Seq2[ipc.Event, error]
+}
+
+// Window is the window's state. Its methods run on Fyne's goroutine,
+// except Run.
+type Window struct {
+	w     fyne.Window
+	agent Agent
+	log   *slog.Logger
+	langs []string
+	cat   *i18n.Catalog
+
+	mu       sync.Mutex
+	screen   string // what is shown: "notice", "session", "preview", "progress", "done", "countdown", "waiting"
+	entries  int
+	removed  int
+	stopTick chan struct{} // closed when the countdown leaves the screen
+	deadline time.Time     // of the countdown
+}
+
+// New prepares the window in the first of langs.
+func New(w fyne.Window, a Agent, langs []string, log *slog.Logger) *Window {
+	langs = i18n.Supported(langs)
+	cat, err := i18n.New(langs[0])
+	if err != nil {
+		cat, _ = i18n.New(i18n.Default)
+	}
+	return &Window{w: w, agent: a, log: log, langs: langs, cat: cat}
+}
+
+// Screen returns the name of the screen shown, for tests and logs.
+func (g *Window) Screen() string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.screen
+}
+
+func (g *Window) show(name string, content fyne.CanvasObject) {
+	g.mu.Lock()
+	if name != "countdown" && g.stopTick != nil {
+		close(g.stopTick)
+		g.stopTick = nil
+	}
+	g.mu.Unlock()
+	g.w.SetContent(container.NewPadded(content))
+	// The name changes once the screen is drawn: Screen() tells what a
+	// person sees.
+	g.mu.Lock()
+	g.screen = name
+	g.mu.Unlock()
+}
+
+// Run follows the agent until ctx ends: it shows the notice when a
+// session is running, and reconnects to the agent when it goes away.
+func (g *Window) Run(ctx context.Context) {
+	var since uint64
+	for ctx.Err() == nil {
+		st, err := g.agent.Status(ctx)
+		if err != nil {
+			g.log.Warn("the agent does not answer; trying again", "err", err)
+			fyne.Do(g.showWaiting)
+			sleep(ctx, 2*time.Second)
+			continue
+		}
+		fyne.Do(func() { g.follow(st.State, st.Counts.Entries) })
+		for ev, err := range g.agent.Events(ctx, since) {
+			if err != nil {
+				g.log.Info("event stream ended", "err", err)
+				break
+			}
+			since = ev.Seq
+			fyne.Do(func() { g.event(ev) })
+		}
+		sleep(ctx, time.Second)
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration) {
+	select {
+	case <-ctx.Done():
+	case <-time.After(d):
+	}
+}
+
+// follow shows the screen for an agent state.
+func (g *Window) follow(state string, entries int) {
+	g.mu.Lock()
+	g.entries = entries
+	cur := g.screen
+	g.mu.Unlock()
+	switch state {
+	case ipc.StateActive:
+		if cur == "" || cur == "waiting" || cur == "done" {
+			g.ShowNotice()
+		}
+	case ipc.StateEnding, ipc.StateWiping:
+		if cur != "progress" {
+			g.showProgress()
+		}
+	case ipc.StateIdle, ipc.StateClean, ipc.StatePending:
+		if cur != "done" {
+			g.showWaiting()
+		}
+	}
+}
+
+func (g *Window) event(ev ipc.Event) {
+	switch ev.Type {
+	case ipc.EventState:
+		g.follow(ev.State, g.entriesNow())
+	case ipc.EventEntry:
+		g.mu.Lock()
+		g.entries = ev.Count
+		g.mu.Unlock()
+		if g.Screen() == "session" {
+			g.ShowSession()
+		}
+	case ipc.EventProgress:
+		g.mu.Lock()
+		g.removed = ev.Count
+		g.mu.Unlock()
+		if g.Screen() == "progress" {
+			g.showProgress()
+		}
+	case ipc.EventWarning:
+		if ev.Deadline != nil {
+			g.showCountdown(*ev.Deadline)
+		}
+	case ipc.EventWipeDone:
+		if ev.Report != nil {
+			g.show("done", screens.Done(g.cat, *ev.Report))
+		}
+	}
+}
+
+func (g *Window) entriesNow() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.entries
+}
+
+// SetLanguage switches every text at once and redraws the screen.
+func (g *Window) SetLanguage(code string) {
+	c, err := i18n.New(code)
+	if err != nil {
+		return
+	}
+	g.cat = c
+	switch g.Screen() {
+	case "notice":
+		g.ShowNotice()
+	case "session":
+		g.ShowSession()
+	}
+}
+
+// ShowNotice shows the privacy notice with the language choice.
+func (g *Window) ShowNotice() {
+	g.show("notice", screens.Notice(g.cat, g.langs, "", false, g.SetLanguage, g.ShowSession))
+}
+
+// ShowSession is the quiet screen during the session: how many documents
+// so far, and the end button.
+func (g *Window) ShowSession() {
+	g.show("session", screens.Session(g.cat, g.entriesNow(), g.ShowPreview))
+}
+
+// ShowPreview asks the agent what the end will erase and shows it.
+func (g *Window) ShowPreview() {
+	p, err := g.agent.Preview(context.Background(), 100)
+	if err != nil {
+		g.log.Warn("preview failed", "err", err)
+	}
+	g.show("preview", screens.Preview(g.cat, p, g.Erase, g.ShowSession))
+}
+
+// Erase ends the session: the agent closes the browsers, erases and
+// verifies; progress and the final screen follow its events and answer.
+func (g *Window) Erase() {
+	g.showProgress()
+	go func() {
+		rep, err := g.agent.End(context.Background(), ipc.EndRequest{Reason: ipc.ReasonButton})
+		fyne.Do(func() {
+			if err != nil {
+				g.log.Error("ending the session failed", "err", err)
+				g.show("done", screens.Done(g.cat, ipc.WipeReport{PendingCount: 1}))
+				return
+			}
+			g.show("done", screens.Done(g.cat, rep))
+		})
+	}()
+}
+
+func (g *Window) showProgress() {
+	g.mu.Lock()
+	n := g.removed
+	g.mu.Unlock()
+	g.show("progress", screens.Progress(g.cat, n))
+}
+
+func (g *Window) showWaiting() {
+	g.show("waiting", container.NewCenter(widget.NewLabel("Ardoise")))
+}
+
+// showCountdown fills the window until the deadline, second by second;
+// "Je suis encore là" tells the agent the person is there.
+func (g *Window) showCountdown(deadline time.Time) {
+	g.mu.Lock()
+	g.deadline = deadline
+	g.mu.Unlock()
+	draw := func() {
+		g.mu.Lock()
+		d := g.deadline
+		g.mu.Unlock()
+		left := max(0, int(time.Until(d).Round(time.Second)/time.Second))
+		g.show("countdown", screens.Countdown(g.cat, left, g.stay))
+		g.w.SetFullScreen(true)
+	}
+	draw()
+	g.mu.Lock()
+	if g.stopTick != nil {
+		g.mu.Unlock()
+		return // already counting down
+	}
+	stop := make(chan struct{})
+	g.stopTick = stop
+	g.mu.Unlock()
+	go func() {
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				fyne.Do(func() {
+					if g.Screen() == "countdown" {
+						draw()
+					}
+				})
+			}
+		}
+	}()
+}
+
+func (g *Window) stay() {
+	g.w.SetFullScreen(false)
+	go func() {
+		if err := g.agent.ReportIdle(context.Background(), ipc.IdleReport{IdleSeconds: 0}); err != nil {
+			g.log.Warn("could not tell the agent the person is here", "err", err)
+		}
+	}()
+	g.ShowSession()
+}

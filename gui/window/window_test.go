@@ -1,0 +1,153 @@
+package window
+
+import (
+	"context"
+	"io"
+	"iter"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/ardoise-fr/ardoise/agent/ipc"
+)
+
+// fakeAgent stands for the agent's local interface; the real one is
+// driven in cmd/ardoise-gui's test.
+type fakeAgent struct {
+	mu     sync.Mutex
+	events chan ipc.Event
+	ended  []string
+	idle   []int
+}
+
+func (f *fakeAgent) Status(context.Context) (ipc.Status, error) {
+	return ipc.Status{State: ipc.StateActive, Counts: ipc.Counts{Entries: 2}}, nil
+}
+
+func (f *fakeAgent) Preview(context.Context, int) (ipc.Preview, error) {
+	return ipc.Preview{Count: 1, Items: []ipc.PreviewItem{{Name: "Attestation CAF.pdf", Kind: ipc.KindDownloaded, Folder: "Téléchargements", Size: 220_000}}}, nil
+}
+
+func (f *fakeAgent) End(_ context.Context, r ipc.EndRequest) (ipc.WipeReport, error) {
+	f.mu.Lock()
+	f.ended = append(f.ended, r.Reason)
+	f.mu.Unlock()
+	return ipc.WipeReport{Verified: true, Removed: ipc.Removed{Files: 1}}, nil
+}
+
+func (f *fakeAgent) ReportIdle(_ context.Context, r ipc.IdleReport) error {
+	f.mu.Lock()
+	f.idle = append(f.idle, r.IdleSeconds)
+	f.mu.Unlock()
+	return nil
+}
+
+func (f *fakeAgent) Events(ctx context.Context, _ uint64) iter.Seq2[ipc.Event, error] {
+	return func(yield func(ipc.Event, error) bool) {
+		for {
+			select {
+			case <-ctx.Done():
+				yield(ipc.Event{}, ctx.Err())
+				return
+			case ev := <-f.events:
+				if !yield(ev, nil) {
+					return
+				}
+			}
+		}
+	}
+}
+
+func waitScreen(t *testing.T, g *Window, want string) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for g.Screen() != want {
+		if time.Now().After(deadline) {
+			t.Fatalf("screen %q, want %q", g.Screen(), want)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func tap(t *testing.T, g *Window, text string) {
+	t.Helper()
+	var found *widget.Button
+	var walk func(o fyne.CanvasObject)
+	walk = func(o fyne.CanvasObject) {
+		if b, ok := o.(*widget.Button); ok && b.Text == text {
+			found = b
+		}
+		switch v := o.(type) {
+		case *fyne.Container:
+			for _, k := range v.Objects {
+				walk(k)
+			}
+		case fyne.Widget:
+			for _, k := range test.WidgetRenderer(v).Objects() {
+				walk(k)
+			}
+		}
+	}
+	walk(g.w.Canvas().Content())
+	if found == nil {
+		t.Fatalf("no button %q on screen %q", text, g.Screen())
+	}
+	test.Tap(found)
+}
+
+// TestSessionFlow: the notice, the language switch, the end button, the
+// list, "erase", the final screen; then a warning brings the countdown,
+// and "I am still here" tells the agent.
+func TestSessionFlow(t *testing.T) {
+	test.NewTempApp(t)
+	w := test.NewTempWindow(t, widget.NewLabel(""))
+	a := &fakeAgent{events: make(chan ipc.Event, 4)}
+	g := New(w, a, []string{"fr", "en"}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	// Fyne's test driver runs fyne.Do at once on the caller's goroutine,
+	// so the agent's state and events are fed here, one at a time, as
+	// Run does from its own goroutine in the real window.
+	st, _ := a.Status(context.Background())
+	g.follow(st.State, st.Counts.Entries)
+
+	waitScreen(t, g, "notice")
+	tap(t, g, "English")
+	tap(t, g, "I understand")
+	waitScreen(t, g, "session")
+	tap(t, g, "End my session")
+	waitScreen(t, g, "preview")
+	tap(t, g, "Erase everything and finish")
+	waitScreen(t, g, "done")
+	a.mu.Lock()
+	ended := a.ended
+	a.mu.Unlock()
+	if len(ended) != 1 || ended[0] != ipc.ReasonButton {
+		t.Errorf("ends asked: %v", ended)
+	}
+
+	g.event(ipc.Event{Seq: 1, Type: ipc.EventState, State: ipc.StateActive})
+	waitScreen(t, g, "notice")
+	tap(t, g, "I understand")
+	at := time.Now().Add(30 * time.Second)
+	g.event(ipc.Event{Seq: 2, Type: ipc.EventWarning, Reason: ipc.ReasonIdle, Deadline: &at})
+	waitScreen(t, g, "countdown")
+	tap(t, g, "I am still here")
+	waitScreen(t, g, "session")
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		a.mu.Lock()
+		n := len(a.idle)
+		a.mu.Unlock()
+		if n == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the agent was not told the person is still here")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
