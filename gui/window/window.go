@@ -58,7 +58,9 @@ func New(w fyne.Window, a Agent, langs []string, log *slog.Logger) *Window {
 	if err != nil {
 		cat, _ = i18n.New(i18n.Default)
 	}
-	return &Window{w: w, agent: a, log: log, langs: langs, cat: cat}
+	g := &Window{w: w, agent: a, log: log, langs: langs, cat: cat}
+	w.Canvas().SetOnTypedKey(g.keys)
+	return g
 }
 
 // Screen returns the name of the screen shown, for tests and logs.
@@ -79,8 +81,35 @@ func (g *Window) show(name string, content fyne.CanvasObject) {
 	// The name changes once the screen is drawn: Screen() tells what a
 	// person sees.
 	g.mu.Lock()
+	changed := g.screen != name
 	g.screen = name
 	g.mu.Unlock()
+	if changed {
+		g.log.Info("screen shown", "screen", name)
+	}
+}
+
+// keys makes every screen usable from the keyboard alone: Enter does
+// the screen's main action, Escape goes back. (Tab and Space move between
+// and press buttons as everywhere in Fyne.)
+func (g *Window) keys(ev *fyne.KeyEvent) {
+	switch ev.Name {
+	case fyne.KeyReturn, fyne.KeyEnter:
+		switch g.Screen() {
+		case "notice":
+			g.ShowSession()
+		case "session":
+			g.ShowPreview()
+		case "preview":
+			g.Erase()
+		case "countdown":
+			g.stay()
+		}
+	case fyne.KeyEscape:
+		if g.Screen() == "preview" {
+			g.ShowSession()
+		}
+	}
 }
 
 // Run follows the agent until ctx ends: it shows the notice when a

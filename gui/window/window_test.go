@@ -151,3 +151,25 @@ func TestSessionFlow(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// TestKeyboardFlow: Enter does each screen's main action, Escape goes
+// back, without a mouse.
+func TestKeyboardFlow(t *testing.T) {
+	test.NewTempApp(t)
+	w := test.NewTempWindow(t, widget.NewLabel(""))
+	a := &fakeAgent{events: make(chan ipc.Event, 4)}
+	g := New(w, a, []string{"fr"}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	g.follow(ipc.StateActive, 1)
+	press := func(k fyne.KeyName) { test.TypeOnCanvas(w.Canvas(), ""); w.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: k}) }
+	waitScreen(t, g, "notice")
+	press(fyne.KeyReturn)
+	waitScreen(t, g, "session")
+	press(fyne.KeyReturn)
+	waitScreen(t, g, "preview")
+	press(fyne.KeyEscape)
+	waitScreen(t, g, "session")
+	press(fyne.KeyReturn)
+	waitScreen(t, g, "preview")
+	press(fyne.KeyReturn)
+	waitScreen(t, g, "done")
+}

@@ -1,0 +1,199 @@
+//go:build linux
+
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// ScreenshotDir is where the end-to-end test leaves a PNG of each screen
+// (the README points there): $ARDOISE_SCREENSHOTS, or a folder in the
+// system's temporary folder.
+func screenshotDir(t *testing.T) string {
+	d := os.Getenv("ARDOISE_SCREENSHOTS")
+	if d == "" {
+		d = filepath.Join(os.TempDir(), "ardoise-screenshots")
+	}
+	if err := os.MkdirAll(d, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func need(t *testing.T, progs ...string) {
+	for _, p := range progs {
+		if _, err := exec.LookPath(p); err != nil {
+			if os.Getenv("ARDOISE_REQUIRE_BROWSERS") == "1" {
+				t.Fatalf("%s is missing", p)
+			}
+			t.Skipf("%s is missing (Debian packages xvfb, x11-apps, netpbm, xdotool)", p)
+		}
+	}
+}
+
+// lines collects a process's log lines and lets a test wait for one.
+type lines struct {
+	mu  sync.Mutex
+	all []string
+}
+
+func (l *lines) feed(r io.Reader) {
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		l.mu.Lock()
+		l.all = append(l.all, sc.Text())
+		l.mu.Unlock()
+	}
+}
+
+func (l *lines) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return strings.Join(l.all, "\n")
+}
+
+func (l *lines) count(s string) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := 0
+	for _, x := range l.all {
+		if strings.Contains(x, s) {
+			n++
+		}
+	}
+	return n
+}
+
+func (l *lines) await(t *testing.T, s string, n int, within time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for l.count(s) < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %q (#%d); log:\n%s", s, n, l.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func build(t *testing.T, dir, pkg, out string) string {
+	t.Helper()
+	p := filepath.Join(dir, out)
+	if b, err := exec.Command("go", "build", "-o", p, pkg).CombinedOutput(); err != nil {
+		t.Fatalf("go build %s: %v\n%s", pkg, err, b)
+	}
+	return p
+}
+
+func start(t *testing.T, log *lines, env []string, name string, args ...string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(name, args...)
+	cmd.Env = env
+	pr, pw := io.Pipe()
+	cmd.Stdout, cmd.Stderr = pw, pw
+	go log.feed(pr)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { cmd.Wait(); pw.Close(); close(done) }()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		<-done
+	})
+	return cmd
+}
+
+// TestRealWindowEndsTheSession runs the real agent and the real window
+// under Xvfb: a document appears in the watched downloads, the person goes
+// through the notice, asks to end and erases, with the keyboard (as
+// xdotool types it); the document is gone and the final screen is shown.
+// A screenshot of each screen is saved (screenshotDir).
+func TestRealWindowEndsTheSession(t *testing.T) {
+	need(t, "Xvfb", "xdotool", "xwd", "xwdtopnm", "pnmtopng")
+	bin := t.TempDir()
+	agent := build(t, bin, "../ardoise", "ardoise")
+	gui := build(t, bin, ".", "ardoise-gui")
+
+	base := t.TempDir()
+	home := filepath.Join(base, "home")
+	os.MkdirAll(filepath.Join(home, "Downloads"), 0o755)
+	sock := filepath.Join(base, "a.sock")
+	shots := screenshotDir(t)
+
+	var xlog lines
+	x := start(t, &xlog, os.Environ(), "Xvfb", "-displayfd", "1", "-ac", "-nolisten", "tcp", "-screen", "0", "1024x768x24")
+	_ = x
+	deadline := time.Now().Add(10 * time.Second)
+	var display string
+	for display == "" {
+		for _, l := range strings.Split(xlog.String(), "\n") {
+			if l != "" && strings.Trim(l, "0123456789") == "" {
+				display = ":" + l
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("Xvfb did not start: %s", xlog.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	env := []string{"HOME=" + home, "PATH=" + os.Getenv("PATH"), "DISPLAY=" + display, "LANG=C.UTF-8"}
+
+	var alog, glog lines
+	start(t, &alog, env, agent, "run", "--no-browser", "--socket", sock, "--state-dir", filepath.Join(base, "state"))
+	alog.await(t, "session started", 1, 20*time.Second)
+	doc := filepath.Join(home, "Downloads", "Attestation CAF.pdf")
+	os.WriteFile(doc, []byte("%PDF-1.4 attestation"), 0o644)
+
+	started := time.Now()
+	start(t, &glog, env, gui, "--socket", sock)
+	glog.await(t, "screen=notice", 1, 60*time.Second)
+	t.Logf("window shown %s after start", time.Since(started).Round(time.Millisecond))
+
+	shot := func(name string) {
+		t.Helper()
+		time.Sleep(300 * time.Millisecond) // let the frame reach the X server
+		out := filepath.Join(shots, name+".png")
+		cmd := fmt.Sprintf("xwd -root -silent -display %s | xwdtopnm 2>/dev/null | pnmtopng > %q", display, out)
+		if b, err := exec.Command("sh", "-c", cmd).CombinedOutput(); err != nil {
+			t.Fatalf("screenshot: %v %s", err, b)
+		}
+	}
+	key := func(k string) {
+		t.Helper()
+		// No window manager runs: give the window the focus, then type.
+		script := fmt.Sprintf("xdotool search --sync --name '^Ardoise$' windowfocus --sync key %s", k)
+		c := exec.Command("sh", "-c", script)
+		c.Env = env
+		if b, err := c.CombinedOutput(); err != nil {
+			t.Fatalf("xdotool: %v %s", err, b)
+		}
+	}
+	shot("1-notice")
+	key("Return")
+	glog.await(t, "screen=session", 1, 10*time.Second)
+	shot("2-session")
+	key("Return")
+	glog.await(t, "screen=preview", 1, 10*time.Second)
+	shot("3-preview")
+	key("Return")
+	glog.await(t, "screen=done", 1, 60*time.Second)
+	shot("4-done")
+
+	if _, err := os.Stat(doc); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the document is still there: %v", err)
+	}
+	if !strings.Contains(alog.String(), "session ended") {
+		t.Errorf("the agent did not end the session:\n%s", alog.String())
+	}
+	t.Logf("screenshots in %s", shots)
+}
