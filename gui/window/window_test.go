@@ -160,7 +160,10 @@ func TestKeyboardFlow(t *testing.T) {
 	a := &fakeAgent{events: make(chan ipc.Event, 4)}
 	g := New(w, a, []string{"fr"}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	g.follow(ipc.StateActive, 1)
-	press := func(k fyne.KeyName) { test.TypeOnCanvas(w.Canvas(), ""); w.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: k}) }
+	press := func(k fyne.KeyName) {
+		test.TypeOnCanvas(w.Canvas(), "")
+		w.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: k})
+	}
 	waitScreen(t, g, "notice")
 	press(fyne.KeyReturn)
 	waitScreen(t, g, "session")
