@@ -6,7 +6,9 @@ import (
 	"flag"
 	"log/slog"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"sync"
 
 	"github.com/ardoise-fr/ardoise/agent"
 	"github.com/ardoise-fr/ardoise/agent/logging"
@@ -17,7 +19,7 @@ import (
 type runOpts struct {
 	policy, stateDir, socket string
 	system, noSession        bool
-	noBrowser                bool
+	noBrowser, noWindow      bool
 }
 
 func init() {
@@ -28,8 +30,9 @@ func init() {
 
 Without --system, the agent acts for the user who started it: it watches that
 user's usual folders (from $HOME and $XDG_CONFIG_HOME/user-dirs.dirs), starts a
-session at once (and, in a graphical session, opens the policy's browser in a
-private window), and when the session ends (ardoise session end, or stopping
+session at once (and, in a graphical session, opens the window for the person,
+ardoise-gui, and the policy's browser in a private window), and when the session
+ends (ardoise session end, or stopping
 the agent) erases what was created in them since — and only that. Files that
 were there before are never touched.
 
@@ -47,6 +50,7 @@ good policy it saved (or the built-in one).`,
 			fs.BoolVar(&o.system, "system", false, "run as the system service, for the policy's kiosk accounts (needs root)")
 			fs.BoolVar(&o.noSession, "no-session", false, "do not start a session at once (foreground)")
 			fs.BoolVar(&o.noBrowser, "no-browser", false, "do not open the policy's browser when a session starts (foreground)")
+			fs.BoolVar(&o.noWindow, "no-window", false, "do not open the window (ardoise-gui) for the person (foreground)")
 			return o
 		},
 		run: runAgent,
@@ -71,8 +75,7 @@ func runAgent(ctx context.Context, e *env, o any, args []string) error {
 			return err
 		}
 		cfg.User, cfg.Source = u, src
-		graphical := e.getenv("DISPLAY") != "" || e.getenv("WAYLAND_DISPLAY") != ""
-		cfg.LaunchBrowser = graphical && !opts.noBrowser && os.Geteuid() != 0
+		cfg.LaunchBrowser = graphicalSession(e.getenv) && !opts.noBrowser && os.Geteuid() != 0
 		cfg.StateDir = agent.ForegroundStateDir(e.getenv)
 		cfg.Socket = agent.ForegroundSocket(e.getenv, os.Getuid())
 	}
@@ -95,11 +98,72 @@ func runAgent(ctx context.Context, e *env, o any, args []string) error {
 	cfg.Policy = loadRunPolicy(cfg.Logger, opts.policy, cfg.StateDir, opts.system)
 	level, _ := logging.ParseLevel(cfg.Policy.Logging.Level)
 	cfg.Logger = logging.New(e.stderr, level, cfg.Policy.Logging.Format)
+	if !opts.system && !opts.noWindow && graphicalSession(e.getenv) {
+		if gui, err := findWindow(); err != nil {
+			cfg.Logger.Info("no window for the person: " + err.Error())
+		} else {
+			stop := startWindowWhenReady(&cfg, gui)
+			defer stop()
+		}
+	}
 	a, err := agent.New(cfg)
 	if err != nil {
 		return err
 	}
 	return a.Run(ctx)
+}
+
+func graphicalSession(getenv func(string) string) bool {
+	return getenv("DISPLAY") != "" || getenv("WAYLAND_DISPLAY") != ""
+}
+
+// findWindow returns the window's program: ardoise-gui beside this
+// program, else in PATH.
+func findWindow() (string, error) {
+	if self, err := os.Executable(); err == nil {
+		p := filepath.Join(filepath.Dir(self), "ardoise-gui")
+		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() {
+			return p, nil
+		}
+	}
+	p, err := exec.LookPath("ardoise-gui")
+	if err != nil {
+		return "", errors.New("ardoise-gui is neither beside ardoise nor in PATH; build it with: go build -o bin/ ./cmd/...")
+	}
+	return p, nil
+}
+
+// startWindowWhenReady opens the window once the agent answers, and
+// returns what closes it when the agent stops.
+func startWindowWhenReady(cfg *agent.Config, gui string) func() {
+	var mu sync.Mutex
+	var cmd *exec.Cmd
+	prev := cfg.Ready
+	log := cfg.Logger
+	socket := cfg.Socket
+	cfg.Ready = func() {
+		if prev != nil {
+			prev()
+		}
+		c := exec.Command(gui, "--socket", socket)
+		c.Stdout, c.Stderr = os.Stderr, os.Stderr
+		c.SysProcAttr = windowProcAttr()
+		if err := c.Start(); err != nil {
+			log.Warn("the window could not be opened", "err", err)
+			return
+		}
+		mu.Lock()
+		cmd = c
+		mu.Unlock()
+		go c.Wait()
+	}
+	return func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if cmd != nil && cmd.Process != nil {
+			cmd.Process.Signal(os.Interrupt)
+		}
+	}
 }
 
 // loadRunPolicy returns the policy to run with: the file if it is valid and
