@@ -1,0 +1,114 @@
+//go:build linux
+
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// BenchmarkWindowStart measures, under Xvfb, the time from starting the
+// window to its first screen drawn, and its resident memory then; beside
+// it in the same run, the same for xmessage, the smallest X program there
+// is (a reference for what "a window" costs on this machine).
+//
+//	go test -run '^$' -bench WindowStart -benchtime 5x ./cmd/ardoise-gui
+func BenchmarkWindowStart(b *testing.B) {
+	for _, p := range []string{"Xvfb", "xmessage", "xdotool"} {
+		if _, err := exec.LookPath(p); err != nil {
+			b.Skip(p + " is missing")
+		}
+	}
+	dir := b.TempDir()
+	agent := filepath.Join(dir, "ardoise")
+	gui := filepath.Join(dir, "ardoise-gui")
+	for pkg, out := range map[string]string{"../ardoise": agent, ".": gui} {
+		if o, err := exec.Command("go", "build", "-o", out, pkg).CombinedOutput(); err != nil {
+			b.Fatalf("go build %s: %v\n%s", pkg, err, o)
+		}
+	}
+	home := filepath.Join(dir, "home")
+	os.MkdirAll(filepath.Join(home, "Downloads"), 0o755)
+	sock := filepath.Join(dir, "a.sock")
+
+	x := exec.Command("Xvfb", ":97", "-ac", "-nolisten", "tcp", "-screen", "0", "1024x768x24")
+	if err := x.Start(); err != nil {
+		b.Fatal(err)
+	}
+	defer func() { x.Process.Kill(); x.Wait() }()
+	time.Sleep(500 * time.Millisecond)
+	env := []string{"HOME=" + home, "PATH=" + os.Getenv("PATH"), "DISPLAY=:97"}
+	a := exec.Command(agent, "run", "--no-window", "--no-browser", "--socket", sock, "--state-dir", filepath.Join(dir, "state"))
+	a.Env = env
+	if err := a.Start(); err != nil {
+		b.Fatal(err)
+	}
+	defer func() { a.Process.Signal(syscall.SIGTERM); a.Wait() }()
+	time.Sleep(time.Second)
+
+	// run starts a window program and waits until a window with that
+	// title is mapped; it returns the program's resident memory then.
+	run := func(b *testing.B, title string, name string, args ...string) float64 {
+		cmd := exec.Command(name, args...)
+		cmd.Env = env
+		if err := cmd.Start(); err != nil {
+			b.Fatal(err)
+		}
+		// Poll every 5 ms ("xdotool search --sync" sleeps half a second
+		// between looks, which would hide the difference).
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			w := exec.Command("xdotool", "search", "--onlyvisible", "--name", "^"+title+"$")
+			w.Env = env
+			if out, err := w.Output(); err == nil && len(strings.TrimSpace(string(out))) > 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				b.Fatalf("%s never showed", name)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		b.StopTimer()
+		time.Sleep(500 * time.Millisecond) // settled: the first frame is drawn
+		rss := rssMiB(cmd.Process.Pid)
+		cmd.Process.Kill()
+		cmd.Wait()
+		b.StartTimer()
+		return rss
+	}
+	b.Run("ardoise-gui", func(b *testing.B) {
+		var rss float64
+		for b.Loop() {
+			rss = run(b, "Ardoise", gui, "--socket", sock)
+		}
+		b.ReportMetric(rss, "MiB-rss")
+	})
+	b.Run("xmessage", func(b *testing.B) {
+		var rss float64
+		for b.Loop() {
+			rss = run(b, "xmessage", "xmessage", "Bonjour")
+		}
+		b.ReportMetric(rss, "MiB-rss")
+	})
+}
+
+func rssMiB(pid int) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			kb, _ := strconv.ParseFloat(strings.Fields(v)[0], 64)
+			return kb / 1024
+		}
+	}
+	return 0
+}
