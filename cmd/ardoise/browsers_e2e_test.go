@@ -404,41 +404,9 @@ func TestBrowsersPrivateModeBypassed(t *testing.T) {
 }
 
 // browserProcesses lists nobody's live processes running Firefox's or
-// Chromium's programs, as "PID NAME" (zombies have ended and are left
-// out: they wait for their parent to collect them).
+// Chromium's programs, as "PID NAME".
 func browserProcesses() []string {
-	var out []string
-	dirs, _ := os.ReadDir("/proc")
-	for _, d := range dirs {
-		pid, err := strconv.Atoi(d.Name())
-		if err != nil {
-			continue
-		}
-		exe, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid))
-		if err != nil || !(strings.HasPrefix(exe, "/usr/lib/firefox-esr/") || strings.HasPrefix(exe, "/usr/lib/chromium/")) {
-			continue
-		}
-		status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-		if err != nil {
-			continue
-		}
-		var name, state, uid string
-		for _, line := range strings.Split(string(status), "\n") {
-			k, v, _ := strings.Cut(line, ":")
-			switch k {
-			case "Name":
-				name = strings.TrimSpace(v)
-			case "State":
-				state = strings.TrimSpace(v)
-			case "Uid":
-				if f := strings.Fields(v); len(f) > 0 {
-					uid = f[0]
-				}
-			}
-		}
-		if uid == strconv.Itoa(nobodyUID) && !strings.HasPrefix(state, "Z") {
-			out = append(out, fmt.Sprintf("%d %s", pid, name))
-		}
-	}
-	return out
+	return liveProcesses(func(uid int, exe string) bool {
+		return uid == nobodyUID && (strings.HasPrefix(exe, "/usr/lib/firefox-esr/") || strings.HasPrefix(exe, "/usr/lib/chromium/"))
+	})
 }

@@ -157,9 +157,15 @@ func TestP1_SessionEndEndsEveryProgram(t *testing.T) {
 	}
 }
 
-// liveProcessesOf lists uid's processes that are not zombies, as "PID
-// NAME".
+// liveProcessesOf lists uid's live processes, as "PID NAME".
 func liveProcessesOf(uid int) []string {
+	return liveProcesses(func(u int, _ string) bool { return u == uid })
+}
+
+// liveProcesses lists the processes that match by real uid and program,
+// as "PID NAME". Zombies are left out: they have ended and wait for their
+// parent to collect them.
+func liveProcesses(match func(uid int, exe string) bool) []string {
 	var out []string
 	dirs, _ := os.ReadDir("/proc")
 	for _, d := range dirs {
@@ -171,7 +177,8 @@ func liveProcessesOf(uid int) []string {
 		if err != nil {
 			continue
 		}
-		var name, state, owner string
+		var name, state string
+		uid := -1
 		for _, line := range strings.Split(string(status), "\n") {
 			k, v, _ := strings.Cut(line, ":")
 			switch k {
@@ -181,62 +188,14 @@ func liveProcessesOf(uid int) []string {
 				state = strings.TrimSpace(v)
 			case "Uid":
 				if f := strings.Fields(v); len(f) > 0 {
-					owner = f[0]
+					uid, _ = strconv.Atoi(f[0])
 				}
 			}
 		}
-		if owner == strconv.Itoa(uid) && !strings.HasPrefix(state, "Z") {
+		exe, _ := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid))
+		if !strings.HasPrefix(state, "Z") && match(uid, exe) {
 			out = append(out, fmt.Sprintf("%d %s", pid, name))
 		}
 	}
 	return out
-}
-
-// TestP4_LingerAndUserUnits: the person turns on lingering and installs a
-// user service, so that something of theirs runs at every boot. After the
-// end of the session lingering is off, the unit file is gone (scope all
-// on the home folder) and the account's service manager is stopped. It
-// needs systemd and logind, which CI containers do not run: it is skipped
-// there and says so.
-func TestP4_LingerAndUserUnits(t *testing.T) {
-	if _, err := os.Stat("/run/systemd/system"); err != nil {
-		t.Skip("needs systemd and logind running (threats.md P-4 [R]); this machine has no systemd")
-	}
-	name, uid, home := kioskAccount(t)
-	base := filepath.Dir(home)
-	policy := filepath.Join(base, "policy.yaml")
-	os.WriteFile(policy, []byte(fmt.Sprintf("version: 1\naccounts: {kiosk: [%s], dedicated: true, end_programs: true}\nroots: [{path: '{home}', scope: all}]\ntraces: []\n", name)), 0o644)
-	bin := filepath.Join(base, "ardoise")
-	data, _ := os.ReadFile(ardoiseBinary(t))
-	os.WriteFile(bin, data, 0o755)
-	sock := filepath.Join(base, "a.sock")
-	agentCmd := exec.Command(bin, "run", "--system", "--state-dir", filepath.Join(base, "state"), "--socket", sock, "--policy", policy)
-	if err := agentCmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { agentCmd.Process.Signal(syscall.SIGTERM); agentCmd.Wait() })
-	time.Sleep(time.Second)
-	if out, err := runAs(uid, bin, "session", "start", "--socket", sock).CombinedOutput(); err != nil {
-		t.Fatalf("session start: %v %s", err, out)
-	}
-	unit := filepath.Join(home, ".config/systemd/user/x.service")
-	os.MkdirAll(filepath.Dir(unit), 0o755)
-	os.WriteFile(unit, []byte("[Service]\nExecStart=/bin/sleep infinity\n[Install]\nWantedBy=default.target\n"), 0o644)
-	exec.Command("chown", "-R", strconv.Itoa(uid)+":"+strconv.Itoa(uid), filepath.Join(home, ".config")).Run()
-	if out, err := exec.Command("loginctl", "enable-linger", name).CombinedOutput(); err != nil {
-		t.Fatalf("enable-linger: %v %s", err, out)
-	}
-	if out, err := exec.Command(bin, "session", "end", "--socket", sock).CombinedOutput(); err != nil {
-		t.Fatalf("session end: %v %s", err, out)
-	}
-	if out, _ := exec.Command("loginctl", "show-user", name, "-p", "Linger").Output(); strings.TrimSpace(string(out)) != "Linger=no" {
-		t.Errorf("linger after the end: %q", out)
-	}
-	if _, err := os.Stat(unit); err == nil {
-		t.Error("the user unit is still there")
-	}
-	time.Sleep(2 * time.Second)
-	if out, _ := exec.Command("systemctl", "is-active", fmt.Sprintf("user@%d.service", uid)).Output(); strings.TrimSpace(string(out)) == "active" {
-		t.Error("the account's service manager still runs")
-	}
 }
