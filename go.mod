@@ -7,6 +7,7 @@ toolchain go1.26.8
 require (
 	fyne.io/fyne/v2 v2.8.1
 	github.com/fsnotify/fsnotify v1.10.1
+	github.com/jezek/xgb v1.1.1
 	github.com/santhosh-tekuri/jsonschema/v6 v6.0.2
 	github.com/shirou/gopsutil/v4 v4.26.10
 	go.yaml.in/yaml/v3 v3.0.6

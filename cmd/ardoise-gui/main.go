@@ -15,12 +15,14 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
 
 	"github.com/ardoise-fr/ardoise/agent/ipc"
 	"github.com/ardoise-fr/ardoise/gui/i18n"
+	"github.com/ardoise-fr/ardoise/gui/idle"
 	"github.com/ardoise-fr/ardoise/gui/window"
 )
 
@@ -49,6 +51,12 @@ func main() {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go g.Run(ctx)
+	if src, err := idle.New(); err != nil {
+		log.Warn("idle time cannot be measured here; sessions end by the button, the maximum duration or closing time", "err", err)
+	} else {
+		defer src.Close()
+		go g.ReportIdle(ctx, src, 10*time.Second)
+	}
 	log.Info("window started", "socket", sock)
 	w.ShowAndRun()
 }

@@ -314,3 +314,32 @@ func (g *Window) stay() {
 	}()
 	g.ShowSession()
 }
+
+// IdleSource tells how long the person has not touched the computer
+// (gui/idle).
+type IdleSource interface {
+	Idle() (time.Duration, error)
+}
+
+// ReportIdle tells the agent the idle time every interval until ctx
+// ends. The agent decides what it means (policy session.idle_timeout);
+// the window only measures it.
+func (g *Window) ReportIdle(ctx context.Context, src IdleSource, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		d, err := src.Idle()
+		if err != nil {
+			g.log.Warn("idle time unavailable", "err", err)
+			continue
+		}
+		if err := g.agent.ReportIdle(ctx, ipc.IdleReport{IdleSeconds: int(d / time.Second)}); err != nil && ctx.Err() == nil {
+			g.log.Debug("idle report refused", "err", err)
+		}
+	}
+}

@@ -176,3 +176,39 @@ func TestKeyboardFlow(t *testing.T) {
 	press(fyne.KeyReturn)
 	waitScreen(t, g, "done")
 }
+
+type fixedIdle time.Duration
+
+func (f fixedIdle) Idle() (time.Duration, error) { return time.Duration(f), nil }
+
+// TestReportIdle: the window passes the measured idle time to the agent,
+// in whole seconds.
+func TestReportIdle(t *testing.T) {
+	test.NewTempApp(t)
+	w := test.NewTempWindow(t, widget.NewLabel(""))
+	a := &fakeAgent{events: make(chan ipc.Event, 1)}
+	g := New(w, a, []string{"fr"}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		g.ReportIdle(ctx, fixedIdle(95*time.Second+400*time.Millisecond), 5*time.Millisecond)
+		close(done)
+	}()
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		a.mu.Lock()
+		n := len(a.idle)
+		a.mu.Unlock()
+		if n >= 2 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	cancel()
+	<-done
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if len(a.idle) < 2 || a.idle[0] != 95 {
+		t.Errorf("reported %v, want 95 s at each tick", a.idle)
+	}
+}
