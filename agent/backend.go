@@ -34,7 +34,8 @@ func (a *Agent) Owner() (uint32, bool) {
 func (a *Agent) Status(ctx context.Context) ipc.Status {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	st := ipc.Status{State: a.state.String(), UserUID: -1, AgentVersion: a.cfg.Version, LastWipe: withoutNames(a.lastWipe), Roots: []ipc.RootStatus{}}
+	st := ipc.Status{State: a.state.String(), UserUID: -1, AgentVersion: a.cfg.Version, LastWipe: withoutNames(a.lastWipe), Roots: []ipc.RootStatus{},
+		Notice: ipc.Notice{Languages: a.cfg.Policy.Notice.Languages, Mode: a.cfg.Policy.Notice.Mode, Text: a.cfg.Policy.Notice.Text}}
 	if s := a.cur; s != nil {
 		st.Mode, st.SessionID, st.UserUID = s.mode, s.id, int(s.user.UID)
 		st.Started = s.started

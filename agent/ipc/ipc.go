@@ -148,6 +148,21 @@ type Status struct {
 	LastWipe *WipeReport `json:"last_wipe"`
 	// AgentVersion is the agent's version string.
 	AgentVersion string `json:"agent_version"`
+	// Notice is what the window shows at the start of a session, from
+	// the policy.
+	Notice Notice `json:"notice"`
+}
+
+// Notice is the policy's part on the window's first screen.
+type Notice struct {
+	// Languages offered, first one by default ("fr", "fr-falc", "en"…).
+	Languages []string `json:"languages"`
+	// Mode is "extend" (the site's text follows the built-in notice) or
+	// "replace".
+	Mode string `json:"mode"`
+	// Text is the site's own notice by language code; a language without
+	// one falls back to French.
+	Text map[string]string `json:"text"`
 }
 
 // Counts are running totals of the session's entries.

@@ -37,11 +37,13 @@ type Agent interface {
 // Window is the window's state. Its methods run on Fyne's goroutine,
 // except Run.
 type Window struct {
-	w     fyne.Window
-	agent Agent
-	log   *slog.Logger
-	langs []string
-	cat   *i18n.Catalog
+	w      fyne.Window
+	agent  Agent
+	log    *slog.Logger
+	langs  []string
+	cat    *i18n.Catalog
+	chosen bool       // the person picked a language
+	notice ipc.Notice // the policy's part of the notice
 
 	mu       sync.Mutex
 	screen   string // what is shown: "notice", "session", "preview", "progress", "done", "countdown", "waiting"
@@ -124,7 +126,10 @@ func (g *Window) Run(ctx context.Context) {
 			sleep(ctx, 2*time.Second)
 			continue
 		}
-		fyne.Do(func() { g.follow(st.State, st.Counts.Entries) })
+		fyne.Do(func() {
+			g.setNotice(st.Notice)
+			g.follow(st.State, st.Counts.Entries)
+		})
 		for ev, err := range g.agent.Events(ctx, since) {
 			if err != nil {
 				g.log.Info("event stream ended", "err", err)
@@ -153,6 +158,9 @@ func (g *Window) follow(state string, entries int) {
 	switch state {
 	case ipc.StateActive:
 		if cur == "" || cur == "waiting" || cur == "done" {
+			// A new person: the previous one's language choice goes.
+			g.chosen = false
+			g.setNotice(g.notice)
 			g.ShowNotice()
 		}
 	case ipc.StateEnding, ipc.StateWiping:
@@ -207,7 +215,7 @@ func (g *Window) SetLanguage(code string) {
 	if err != nil {
 		return
 	}
-	g.cat = c
+	g.cat, g.chosen = c, true
 	switch g.Screen() {
 	case "notice":
 		g.ShowNotice()
@@ -216,9 +224,29 @@ func (g *Window) SetLanguage(code string) {
 	}
 }
 
-// ShowNotice shows the privacy notice with the language choice.
+// setNotice takes the policy's languages and texts, as the agent gives
+// them; the first language becomes the window's unless the person chose.
+func (g *Window) setNotice(n ipc.Notice) {
+	if len(n.Languages) > 0 {
+		langs := i18n.Supported(n.Languages)
+		if !g.chosen && langs[0] != g.cat.Code() {
+			if c, err := i18n.New(langs[0]); err == nil {
+				g.cat = c
+			}
+		}
+		g.langs = langs
+	}
+	g.notice = n
+}
+
+// ShowNotice shows the privacy notice with the language choice, and the
+// site's own text in the chosen language (French when it has none).
 func (g *Window) ShowNotice() {
-	g.show("notice", screens.Notice(g.cat, g.langs, "", false, g.SetLanguage, g.ShowSession))
+	text := g.notice.Text[g.cat.Code()]
+	if text == "" {
+		text = g.notice.Text[i18n.Default]
+	}
+	g.show("notice", screens.Notice(g.cat, g.langs, text, g.notice.Mode == "replace" && text != "", g.SetLanguage, g.ShowSession))
 }
 
 // ShowSession is the quiet screen during the session: how many documents

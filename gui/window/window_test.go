@@ -26,7 +26,10 @@ type fakeAgent struct {
 }
 
 func (f *fakeAgent) Status(context.Context) (ipc.Status, error) {
-	return ipc.Status{State: ipc.StateActive, Counts: ipc.Counts{Entries: 2}}, nil
+	return ipc.Status{State: ipc.StateActive, Counts: ipc.Counts{Entries: 2}, Notice: ipc.Notice{
+		Languages: []string{"fr", "en"}, Mode: "extend",
+		Text: map[string]string{"fr": "Wi-Fi : demandez le code à l'accueil.", "en": "Wi-Fi: ask for the code at the desk."},
+	}}, nil
 }
 
 func (f *fakeAgent) Preview(context.Context, int) (ipc.Preview, error) {
@@ -112,10 +115,17 @@ func TestSessionFlow(t *testing.T) {
 	// so the agent's state and events are fed here, one at a time, as
 	// Run does from its own goroutine in the real window.
 	st, _ := a.Status(context.Background())
+	g.setNotice(st.Notice)
 	g.follow(st.State, st.Counts.Entries)
 
 	waitScreen(t, g, "notice")
+	if !showsText(g, "Wi-Fi : demandez le code à l'accueil.") {
+		t.Error("the site's own notice is not shown")
+	}
 	tap(t, g, "English")
+	if !showsText(g, "Wi-Fi: ask for the code at the desk.") {
+		t.Error("the site's notice did not follow the language")
+	}
 	tap(t, g, "I understand")
 	waitScreen(t, g, "session")
 	tap(t, g, "End my session")
@@ -131,7 +141,10 @@ func TestSessionFlow(t *testing.T) {
 
 	g.event(ipc.Event{Seq: 1, Type: ipc.EventState, State: ipc.StateActive})
 	waitScreen(t, g, "notice")
-	tap(t, g, "I understand")
+	// The next person starts in the policy's first language, not in the
+	// previous person's choice.
+	tap(t, g, "J'ai compris")
+	g.SetLanguage("en")
 	at := time.Now().Add(30 * time.Second)
 	g.event(ipc.Event{Seq: 2, Type: ipc.EventWarning, Reason: ipc.ReasonIdle, Deadline: &at})
 	waitScreen(t, g, "countdown")
@@ -211,4 +224,27 @@ func TestReportIdle(t *testing.T) {
 	if len(a.idle) < 2 || a.idle[0] != 95 {
 		t.Errorf("reported %v, want 95 s at each tick", a.idle)
 	}
+}
+
+// showsText reports whether a label on screen says s.
+func showsText(g *Window, s string) bool {
+	found := false
+	var walk func(o fyne.CanvasObject)
+	walk = func(o fyne.CanvasObject) {
+		if l, ok := o.(*widget.Label); ok && l.Text == s {
+			found = true
+		}
+		switch v := o.(type) {
+		case *fyne.Container:
+			for _, k := range v.Objects {
+				walk(k)
+			}
+		case fyne.Widget:
+			for _, k := range test.WidgetRenderer(v).Objects() {
+				walk(k)
+			}
+		}
+	}
+	walk(g.w.Canvas().Content())
+	return found
 }
