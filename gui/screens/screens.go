@@ -12,6 +12,7 @@ package screens
 import (
 	"path"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -180,10 +181,30 @@ func Done(c *i18n.Catalog, r ipc.WipeReport) fyne.CanvasObject {
 		para(c.N("done.count", files)), para(c.N("partial.count", r.PendingCount)))
 }
 
+// Warning tells the person the session ends at a time the agent enforces
+// (closing time, maximum duration), so that they keep what they need
+// before: people do not notice the end of their time coming otherwise.
+// reason is ipc.ReasonClosingTime or ipc.ReasonMaxDuration.
+func Warning(c *i18n.Catalog, reason string, at time.Time, ok func()) fyne.CanvasObject {
+	key := "warning.max_duration"
+	if reason == ipc.ReasonClosingTime {
+		key = "warning.closing_time"
+	}
+	// Not centred: a wrapped text in a centred box takes the width of its
+	// longest word.
+	return container.NewBorder(title(c.T(key)), container.NewHBox(layout.NewSpacer(), primary(c.T("warning.ok"), ok)), nil, nil,
+		container.NewVScroll(container.NewVBox(para(c.T("warning.body", "time", at.Format("15:04"))))))
+}
+
 // Countdown fills the screen before an automatic end, with one large
 // button to stay.
 func Countdown(c *i18n.Catalog, seconds int, stay func()) fyne.CanvasObject {
 	b := primary(c.T("countdown.stay"), stay)
 	big := widget.NewRichTextFromMarkdown("# " + escapeMarkdown(c.T("countdown.title")))
-	return container.NewCenter(container.NewVBox(big, para(c.N("countdown.body", seconds)), container.NewPadded(b)))
+	body := para(c.N("countdown.body", seconds))
+	body.Alignment = fyne.TextAlignCenter
+	// Full width (a wrapped text in a centred box would take the width of
+	// its longest word), centred by spacers; a large button.
+	return container.NewVBox(layout.NewSpacer(), container.NewCenter(big), body,
+		container.NewCenter(container.NewGridWrap(fyne.NewSize(360, 80), b)), layout.NewSpacer())
 }

@@ -2,10 +2,13 @@ package screens
 
 import (
 	"fmt"
+	"image/color"
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
@@ -37,8 +40,11 @@ func preview(n int) ipc.Preview {
 // copy it over to accept a deliberate change).
 func render(t *testing.T, name string, obj fyne.CanvasObject) fyne.Window {
 	t.Helper()
-	w := test.NewTempWindow(t, obj)
+	// As the real window: sized first, then given its content (wrapped
+	// texts are measured at the width they get).
+	w := test.NewTempWindow(t, canvas.NewRectangle(color.Transparent))
 	w.Resize(screenSize)
+	w.SetContent(obj)
 	test.AssertRendersToImage(t, name+".png", w.Canvas())
 	return w
 }
@@ -59,6 +65,8 @@ func TestScreensGolden(t *testing.T) {
 		render(t, "preview_long_name_"+lang, Preview(c, long, nop, nop))
 		render(t, "countdown_"+lang, Countdown(c, 60, nop))
 		render(t, "session_"+lang, Session(c, 2, nop))
+		at := time.Date(2026, 11, 30, 18, 0, 0, 0, time.Local)
+		render(t, "warning_closing_"+lang, Warning(c, ipc.ReasonClosingTime, at, nop))
 		render(t, "done_"+lang, Done(c, ipc.WipeReport{Verified: true, Removed: ipc.Removed{Files: 3, Dirs: 1}}))
 		render(t, "partial_"+lang, Done(c, ipc.WipeReport{Verified: false, Removed: ipc.Removed{Files: 2}, PendingCount: 1}))
 	}

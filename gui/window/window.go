@@ -106,6 +106,8 @@ func (g *Window) keys(ev *fyne.KeyEvent) {
 			g.Erase()
 		case "countdown":
 			g.stay()
+		case "warning":
+			g.ShowSession()
 		}
 	case fyne.KeyEscape:
 		if g.Screen() == "preview" {
@@ -193,8 +195,12 @@ func (g *Window) event(ev ipc.Event) {
 			g.showProgress()
 		}
 	case ipc.EventWarning:
-		if ev.Deadline != nil {
+		switch {
+		case ev.Deadline == nil:
+		case ev.Reason == ipc.ReasonIdle:
 			g.showCountdown(*ev.Deadline)
+		default:
+			g.show("warning", screens.Warning(g.cat, ev.Reason, ev.Deadline.Local(), g.ShowSession))
 		}
 	case ipc.EventWipeDone:
 		if ev.Report != nil {
