@@ -73,11 +73,23 @@ func LanguageBar(langs []string, current string, choose func(code string)) fyne.
 	return container.NewHBox(append([]fyne.CanvasObject{layout.NewSpacer()}, append(buttons, layout.NewSpacer())...)...)
 }
 
+// ReadingBar offers larger text and strong contrast, for the whole window.
+func ReadingBar(c *i18n.Catalog, r Reading, set func(Reading)) fyne.CanvasObject {
+	large := widget.NewCheck(c.T("view.large"), nil)
+	large.SetChecked(r.Large)
+	contrast := widget.NewCheck(c.T("view.contrast"), nil)
+	contrast.SetChecked(r.Contrast)
+	large.OnChanged = func(on bool) { r.Large = on; set(r) }
+	contrast.OnChanged = func(on bool) { r.Contrast = on; set(r) }
+	return container.NewHBox(layout.NewSpacer(), large, contrast, layout.NewSpacer())
+}
+
 // Notice is the start-of-session screen: what the computer keeps, what
 // the end erases, why private browsing, one piece of advice. extra is the
 // site's own text from the policy ("" for none); replace says it replaces
-// the built-in text rather than follows it.
-func Notice(c *i18n.Catalog, langs []string, extra string, replace bool, choose func(code string), ok func()) fyne.CanvasObject {
+// the built-in text rather than follows it. reading is the bar of
+// ReadingBar, nil for none.
+func Notice(c *i18n.Catalog, langs []string, extra string, replace bool, reading fyne.CanvasObject, choose func(code string), ok func()) fyne.CanvasObject {
 	var body []fyne.CanvasObject
 	if !replace {
 		for _, k := range []string{"notice.kept", "notice.erased", "notice.private", "notice.advice"} {
@@ -87,8 +99,13 @@ func Notice(c *i18n.Catalog, langs []string, extra string, replace bool, choose 
 	if extra != "" {
 		body = append(body, para(extra))
 	}
+	top := container.NewVBox(LanguageBar(langs, c.Code(), choose))
+	if reading != nil {
+		top.Add(reading)
+	}
+	top.Add(title(c.T("notice.title")))
 	return container.NewBorder(
-		container.NewVBox(LanguageBar(langs, c.Code(), choose), title(c.T("notice.title"))),
+		top,
 		container.NewHBox(layout.NewSpacer(), primary(c.T("notice.ok"), ok)),
 		nil, nil,
 		container.NewVScroll(container.NewVBox(body...)),

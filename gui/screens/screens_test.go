@@ -58,7 +58,8 @@ func TestScreensGolden(t *testing.T) {
 	for _, lang := range []string{"fr", "en"} {
 		c := catalog(t, lang)
 		nop := func() {}
-		render(t, "notice_"+lang, Notice(c, []string{"fr", "fr-falc", "en", "es", "de", "it", "pt", "uk"}, "", false, func(string) {}, nop))
+		all := []string{"fr", "fr-falc", "en", "es", "de", "it", "pt", "uk"}
+		render(t, "notice_"+lang, Notice(c, all, "", false, ReadingBar(c, Reading{}, func(Reading) {}), func(string) {}, nop))
 		render(t, "preview0_"+lang, Preview(c, preview(0), nop, nop))
 		render(t, "preview1_"+lang, Preview(c, scanned, nop, nop))
 		render(t, "preview30_"+lang, Preview(c, preview(30), nop, nop))
@@ -69,6 +70,27 @@ func TestScreensGolden(t *testing.T) {
 		render(t, "warning_closing_"+lang, Warning(c, ipc.ReasonClosingTime, at, nop))
 		render(t, "done_"+lang, Done(c, ipc.WipeReport{Verified: true, Removed: ipc.Removed{Files: 3, Dirs: 1}}))
 		render(t, "partial_"+lang, Done(c, ipc.WipeReport{Verified: false, Removed: ipc.Removed{Files: 2}, PendingCount: 1}))
+	}
+}
+
+// TestReadingSettings: larger text and strong contrast, as the person
+// would see them.
+func TestReadingSettings(t *testing.T) {
+	a := test.NewTempApp(t)
+	c := catalog(t, "fr")
+	r := Reading{Large: true, Contrast: true}
+	a.Settings().SetTheme(r.Theme())
+	var got Reading
+	bar := ReadingBar(c, Reading{}, func(n Reading) { got = n })
+	render(t, "notice_large_contrast_fr", Notice(c, []string{"fr", "en"}, "", false, ReadingBar(c, r, func(Reading) {}), func(string) {}, func() {}))
+	test.NewTempWindow(t, bar)
+	for _, o := range bar.(*fyne.Container).Objects {
+		if ch, ok := o.(*widget.Check); ok && ch.Text == c.T("view.contrast") {
+			test.Tap(ch)
+		}
+	}
+	if !got.Contrast || got.Large {
+		t.Errorf("tapping the contrast box gave %+v", got)
 	}
 }
 
@@ -84,7 +106,7 @@ func TestButtonsDoWhatTheySay(t *testing.T) {
 	w.SetContent(Countdown(c, 10, rec("stay")))
 	tapButton(t, w.Canvas().Content(), c.T("countdown.stay"))
 	var chosen string
-	w.SetContent(Notice(c, []string{"fr", "en"}, "", false, func(code string) { chosen = code }, rec("ok")))
+	w.SetContent(Notice(c, []string{"fr", "en"}, "", false, nil, func(code string) { chosen = code }, rec("ok")))
 	tapButton(t, w.Canvas().Content(), "English")
 	tapButton(t, w.Canvas().Content(), c.T("notice.ok"))
 	if strings.Join(got, ",") != "erase,back,stay,ok" || chosen != "en" {

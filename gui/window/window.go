@@ -37,13 +37,14 @@ type Agent interface {
 // Window is the window's state. Its methods run on Fyne's goroutine,
 // except Run.
 type Window struct {
-	w      fyne.Window
-	agent  Agent
-	log    *slog.Logger
-	langs  []string
-	cat    *i18n.Catalog
-	chosen bool       // the person picked a language
-	notice ipc.Notice // the policy's part of the notice
+	w       fyne.Window
+	agent   Agent
+	log     *slog.Logger
+	langs   []string
+	cat     *i18n.Catalog
+	chosen  bool            // the person picked a language
+	reading screens.Reading // larger text, contrast
+	notice  ipc.Notice      // the policy's part of the notice
 
 	mu       sync.Mutex
 	screen   string // what is shown: "notice", "session", "preview", "progress", "done", "countdown", "waiting"
@@ -160,8 +161,11 @@ func (g *Window) follow(state string, entries int) {
 	switch state {
 	case ipc.StateActive:
 		if cur == "" || cur == "waiting" || cur == "done" {
-			// A new person: the previous one's language choice goes.
+			// A new person: the previous one's choices go.
 			g.chosen = false
+			if g.reading != (screens.Reading{}) {
+				g.SetReading(screens.Reading{})
+			}
 			g.setNotice(g.notice)
 			g.ShowNotice()
 		}
@@ -245,6 +249,12 @@ func (g *Window) setNotice(n ipc.Notice) {
 	g.notice = n
 }
 
+// SetReading applies larger text or strong contrast to the whole window.
+func (g *Window) SetReading(r screens.Reading) {
+	g.reading = r
+	fyne.CurrentApp().Settings().SetTheme(r.Theme())
+}
+
 // ShowNotice shows the privacy notice with the language choice, and the
 // site's own text in the chosen language (French when it has none).
 func (g *Window) ShowNotice() {
@@ -252,7 +262,7 @@ func (g *Window) ShowNotice() {
 	if text == "" {
 		text = g.notice.Text[i18n.Default]
 	}
-	g.show("notice", screens.Notice(g.cat, g.langs, text, g.notice.Mode == "replace" && text != "", g.SetLanguage, g.ShowSession))
+	g.show("notice", screens.Notice(g.cat, g.langs, text, g.notice.Mode == "replace" && text != "", screens.ReadingBar(g.cat, g.reading, g.SetReading), g.SetLanguage, g.ShowSession))
 }
 
 // ShowSession is the quiet screen during the session: how many documents
