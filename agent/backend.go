@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
+	"path/filepath"
 	"slices"
 	"time"
 
@@ -83,7 +84,7 @@ func (a *Agent) Preview(ctx context.Context, limit int) (ipc.Preview, error) {
 		p.Bytes += e.Size
 		if len(p.Items) < limit {
 			p.Items = append(p.Items, ipc.PreviewItem{ID: previewID(s.id, e.ID), Name: ipc.DisplayName(e.Name), Kind: kindWord(s.roots[e.Root].policy.Kind),
-				Size: e.Size, Folder: s.roots[e.Root].policy.Label})
+				Size: e.Size, Folder: s.roots[e.Root].policy.Label, Path: filepath.Join(s.roots[e.Root].path, e.Rel())})
 		} else {
 			p.Truncated = true
 		}

@@ -229,6 +229,11 @@ type PreviewItem struct {
 	Folder string `json:"folder"`
 	// Dir reports a folder.
 	Dir bool `json:"dir"`
+	// Path is where the document is now, for the window to copy it to
+	// the person's USB key before the end (the window runs as the
+	// person, who can read it anyway). It goes from the agent to the
+	// session's own window only; no request ever carries a path.
+	Path string `json:"path"`
 }
 
 // StartRequest is the body of POST /v1/session/start. The session is

@@ -448,6 +448,17 @@ type Entry struct {
 	// ID is the entry's identity on disk, for telling entries apart
 	// between two plans; it is not a path.
 	ID safefs.Identity
+
+	rel func() string
+}
+
+// Rel returns the entry's path relative to its root, raw bytes joined by
+// "/". It is built on demand and only valid during the Plan callback.
+func (e Entry) Rel() string {
+	if e.rel == nil {
+		return e.Name
+	}
+	return e.rel()
 }
 
 // Plan walks the roots without deleting anything and calls fn for each
@@ -468,7 +479,7 @@ func Plan(ctx context.Context, cfg Config, fn func(Entry)) error {
 		wk := &safefs.Walker{MaxOpen: cfg.MaxOpen, Boundaries: mountPoints(r.Dir), Visit: func(e *safefs.WalkEntry) (safefs.Action, error) {
 			c := cl.classify(e)
 			if c == sessionEntry {
-				fn(Entry{Root: i, Name: e.Name, Kind: kindOf(e.Info.Mode), Size: e.Info.Size, ID: e.Info.Identity})
+				fn(Entry{Root: i, Name: e.Name, Kind: kindOf(e.Info.Mode), Size: e.Info.Size, ID: e.Info.Identity, rel: e.Rel})
 			}
 			if e.Info.IsDir() && (c == sessionEntry || c == preexisting || c == doubt) {
 				return safefs.Descend, nil

@@ -14,6 +14,7 @@ import (
 	"flag"
 	"log/slog"
 	"os"
+	"os/user"
 	"strings"
 	"time"
 
@@ -23,6 +24,7 @@ import (
 	"github.com/ardoise-fr/ardoise/agent/ipc"
 	"github.com/ardoise-fr/ardoise/gui/i18n"
 	"github.com/ardoise-fr/ardoise/gui/idle"
+	"github.com/ardoise-fr/ardoise/gui/usbkey"
 	"github.com/ardoise-fr/ardoise/gui/window"
 )
 
@@ -48,6 +50,15 @@ func main() {
 	// window: closing it would leave nobody to show the end screen.
 	w.SetCloseIntercept(func() {})
 	g := window.New(w, client, strings.Split(*langs, ","), log)
+	if u, err := user.Current(); err == nil {
+		g.FindKeys = func() []usbkey.Key {
+			keys, err := usbkey.Find(u.Username)
+			if err != nil {
+				log.Warn("cannot list USB keys", "err", err)
+			}
+			return keys
+		}
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go g.Run(ctx)

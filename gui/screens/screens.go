@@ -150,22 +150,39 @@ func ItemLine(c *i18n.Catalog, it ipc.PreviewItem) string {
 	return c.T("preview.item", "name", displayName(it.Name), "kind", c.T("kind."+it.Kind), "folder", it.Folder, "size", c.Size(it.Size))
 }
 
+// Keeper copies a document to the person's USB key (gui/usbkey).
+type Keeper struct {
+	// Key is the key's name, as the person sees it.
+	Key string
+	// Keep copies the item; it runs on Fyne's goroutine and should be
+	// quick (documents are small).
+	Keep func(ipc.PreviewItem) error
+}
+
 // Preview is the end-of-session screen: what will be erased, what will be
-// closed, and one clear button.
-func Preview(c *i18n.Catalog, p ipc.Preview, erase, back func()) fyne.CanvasObject {
+// closed, and one clear button. With a keeper (a USB key is plugged in),
+// each document can be kept on the key first.
+func Preview(c *i18n.Catalog, p ipc.Preview, keeper *Keeper, erase, back func()) fyne.CanvasObject {
 	var list []fyne.CanvasObject
 	switch {
 	case p.Count == 0:
 		list = append(list, para(c.T("preview.none")))
 	default:
 		list = append(list, para(c.N("preview.intro", p.Count)))
+		if keeper != nil {
+			list = append(list, para(c.T("preview.usb", "key", keeper.Key)))
+		}
 		shown := 0
 		for _, it := range p.Items {
 			if shown == MaxItems {
 				break
 			}
 			l := para("• " + ItemLine(c, it))
-			list = append(list, l)
+			if keeper != nil && !it.Dir {
+				list = append(list, container.NewBorder(nil, nil, nil, keepButton(c, keeper, it), l))
+			} else {
+				list = append(list, l)
+			}
 			shown++
 		}
 		if more := p.Count - shown; more > 0 {
@@ -179,6 +196,19 @@ func Preview(c *i18n.Catalog, p ipc.Preview, erase, back func()) fyne.CanvasObje
 		nil, nil,
 		container.NewVScroll(container.NewVBox(list...)),
 	)
+}
+
+func keepButton(c *i18n.Catalog, k *Keeper, it ipc.PreviewItem) *widget.Button {
+	var b *widget.Button
+	b = widget.NewButton(c.T("preview.keep"), func() {
+		if err := k.Keep(it); err != nil {
+			b.SetText(c.T("preview.keep_failed"))
+			return
+		}
+		b.SetText(c.T("preview.kept"))
+		b.Disable()
+	})
+	return b
 }
 
 // Progress shows the erasing going on.

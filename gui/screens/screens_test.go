@@ -60,10 +60,11 @@ func TestScreensGolden(t *testing.T) {
 		nop := func() {}
 		all := []string{"fr", "fr-falc", "en", "es", "de", "it", "pt", "uk"}
 		render(t, "notice_"+lang, Notice(c, all, "", false, ReadingBar(c, Reading{}, func(Reading) {}), func(string) {}, nop))
-		render(t, "preview0_"+lang, Preview(c, preview(0), nop, nop))
-		render(t, "preview1_"+lang, Preview(c, scanned, nop, nop))
-		render(t, "preview30_"+lang, Preview(c, preview(30), nop, nop))
-		render(t, "preview_long_name_"+lang, Preview(c, long, nop, nop))
+		render(t, "preview0_"+lang, Preview(c, preview(0), nil, nop, nop))
+		render(t, "preview1_"+lang, Preview(c, scanned, nil, nop, nop))
+		render(t, "preview30_"+lang, Preview(c, preview(30), nil, nop, nop))
+		render(t, "preview_long_name_"+lang, Preview(c, long, nil, nop, nop))
+		render(t, "preview_usb_"+lang, Preview(c, preview(3), &Keeper{Key: "CLE MARIE", Keep: func(ipc.PreviewItem) error { return nil }}, nop, nop))
 		render(t, "countdown_"+lang, Countdown(c, 60, nop))
 		render(t, "session_"+lang, Session(c, 2, nop))
 		at := time.Date(2026, 11, 30, 18, 0, 0, 0, time.Local)
@@ -100,7 +101,7 @@ func TestButtonsDoWhatTheySay(t *testing.T) {
 	c := catalog(t, "fr")
 	var got []string
 	rec := func(s string) func() { return func() { got = append(got, s) } }
-	w := test.NewTempWindow(t, Preview(c, preview(2), rec("erase"), rec("back")))
+	w := test.NewTempWindow(t, Preview(c, preview(2), nil, rec("erase"), rec("back")))
 	tapButton(t, w.Canvas().Content(), c.T("preview.erase"))
 	tapButton(t, w.Canvas().Content(), c.T("preview.back"))
 	w.SetContent(Countdown(c, 10, rec("stay")))
@@ -114,13 +115,29 @@ func TestButtonsDoWhatTheySay(t *testing.T) {
 	}
 }
 
+// TestKeepOnKey: the keep button copies that document and says so.
+func TestKeepOnKey(t *testing.T) {
+	test.NewTempApp(t)
+	c := catalog(t, "fr")
+	var kept []string
+	k := &Keeper{Key: "CLE", Keep: func(it ipc.PreviewItem) error { kept = append(kept, it.Name); return nil }}
+	w := test.NewTempWindow(t, Preview(c, preview(2), k, func() {}, func() {}))
+	tapButton(t, w.Canvas().Content(), c.T("preview.keep"))
+	if len(kept) != 1 || kept[0] != "Attestation CAF 1.pdf" {
+		t.Errorf("kept %v", kept)
+	}
+	if findButton(w.Canvas().Content(), c.T("preview.kept")) == nil {
+		t.Error("the button does not say the copy is done")
+	}
+}
+
 // TestKeyboardAlone: the main action can be reached with Tab and pressed
 // with the space bar, without a mouse.
 func TestKeyboardAlone(t *testing.T) {
 	test.NewTempApp(t)
 	c := catalog(t, "fr")
 	erased := false
-	w := test.NewTempWindow(t, Preview(c, preview(1), func() { erased = true }, func() {}))
+	w := test.NewTempWindow(t, Preview(c, preview(1), nil, func() { erased = true }, func() {}))
 	for range 10 {
 		test.FocusNext(w.Canvas())
 		if b, ok := w.Canvas().Focused().(*widget.Button); ok && b.Text == c.T("preview.erase") {

@@ -23,6 +23,7 @@ import (
 	"github.com/ardoise-fr/ardoise/agent/ipc"
 	"github.com/ardoise-fr/ardoise/gui/i18n"
 	"github.com/ardoise-fr/ardoise/gui/screens"
+	"github.com/ardoise-fr/ardoise/gui/usbkey"
 )
 
 // Agent is what the window asks of the agent (an *ipc.Client).
@@ -45,6 +46,10 @@ type Window struct {
 	chosen  bool            // the person picked a language
 	reading screens.Reading // larger text, contrast
 	notice  ipc.Notice      // the policy's part of the notice
+
+	// FindKeys lists the USB keys plugged in for the person (nil: none
+	// offered); cmd/ardoise-gui sets it to usbkey.Find.
+	FindKeys func() []usbkey.Key
 
 	mu       sync.Mutex
 	screen   string // what is shown: "notice", "session", "preview", "progress", "done", "countdown", "waiting"
@@ -277,7 +282,29 @@ func (g *Window) ShowPreview() {
 	if err != nil {
 		g.log.Warn("preview failed", "err", err)
 	}
-	g.show("preview", screens.Preview(g.cat, p, g.Erase, g.ShowSession))
+	g.show("preview", screens.Preview(g.cat, p, g.keeper(), g.Erase, g.ShowSession))
+}
+
+// keeper offers to copy documents to the person's USB key when one is
+// plugged in (the first one found).
+func (g *Window) keeper() *screens.Keeper {
+	if g.FindKeys == nil {
+		return nil
+	}
+	keys := g.FindKeys()
+	if len(keys) == 0 {
+		return nil
+	}
+	key := keys[0]
+	return &screens.Keeper{Key: key.Label, Keep: func(it ipc.PreviewItem) error {
+		dst, err := usbkey.Copy(it.Path, key)
+		if err != nil {
+			g.log.Warn("copy to the USB key failed", "err", err)
+			return err
+		}
+		g.log.Debug("document copied to the USB key", "to", dst)
+		return nil
+	}}
 }
 
 // Erase ends the session: the agent closes the browsers, erases and

@@ -5,6 +5,8 @@ import (
 	"io"
 	"iter"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -14,11 +16,13 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/ardoise-fr/ardoise/agent/ipc"
+	"github.com/ardoise-fr/ardoise/gui/usbkey"
 )
 
 // fakeAgent stands for the agent's local interface; the real one is
 // driven in cmd/ardoise-gui's test.
 type fakeAgent struct {
+	path   string // of the document the preview lists
 	mu     sync.Mutex
 	events chan ipc.Event
 	ended  []string
@@ -33,7 +37,7 @@ func (f *fakeAgent) Status(context.Context) (ipc.Status, error) {
 }
 
 func (f *fakeAgent) Preview(context.Context, int) (ipc.Preview, error) {
-	return ipc.Preview{Count: 1, Items: []ipc.PreviewItem{{Name: "Attestation CAF.pdf", Kind: ipc.KindDownloaded, Folder: "Téléchargements", Size: 220_000}}}, nil
+	return ipc.Preview{Count: 1, Items: []ipc.PreviewItem{{Name: "Attestation CAF.pdf", Kind: ipc.KindDownloaded, Folder: "Téléchargements", Size: 220_000, Path: f.path}}}, nil
 }
 
 func (f *fakeAgent) End(_ context.Context, r ipc.EndRequest) (ipc.WipeReport, error) {
@@ -247,4 +251,25 @@ func showsText(g *Window, s string) bool {
 	}
 	walk(g.w.Canvas().Content())
 	return found
+}
+
+// TestKeepOnTheKey: with a key plugged in, the list offers to keep each
+// document, and the copy lands on the key.
+func TestKeepOnTheKey(t *testing.T) {
+	test.NewTempApp(t)
+	dir := t.TempDir()
+	doc := filepath.Join(dir, "Attestation CAF.pdf")
+	os.WriteFile(doc, []byte("%PDF"), 0o600)
+	key := filepath.Join(dir, "CLE")
+	os.Mkdir(key, 0o755)
+
+	w := test.NewTempWindow(t, widget.NewLabel(""))
+	a := &fakeAgent{events: make(chan ipc.Event, 1), path: doc}
+	g := New(w, a, []string{"fr"}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	g.FindKeys = func() []usbkey.Key { return []usbkey.Key{{Path: key, Label: "CLE"}} }
+	g.ShowPreview()
+	tap(t, g, "Garder sur ma clé")
+	if b, err := os.ReadFile(filepath.Join(key, "Attestation CAF.pdf")); err != nil || string(b) != "%PDF" {
+		t.Errorf("on the key: %q %v", b, err)
+	}
 }
