@@ -65,6 +65,8 @@ func parse(mountinfo []byte, user string) []Key {
 }
 
 // unescape decodes the mount table's octal escapes ("\040" is a space).
+// The agent has its own (agent/safefs): the window shares nothing with the
+// privileged side but the wire types.
 func unescape(s string) string {
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {

@@ -81,13 +81,17 @@ func waitScreen(t *testing.T, g *Window, want string) {
 	}
 }
 
-func tap(t *testing.T, g *Window, text string) {
-	t.Helper()
-	var found *widget.Button
+// find returns the first object on screen that match accepts.
+func find(g *Window, match func(fyne.CanvasObject) bool) fyne.CanvasObject {
+	var found fyne.CanvasObject
 	var walk func(o fyne.CanvasObject)
 	walk = func(o fyne.CanvasObject) {
-		if b, ok := o.(*widget.Button); ok && b.Text == text {
-			found = b
+		if found != nil {
+			return
+		}
+		if match(o) {
+			found = o
+			return
 		}
 		switch v := o.(type) {
 		case *fyne.Container:
@@ -101,10 +105,16 @@ func tap(t *testing.T, g *Window, text string) {
 		}
 	}
 	walk(g.w.Canvas().Content())
-	if found == nil {
+	return found
+}
+
+func tap(t *testing.T, g *Window, text string) {
+	t.Helper()
+	b := find(g, func(o fyne.CanvasObject) bool { b, ok := o.(*widget.Button); return ok && b.Text == text })
+	if b == nil {
 		t.Fatalf("no button %q on screen %q", text, g.Screen())
 	}
-	test.Tap(found)
+	test.Tap(b.(*widget.Button))
 }
 
 // TestSessionFlow: the notice, the language switch, the end button, the
@@ -232,25 +242,7 @@ func TestReportIdle(t *testing.T) {
 
 // showsText reports whether a label on screen says s.
 func showsText(g *Window, s string) bool {
-	found := false
-	var walk func(o fyne.CanvasObject)
-	walk = func(o fyne.CanvasObject) {
-		if l, ok := o.(*widget.Label); ok && l.Text == s {
-			found = true
-		}
-		switch v := o.(type) {
-		case *fyne.Container:
-			for _, k := range v.Objects {
-				walk(k)
-			}
-		case fyne.Widget:
-			for _, k := range test.WidgetRenderer(v).Objects() {
-				walk(k)
-			}
-		}
-	}
-	walk(g.w.Canvas().Content())
-	return found
+	return find(g, func(o fyne.CanvasObject) bool { l, ok := o.(*widget.Label); return ok && l.Text == s }) != nil
 }
 
 // TestKeepOnTheKey: with a key plugged in, the list offers to keep each
