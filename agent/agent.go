@@ -19,6 +19,7 @@ import (
 	"github.com/ardoise-fr/ardoise/agent/ipcserver"
 	"github.com/ardoise-fr/ardoise/agent/journal"
 	"github.com/ardoise-fr/ardoise/agent/logging"
+	"github.com/ardoise-fr/ardoise/agent/metrics"
 	"github.com/ardoise-fr/ardoise/agent/safefs"
 	"github.com/ardoise-fr/ardoise/agent/session"
 	"github.com/ardoise-fr/ardoise/agent/userdirs"
@@ -57,6 +58,13 @@ type Config struct {
 	// is ready (foreground mode).
 	StartSession bool
 
+	// MetricsDir is where the Prometheus text file is written for
+	// node_exporter's textfile collector; "" for none.
+	MetricsDir string
+	// PolicyRefused reports that the policy file given was refused and a
+	// last good one (or the built-in one) is used: counted in the metrics.
+	PolicyRefused bool
+
 	// LaunchBrowser opens the policy's browser in a private window when a
 	// session starts (foreground mode, in a graphical session, never as
 	// root). The system service leaves that to the window, which runs in
@@ -77,6 +85,8 @@ type Agent struct {
 	// opMu serialises session starts, ends, recoveries and previews: they
 	// use the roots' handles, which an end closes. Lock order: opMu, mu.
 	opMu sync.Mutex
+
+	metrics *metrics.Metrics
 
 	mu       sync.Mutex
 	state    session.State
@@ -131,7 +141,9 @@ func New(cfg Config) (*Agent, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Agent{cfg: cfg, log: cfg.Logger, bus: newEventBus(), state: session.Idle, wake: make(chan struct{}, 1)}, nil
+	m := metrics.New(cfg.MetricsDir)
+	m.OnError = func(err error) { cfg.Logger.Warn("metrics not written", "err", err) }
+	return &Agent{cfg: cfg, log: cfg.Logger, bus: newEventBus(), state: session.Idle, wake: make(chan struct{}, 1), metrics: m}, nil
 }
 
 func (a *Agent) baselinePath() string { return filepath.Join(a.cfg.StateDir, "baseline") }
@@ -147,6 +159,11 @@ func (a *Agent) Run(ctx context.Context) error {
 		return err
 	}
 	a.journal = j
+	if a.cfg.PolicyRefused {
+		a.metrics.PolicyError()
+	} else {
+		a.metrics.Flush()
+	}
 	defer j.Close()
 
 	l, err := ipcserver.Listen(a.cfg.Socket, a.cfg.Mode == System)
@@ -291,6 +308,7 @@ func (a *Agent) start(ctx context.Context, u userdirs.User, src userdirs.Source,
 			watching++
 		}
 	}
+	a.metrics.SessionStarted()
 	a.log.Info("session started", "session", s.id, "mode", mode, "uid", u.UID, "roots", watching, "refused_roots", len(s.roots)-watching, "preexisting_entries", set.Len())
 	if a.cfg.LaunchBrowser {
 		a.launchBrowser(u)
@@ -654,6 +672,7 @@ func (a *Agent) wipeLocked(ctx context.Context, s *activeSession, reason session
 	for _, e := range res.RootErrors {
 		a.log.Error("a folder could not be wiped completely; it is retried at the next start", "root", s.roots[e.Root].policy.Label, "err", e.Reason)
 	}
+	a.metrics.SessionEnded(string(reason), res.Removed.Total(), rep.Verified, rep.Finished.Sub(started), rep.Finished)
 	a.bus.publish(ipc.Event{Type: ipc.EventWipeDone, Report: &rep})
 	return rep
 }

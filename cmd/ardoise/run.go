@@ -18,6 +18,7 @@ import (
 
 type runOpts struct {
 	policy, stateDir, socket string
+	metricsDir               string
 	system, noSession        bool
 	noBrowser, noWindow      bool
 }
@@ -51,6 +52,7 @@ good policy it saved (or the built-in one).`,
 			fs.BoolVar(&o.noSession, "no-session", false, "do not start a session at once (foreground)")
 			fs.BoolVar(&o.noBrowser, "no-browser", false, "do not open the policy's browser when a session starts (foreground)")
 			fs.BoolVar(&o.noWindow, "no-window", false, "do not open the window (ardoise-gui) for the person (foreground)")
+			fs.StringVar(&o.metricsDir, "metrics-dir", "", "write Prometheus metrics to `DIR`/ardoise.prom for node_exporter's textfile collector (e.g. /var/lib/prometheus/node-exporter)")
 			return o
 		},
 		run: runAgent,
@@ -95,7 +97,8 @@ func runAgent(ctx context.Context, e *env, o any, args []string) error {
 	// Logs go to standard error first with the built-in level, so that a
 	// broken policy can be reported.
 	cfg.Logger = logging.New(e.stderr, slog.LevelInfo, "text")
-	cfg.Policy = loadRunPolicy(cfg.Logger, opts.policy, cfg.StateDir, opts.system)
+	cfg.Policy, cfg.PolicyRefused = loadRunPolicy(cfg.Logger, opts.policy, cfg.StateDir, opts.system)
+	cfg.MetricsDir = opts.metricsDir
 	level, _ := logging.ParseLevel(cfg.Policy.Logging.Level)
 	cfg.Logger = logging.New(e.stderr, level, cfg.Policy.Logging.Format)
 	if !opts.system && !opts.noWindow && graphicalSession(e.getenv) {
@@ -169,9 +172,9 @@ func startWindowWhenReady(cfg *agent.Config, gui string) func() {
 // loadRunPolicy returns the policy to run with: the file if it is valid and
 // safe, else the last good one saved in the state directory, else the
 // built-in one. A policy that fails validation is never applied.
-func loadRunPolicy(log *slog.Logger, file, stateDir string, system bool) *policies.Policy {
+func loadRunPolicy(log *slog.Logger, file, stateDir string, system bool) (p *policies.Policy, refused bool) {
 	if file == "" {
-		return policies.Default()
+		return policies.Default(), false
 	}
 	lastGood := filepath.Join(stateDir, "last-good-policy.yaml")
 	p, err := policies.Load(file)
@@ -183,13 +186,13 @@ func loadRunPolicy(log *slog.Logger, file, stateDir string, system bool) *polici
 			os.MkdirAll(stateDir, 0o700)
 			os.WriteFile(lastGood, data, 0o600)
 		}
-		return p
+		return p, false
 	}
 	log.Error("policy refused; keeping the last good policy", "file", file, "problems", err.Error())
 	if p, lerr := policies.Load(lastGood); lerr == nil {
 		log.Warn("running with the last good policy", "file", lastGood)
-		return p
+		return p, true
 	}
 	log.Warn("running with the built-in policy")
-	return policies.Default()
+	return policies.Default(), true
 }
