@@ -12,7 +12,7 @@ import (
 // (WTSLogoffSession), which the installer's issue brings.
 type System struct{}
 
-var errUnsupported = errors.New("this version of Ardoise ends an account's processes on Linux only, not on "+runtime.GOOS)
+var errUnsupported = errors.New("this version of Ardoise ends an account's processes on Linux only, not on " + runtime.GOOS)
 
 // List fails on this operating system.
 func (System) List() ([]Proc, error) { return nil, errUnsupported }
