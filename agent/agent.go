@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ardoise-fr/ardoise/agent/baseline"
@@ -64,6 +65,13 @@ type Config struct {
 	// PolicyRefused reports that the policy file given was refused and a
 	// last good one (or the built-in one) is used: counted in the metrics.
 	PolicyRefused bool
+	// PolicyFile is watched: when it changes, LoadPolicy reads it again and
+	// a valid policy replaces the running one from the next session on. ""
+	// watches nothing.
+	PolicyFile string
+	// LoadPolicy reads and checks PolicyFile (and saves it as the last
+	// good one); an error keeps the running policy.
+	LoadPolicy func() (*policies.Policy, error)
 
 	// LaunchBrowser opens the policy's browser in a private window when a
 	// session starts (foreground mode, in a graphical session, never as
@@ -87,6 +95,7 @@ type Agent struct {
 	opMu sync.Mutex
 
 	metrics *metrics.Metrics
+	pol     atomic.Pointer[policies.Policy] // the policy in force; a session keeps the one it started with
 
 	mu       sync.Mutex
 	state    session.State
@@ -97,6 +106,7 @@ type Agent struct {
 
 // activeSession is a session's live state.
 type activeSession struct {
+	policy  *policies.Policy // as it was when the session started
 	id      string
 	mode    string
 	user    userdirs.User
@@ -143,7 +153,9 @@ func New(cfg Config) (*Agent, error) {
 	}
 	m := metrics.New(cfg.MetricsDir)
 	m.OnError = func(err error) { cfg.Logger.Warn("metrics not written", "err", err) }
-	return &Agent{cfg: cfg, log: cfg.Logger, bus: newEventBus(), state: session.Idle, wake: make(chan struct{}, 1), metrics: m}, nil
+	a := &Agent{cfg: cfg, log: cfg.Logger, bus: newEventBus(), state: session.Idle, wake: make(chan struct{}, 1), metrics: m}
+	a.pol.Store(cfg.Policy)
+	return a, nil
 }
 
 func (a *Agent) baselinePath() string { return filepath.Join(a.cfg.StateDir, "baseline") }
@@ -185,6 +197,9 @@ func (a *Agent) Run(ctx context.Context) error {
 	timersCtx, stopTimers := context.WithCancel(ctx)
 	defer stopTimers()
 	go a.runTimers(timersCtx)
+	if a.cfg.PolicyFile != "" && a.cfg.LoadPolicy != nil {
+		go a.watchPolicy(timersCtx)
+	}
 
 	a.log.Info("agent ready", "socket", a.cfg.Socket, "state_dir", a.cfg.StateDir, "mode", a.modeName(), "version", a.cfg.Version)
 	if a.cfg.Ready != nil {
@@ -200,7 +215,7 @@ func (a *Agent) Run(ctx context.Context) error {
 	a.mu.Lock()
 	running := a.cur != nil && a.state == session.Active
 	a.mu.Unlock()
-	if running && *a.cfg.Policy.Session.EndOnAgentStop {
+	if running && *a.policy().Session.EndOnAgentStop {
 		a.log.Info("agent stopping: ending the session first")
 		if _, err := a.end(context.WithoutCancel(ctx), session.AgentStop); err != nil {
 			a.log.Error("ending the session at stop failed; it will be finished at the next start", "err", err)
@@ -275,7 +290,7 @@ func (a *Agent) start(ctx context.Context, u userdirs.User, src userdirs.Source,
 		return ipc.Status{}, ipcserver.Errorf(http.StatusConflict, "conflict", "session déjà en cours (a session is already running)")
 	}
 
-	s := &activeSession{id: newSessionID(), mode: mode, user: u, started: time.Now()}
+	s := &activeSession{policy: a.policy(), id: newSessionID(), mode: mode, user: u, started: time.Now()}
 	a.openRoots(s, src)
 	dirs := make([]*safefs.Dir, len(s.roots))
 	for i, r := range s.roots {
@@ -295,7 +310,7 @@ func (a *Agent) start(ctx context.Context, u userdirs.User, src userdirs.Source,
 		// The wipe does not depend on the journal; say so and go on.
 		a.log.Warn("crash journal degraded; the session goes on", "err", err)
 	}
-	s.timers = session.NewTimers(a.cfg.Policy.Session, s.started)
+	s.timers = session.NewTimers(s.policy.Session, s.started)
 	a.startWatcher(s)
 	a.mu.Lock()
 	a.cur = s
@@ -377,7 +392,7 @@ func (a *Agent) openRoots(s *activeSession, src userdirs.Source) {
 	trust := safefs.RootOptions{TrustedUIDs: []uint32{s.user.UID}}
 	var home *safefs.Dir
 	var homeErr error
-	for _, pr := range a.cfg.Policy.Roots {
+	for _, pr := range s.policy.Roots {
 		r := &sessionRoot{policy: pr, owners: a.owners(s.user, pr), state: "watching"}
 		s.roots = append(s.roots, r)
 		loc, err := userdirs.Resolve(s.user, src, pr.Path)
@@ -434,7 +449,7 @@ const recentFiles = ".local/share/recently-used.xbel"
 func (a *Agent) openTraces(s *activeSession, home *safefs.Dir, homeErr error) {
 	trust := safefs.RootOptions{TrustedUIDs: []uint32{s.user.UID}}
 	var later []string
-	for _, tr := range a.cfg.Policy.Traces {
+	for _, tr := range s.policy.Traces {
 		switch tr {
 		case "trash", "thumbnails":
 			tf := traceFolders[tr]
@@ -719,7 +734,12 @@ func (a *Agent) recover(ctx context.Context, rec *journal.Recovered) {
 	if err != nil {
 		u = userdirs.User{UID: rec.Session.UID}
 	}
-	s := &activeSession{id: rec.Session.ID, mode: rec.Session.Mode, user: u, started: rec.Session.Started}
+	if a.cfg.Mode == Foreground && rec.Session.UID == a.cfg.User.UID {
+		// The foreground agent's user is who started it, with the home
+		// it was given ($HOME), not the password database's.
+		u = a.cfg.User
+	}
+	s := &activeSession{policy: a.policy(), id: rec.Session.ID, mode: rec.Session.Mode, user: u, started: rec.Session.Started}
 	trust := safefs.RootOptions{TrustedUIDs: []uint32{rec.Session.UID}}
 	for _, jr := range rec.Session.Roots {
 		owners := jr.Owners

@@ -36,7 +36,7 @@ func (a *Agent) Status(ctx context.Context) ipc.Status {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	st := ipc.Status{State: a.state.String(), UserUID: -1, AgentVersion: a.cfg.Version, LastWipe: withoutNames(a.lastWipe), Roots: []ipc.RootStatus{},
-		Notice: ipc.Notice{Languages: a.cfg.Policy.Notice.Languages, Mode: a.cfg.Policy.Notice.Mode, Text: a.cfg.Policy.Notice.Text}}
+		Notice: ipc.Notice{Languages: a.policy().Notice.Languages, Mode: a.policy().Notice.Mode, Text: a.policy().Notice.Text}}
 	if s := a.cur; s != nil {
 		st.Mode, st.SessionID, st.UserUID = s.mode, s.id, int(s.user.UID)
 		st.Started = s.started
@@ -139,7 +139,7 @@ func (a *Agent) Start(ctx context.Context, p ipcserver.Peer, r ipc.StartRequest)
 	if err != nil {
 		return ipc.Status{}, ipcserver.Errorf(http.StatusForbidden, "forbidden", "compte inconnu (unknown account)")
 	}
-	if p.UID == 0 || !slices.Contains(a.cfg.Policy.Accounts.Kiosk, u.Name) {
+	if p.UID == 0 || !slices.Contains(a.policy().Accounts.Kiosk, u.Name) {
 		return ipc.Status{}, ipcserver.Errorf(http.StatusForbidden, "not_kiosk", "ce compte n'est pas un compte public de la politique (this account is not one of the policy's kiosk accounts)")
 	}
 	return a.start(ctx, u, src, r.Mode)

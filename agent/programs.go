@@ -22,7 +22,7 @@ import (
 // person started may go on writing into the next session (threats.md
 // P-1, P-2). Ardoise's own window is kept.
 func (a *Agent) endPrograms(ctx context.Context, s *activeSession) int {
-	if a.cfg.Mode != System || !a.cfg.Policy.Accounts.EndPrograms || s.user.UID == 0 {
+	if a.cfg.Mode != System || !s.policy.Accounts.EndPrograms || s.user.UID == 0 {
 		return 0
 	}
 	a.endLinger(ctx, s)
@@ -73,7 +73,7 @@ func isArdoise(p procs.Proc) bool {
 // launchBrowser opens the policy's browser in a private window for u. The
 // agent runs as u here (foreground mode), so the browser does too.
 func (a *Agent) launchBrowser(u userdirs.User) {
-	id := a.cfg.Policy.Browsers.Launch
+	id := a.policy().Browsers.Launch
 	if id == "" || id == "none" {
 		return
 	}
@@ -84,7 +84,7 @@ func (a *Agent) launchBrowser(u userdirs.User) {
 	b, err := browsers.Lookup(browsers.ID(id))
 	if err == nil {
 		var cmd *exec.Cmd
-		if cmd, err = browsers.PrivateCommand(context.Background(), b, a.cfg.Policy.Browsers.StartPage); err == nil {
+		if cmd, err = browsers.PrivateCommand(context.Background(), b, a.policy().Browsers.StartPage); err == nil {
 			if err = cmd.Start(); err == nil {
 				go cmd.Wait()
 				a.log.Info("browser opened in a private window", "browser", id)
@@ -99,7 +99,7 @@ func (a *Agent) launchBrowser(u userdirs.User) {
 // is never such a user: a foreground agent started by root (tests,
 // trials) leaves root's browsers alone and says so.
 func (a *Agent) closeBrowsers(ctx context.Context, s *activeSession) (browsers.Closed, error) {
-	bs := browsers.Select(a.cfg.Policy.Browsers.Close)
+	bs := browsers.Select(s.policy.Browsers.Close)
 	if len(bs) == 0 {
 		return browsers.Closed{}, nil
 	}
@@ -128,7 +128,7 @@ func (a *Agent) clearBrowsers(ctx context.Context, s *activeSession, c browsers.
 	if closeErr != nil {
 		errs = append(errs, closeErr)
 	}
-	bs := browsers.Select(a.cfg.Policy.Browsers.Close)
+	bs := browsers.Select(s.policy.Browsers.Close)
 	if len(bs) > 0 {
 		home, err := safefs.OpenRoot(s.user.Home, safefs.RootOptions{TrustedUIDs: []uint32{s.user.UID}})
 		if err != nil {

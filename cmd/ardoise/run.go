@@ -98,6 +98,10 @@ func runAgent(ctx context.Context, e *env, o any, args []string) error {
 	// broken policy can be reported.
 	cfg.Logger = logging.New(e.stderr, slog.LevelInfo, "text")
 	cfg.Policy, cfg.PolicyRefused = loadRunPolicy(cfg.Logger, opts.policy, cfg.StateDir, opts.system)
+	if opts.policy != "" {
+		cfg.PolicyFile = opts.policy
+		cfg.LoadPolicy = func() (*policies.Policy, error) { return loadPolicyFile(opts.policy, cfg.StateDir, opts.system) }
+	}
 	cfg.MetricsDir = opts.metricsDir
 	level, _ := logging.ParseLevel(cfg.Policy.Logging.Level)
 	cfg.Logger = logging.New(e.stderr, level, cfg.Policy.Logging.Format)
@@ -177,15 +181,8 @@ func loadRunPolicy(log *slog.Logger, file, stateDir string, system bool) (p *pol
 		return policies.Default(), false
 	}
 	lastGood := filepath.Join(stateDir, "last-good-policy.yaml")
-	p, err := policies.Load(file)
-	if err == nil && system {
-		err = policies.CheckFileSafety(file)
-	}
+	p, err := loadPolicyFile(file, stateDir, system)
 	if err == nil {
-		if data, rerr := p.YAML(); rerr == nil {
-			os.MkdirAll(stateDir, 0o700)
-			os.WriteFile(lastGood, data, 0o600)
-		}
 		return p, false
 	}
 	log.Error("policy refused; keeping the last good policy", "file", file, "problems", err.Error())
@@ -195,4 +192,21 @@ func loadRunPolicy(log *slog.Logger, file, stateDir string, system bool) (p *pol
 	}
 	log.Warn("running with the built-in policy")
 	return policies.Default(), true
+}
+
+// loadPolicyFile reads and checks a policy file (its owner and mode too,
+// for the system service) and saves it as the last good one.
+func loadPolicyFile(file, stateDir string, system bool) (*policies.Policy, error) {
+	p, err := policies.Load(file)
+	if err == nil && system {
+		err = policies.CheckFileSafety(file)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if data, rerr := p.YAML(); rerr == nil {
+		os.MkdirAll(stateDir, 0o700)
+		os.WriteFile(filepath.Join(stateDir, "last-good-policy.yaml"), data, 0o600)
+	}
+	return p, nil
 }
