@@ -485,6 +485,9 @@ func (a *Agent) openTraces(s *activeSession, home *safefs.Dir, homeErr error) {
 					share.Close()
 				}
 			}
+		case "clipboard":
+			// Only a program in the person's graphical session can reach
+			// the clipboard: the window clears it (Status.ClearClipboard).
 		default:
 			later = append(later, tr)
 		}

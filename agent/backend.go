@@ -36,7 +36,8 @@ func (a *Agent) Status(ctx context.Context) ipc.Status {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	st := ipc.Status{State: a.state.String(), UserUID: -1, AgentVersion: a.cfg.Version, LastWipe: withoutNames(a.lastWipe), Roots: []ipc.RootStatus{},
-		Notice: ipc.Notice{Languages: a.policy().Notice.Languages, Mode: a.policy().Notice.Mode, Text: a.policy().Notice.Text}}
+		Notice:         ipc.Notice{Languages: a.policy().Notice.Languages, Mode: a.policy().Notice.Mode, Text: a.policy().Notice.Text},
+		ClearClipboard: slices.Contains(a.policy().Traces, "clipboard")}
 	if s := a.cur; s != nil {
 		st.Mode, st.SessionID, st.UserUID = s.mode, s.id, int(s.user.UID)
 		st.Started = s.started

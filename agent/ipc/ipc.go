@@ -151,6 +151,10 @@ type Status struct {
 	// Notice is what the window shows at the start of a session, from
 	// the policy.
 	Notice Notice `json:"notice"`
+	// ClearClipboard asks the window to empty the clipboard when the
+	// session ends (policy trace "clipboard"): only a program in the
+	// person's graphical session can.
+	ClearClipboard bool `json:"clear_clipboard"`
 }
 
 // Notice is the policy's part on the window's first screen.

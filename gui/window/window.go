@@ -47,6 +47,8 @@ type Window struct {
 	reading screens.Reading // larger text, contrast
 	notice  ipc.Notice      // the policy's part of the notice
 
+	clearClipboard bool // the policy asks to empty the clipboard at the end
+
 	// FindKeys lists the USB keys plugged in for the person (nil: none
 	// offered); cmd/ardoise-gui sets it to usbkey.Find.
 	FindKeys func() []usbkey.Key
@@ -135,6 +137,7 @@ func (g *Window) Run(ctx context.Context) {
 			continue
 		}
 		fyne.Do(func() {
+			g.clearClipboard = st.ClearClipboard
 			g.setNotice(st.Notice)
 			g.follow(st.State, st.Counts.Entries)
 		})
@@ -175,6 +178,11 @@ func (g *Window) follow(state string, entries int) {
 			g.ShowNotice()
 		}
 	case ipc.StateEnding, ipc.StateWiping:
+		if g.clearClipboard {
+			// What the person copied (an address, a number, a password
+			// typed elsewhere) must not be pasted by the next one.
+			fyne.CurrentApp().Clipboard().SetContent("")
+		}
 		if cur != "progress" {
 			g.showProgress()
 		}

@@ -265,3 +265,18 @@ func TestKeepOnTheKey(t *testing.T) {
 		t.Errorf("on the key: %q %v", b, err)
 	}
 }
+
+// TestClipboardEmptiedAtTheEnd: with the policy's clipboard trace, what
+// the person copied is gone when the session ends.
+func TestClipboardEmptiedAtTheEnd(t *testing.T) {
+	app := test.NewTempApp(t)
+	w := test.NewTempWindow(t, widget.NewLabel(""))
+	a := &fakeAgent{events: make(chan ipc.Event, 1)}
+	g := New(w, a, []string{"fr"}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	g.clearClipboard = true
+	app.Clipboard().SetContent("FR76 3000 6000 0112 3456 7890 189")
+	g.event(ipc.Event{Type: ipc.EventState, State: ipc.StateEnding})
+	if got := app.Clipboard().Content(); got != "" {
+		t.Errorf("clipboard holds %q after the end", got)
+	}
+}
