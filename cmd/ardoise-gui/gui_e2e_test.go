@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"image/png"
 	"io"
 	"os"
 	"os/exec"
@@ -119,9 +120,10 @@ func start(t *testing.T, log *lines, env []string, name string, args ...string) 
 
 // TestRealWindowEndsTheSession runs the real agent and the real window
 // under Xvfb: a document appears in the watched downloads, the person goes
-// through the notice, asks to end and erases, with the keyboard (as
-// xdotool types it); the document is gone and the final screen is shown.
-// A screenshot of each screen is saved (screenshotDir).
+// through the notice with the keyboard, clicks the end button with the
+// mouse and erases with the keyboard (xdotool for both); the document is
+// gone and the final screen is shown. A screenshot of each screen is
+// saved (screenshotDir).
 func TestRealWindowEndsTheSession(t *testing.T) {
 	need(t, "Xvfb", "xdotool", "xwd", "xwdtopnm", "pnmtopng")
 	bin := t.TempDir()
@@ -188,7 +190,14 @@ func TestRealWindowEndsTheSession(t *testing.T) {
 	key("Return")
 	glog.await(t, "screen=session", 1, 10*time.Second)
 	shot("2-session")
-	key("Return")
+	// The end button is clicked with the mouse, as a person would: it is
+	// the only button in the theme's primary colour on this screen.
+	x0, y0 := primaryButton(t, filepath.Join(shots, "2-session.png"))
+	click := exec.Command("xdotool", "mousemove", fmt.Sprint(x0), fmt.Sprint(y0), "click", "1")
+	click.Env = env
+	if b, err := click.CombinedOutput(); err != nil {
+		t.Fatalf("xdotool click: %v %s", err, b)
+	}
 	glog.await(t, "screen=preview", 1, 10*time.Second)
 	shot("3-preview")
 	key("Return")
@@ -202,4 +211,33 @@ func TestRealWindowEndsTheSession(t *testing.T) {
 		t.Errorf("the agent did not end the session:\n%s", alog.String())
 	}
 	t.Logf("screenshots in %s", shots)
+}
+
+// primaryButton finds, in a screenshot, the middle of the area painted in
+// Fyne's primary (blue) colour.
+func primaryButton(t *testing.T, file string) (int, int) {
+	t.Helper()
+	f, err := os.Open(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := img.Bounds()
+	minX, minY, maxX, maxY := b.Max.X, b.Max.Y, -1, -1
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			if bl>>8 > 200 && r>>8 < 90 && g>>8 > 70 && g>>8 < 150 {
+				minX, minY, maxX, maxY = min(minX, x), min(minY, y), max(maxX, x), max(maxY, y)
+			}
+		}
+	}
+	if maxX < 0 {
+		t.Fatalf("no button in the primary colour in %s", file)
+	}
+	return (minX + maxX) / 2, (minY + maxY) / 2
 }
