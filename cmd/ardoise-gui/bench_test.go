@@ -38,13 +38,7 @@ func BenchmarkWindowStart(b *testing.B) {
 	os.MkdirAll(filepath.Join(home, "Downloads"), 0o755)
 	sock := filepath.Join(dir, "a.sock")
 
-	x := exec.Command("Xvfb", ":97", "-ac", "-nolisten", "tcp", "-screen", "0", "1024x768x24")
-	if err := x.Start(); err != nil {
-		b.Fatal(err)
-	}
-	defer func() { x.Process.Kill(); x.Wait() }()
-	time.Sleep(500 * time.Millisecond)
-	env := []string{"HOME=" + home, "PATH=" + os.Getenv("PATH"), "DISPLAY=:97"}
+	env := []string{"HOME=" + home, "PATH=" + os.Getenv("PATH"), "DISPLAY=" + startXvfb(b)}
 	a := exec.Command(agent, "run", "--no-window", "--no-browser", "--socket", sock, "--state-dir", filepath.Join(dir, "state"))
 	a.Env = env
 	if err := a.Start(); err != nil {

@@ -136,22 +136,7 @@ func TestRealWindowEndsTheSession(t *testing.T) {
 	sock := filepath.Join(base, "a.sock")
 	shots := screenshotDir(t)
 
-	var xlog lines
-	x := start(t, &xlog, os.Environ(), "Xvfb", "-displayfd", "1", "-ac", "-nolisten", "tcp", "-screen", "0", "1024x768x24")
-	_ = x
-	deadline := time.Now().Add(10 * time.Second)
-	var display string
-	for display == "" {
-		for _, l := range strings.Split(xlog.String(), "\n") {
-			if l != "" && strings.Trim(l, "0123456789") == "" {
-				display = ":" + l
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("Xvfb did not start: %s", xlog.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	display := startXvfb(t)
 	env := []string{"HOME=" + home, "PATH=" + os.Getenv("PATH"), "DISPLAY=" + display, "LANG=C.UTF-8"}
 
 	// The agent opens the window itself, as "ardoise run" does in a
@@ -240,4 +225,27 @@ func primaryButton(t *testing.T, file string) (int, int) {
 		t.Fatalf("no button in the primary colour in %s", file)
 	}
 	return (minX + maxX) / 2, (minY + maxY) / 2
+}
+
+// startXvfb starts an X server on a display it picks itself (-displayfd)
+// and returns the display; the server stops with the test.
+func startXvfb(tb testing.TB) string {
+	tb.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	x := exec.Command("Xvfb", "-displayfd", "3", "-ac", "-nolisten", "tcp", "-screen", "0", "1024x768x24")
+	x.ExtraFiles = []*os.File{w}
+	if err := x.Start(); err != nil {
+		tb.Fatal(err)
+	}
+	w.Close()
+	tb.Cleanup(func() { x.Process.Kill(); x.Wait() })
+	line, err := bufio.NewReader(r).ReadString('\n')
+	r.Close()
+	if err != nil {
+		tb.Fatalf("Xvfb did not say its display: %v", err)
+	}
+	return ":" + strings.TrimSpace(line)
 }
