@@ -75,6 +75,24 @@ type Browser struct {
 	MacDomain string
 }
 
+// managedHomes are where each browser's managed settings live on Windows
+// (a key under HKEY_LOCAL_MACHINE) and macOS (a managed-preferences
+// domain). They are the same whatever system produces them, so that
+// "ardoise browsers show windows" works from Linux too.
+var managedHomes = map[ID]struct{ registry, macDomain string }{
+	Firefox:  {`SOFTWARE\Policies\Mozilla\Firefox`, "org.mozilla.firefox"},
+	Chromium: {`SOFTWARE\Policies\Chromium`, "org.chromium.Chromium"},
+	Chrome:   {`SOFTWARE\Policies\Google\Chrome`, "com.google.Chrome"},
+	Edge:     {`SOFTWARE\Policies\Microsoft\Edge`, "com.microsoft.Edge"},
+}
+
+func init() {
+	for i := range known {
+		h := managedHomes[known[i].ID]
+		known[i].Registry, known[i].MacDomain = h.registry, h.macDomain
+	}
+}
+
 // Lookup returns the browser id names on this operating system.
 func Lookup(id ID) (Browser, error) {
 	for _, b := range known {

@@ -19,7 +19,6 @@ var known = []Browser{
 			".config/mozilla/firefox", ".mozilla/firefox",
 			".cache/mozilla/firefox",
 		},
-		Registry: `SOFTWARE\Policies\Mozilla\Firefox`, MacDomain: "org.mozilla.firefox",
 	},
 	{
 		ID: Chromium, Name: "Chromium", Family: ChromiumFamily, PrivateFlag: "--incognito",
@@ -28,7 +27,6 @@ var known = []Browser{
 			"/usr/lib/chromium/chrome_crashpad_handler", "/usr/lib/chromium-browser/chrome_crashpad_handler"},
 		PolicyFile:   "/etc/chromium/policies/managed/ardoise.json",
 		ProfileRoots: []string{".config/chromium", ".cache/chromium"},
-		Registry:     `SOFTWARE\Policies\Chromium`, MacDomain: "org.chromium.Chromium",
 	},
 	{
 		ID: Chrome, Name: "Google Chrome", Family: ChromiumFamily, PrivateFlag: "--incognito",
@@ -36,7 +34,6 @@ var known = []Browser{
 		Executables:  []string{"/opt/google/chrome/chrome", "/opt/google/chrome/chrome_crashpad_handler"},
 		PolicyFile:   "/etc/opt/chrome/policies/managed/ardoise.json",
 		ProfileRoots: []string{".config/google-chrome", ".cache/google-chrome"},
-		Registry:     `SOFTWARE\Policies\Google\Chrome`, MacDomain: "com.google.Chrome",
 	},
 	{
 		ID: Edge, Name: "Microsoft Edge", Family: ChromiumFamily, PrivateFlag: "--inprivate",
@@ -44,6 +41,5 @@ var known = []Browser{
 		Executables:  []string{"/opt/microsoft/msedge/msedge", "/opt/microsoft/msedge/msedge_crashpad_handler"},
 		PolicyFile:   "/etc/opt/edge/policies/managed/ardoise.json",
 		ProfileRoots: []string{".config/microsoft-edge", ".cache/microsoft-edge"},
-		Registry:     `SOFTWARE\Policies\Microsoft\Edge`, MacDomain: "com.microsoft.Edge",
 	},
 }
