@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/ardoise-fr/ardoise/agent/ipc"
+	"github.com/ardoise-fr/ardoise/agent/procs"
 )
 
 // kioskAccount creates a real account for the test, with its home in a
@@ -163,38 +164,14 @@ func liveProcessesOf(uid int) []string {
 }
 
 // liveProcesses lists the processes that match by real uid and program,
-// as "PID NAME". Zombies are left out: they have ended and wait for their
-// parent to collect them.
+// as "PID PROGRAM", read as the agent reads them (agent/procs). Zombies
+// are left out: they have ended and wait for their parent to collect them.
 func liveProcesses(match func(uid int, exe string) bool) []string {
+	list, _ := procs.System{}.List()
 	var out []string
-	dirs, _ := os.ReadDir("/proc")
-	for _, d := range dirs {
-		pid, err := strconv.Atoi(d.Name())
-		if err != nil {
-			continue
-		}
-		status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-		if err != nil {
-			continue
-		}
-		var name, state string
-		uid := -1
-		for _, line := range strings.Split(string(status), "\n") {
-			k, v, _ := strings.Cut(line, ":")
-			switch k {
-			case "Name":
-				name = strings.TrimSpace(v)
-			case "State":
-				state = strings.TrimSpace(v)
-			case "Uid":
-				if f := strings.Fields(v); len(f) > 0 {
-					uid, _ = strconv.Atoi(f[0])
-				}
-			}
-		}
-		exe, _ := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid))
-		if !strings.HasPrefix(state, "Z") && match(uid, exe) {
-			out = append(out, fmt.Sprintf("%d %s", pid, name))
+	for _, p := range list {
+		if !p.Ended && match(int(p.UIDs[0]), p.Exe) {
+			out = append(out, fmt.Sprintf("%d %s", p.PID, p.Exe))
 		}
 	}
 	return out
