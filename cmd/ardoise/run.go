@@ -18,7 +18,7 @@ import (
 
 type runOpts struct {
 	policy, stateDir, socket string
-	metricsDir               string
+	metricsDir, log          string
 	system, noSession        bool
 	noBrowser, noWindow      bool
 }
@@ -52,6 +52,7 @@ good policy it saved (or the built-in one).`,
 			fs.BoolVar(&o.noSession, "no-session", false, "do not start a session at once (foreground)")
 			fs.BoolVar(&o.noBrowser, "no-browser", false, "do not open the policy's browser when a session starts (foreground)")
 			fs.BoolVar(&o.noWindow, "no-window", false, "do not open the window (ardoise-gui) for the person (foreground)")
+			fs.StringVar(&o.log, "log", "auto", "where logs go: "+logTargets+" (auto: the journal under systemd, the Event Log for the Windows service, else standard error)")
 			fs.StringVar(&o.metricsDir, "metrics-dir", "", "write Prometheus metrics to `DIR`/ardoise.prom for node_exporter's textfile collector (e.g. /var/lib/prometheus/node-exporter)")
 			return o
 		},
@@ -63,6 +64,9 @@ func runAgent(ctx context.Context, e *env, o any, args []string) error {
 	opts := o.(*runOpts)
 	if len(args) > 0 {
 		return usagef("run takes no arguments")
+	}
+	if _, err := newLogger(e, opts.log, slog.LevelInfo, "text"); err != nil {
+		return err
 	}
 	if opts.system && os.Geteuid() != 0 {
 		return errors.New("--system needs root: the system service cleans other accounts' folders")
@@ -96,7 +100,7 @@ func runAgent(ctx context.Context, e *env, o any, args []string) error {
 	}
 	// Logs go to standard error first with the built-in level, so that a
 	// broken policy can be reported.
-	cfg.Logger = logging.New(e.stderr, slog.LevelInfo, "text")
+	cfg.Logger, _ = newLogger(e, opts.log, slog.LevelInfo, "text")
 	cfg.Policy, cfg.PolicyRefused = loadRunPolicy(cfg.Logger, opts.policy, cfg.StateDir, opts.system)
 	if opts.policy != "" {
 		cfg.PolicyFile = opts.policy
@@ -104,7 +108,18 @@ func runAgent(ctx context.Context, e *env, o any, args []string) error {
 	}
 	cfg.MetricsDir = opts.metricsDir
 	level, _ := logging.ParseLevel(cfg.Policy.Logging.Level)
-	cfg.Logger = logging.New(e.stderr, level, cfg.Policy.Logging.Format)
+	if cfg.Logger, err = newLogger(e, opts.log, level, cfg.Policy.Logging.Format); err != nil {
+		return err
+	}
+	prevReady := cfg.Ready
+	cfg.Ready = func() {
+		if prevReady != nil {
+			prevReady()
+		}
+		if err := sdNotify(e.getenv, "READY=1"); err != nil {
+			cfg.Logger.Warn("could not tell systemd the agent is ready", "err", err)
+		}
+	}
 	if !opts.system && !opts.noWindow && graphicalSession(e.getenv) {
 		if gui, err := findWindow(); err != nil {
 			cfg.Logger.Info("no window for the person: " + err.Error())
@@ -115,6 +130,9 @@ func runAgent(ctx context.Context, e *env, o any, args []string) error {
 	}
 	a, err := agent.New(cfg)
 	if err != nil {
+		return err
+	}
+	if ok, err := asService(ctx, a.Run); ok {
 		return err
 	}
 	return a.Run(ctx)
