@@ -159,3 +159,61 @@ func sortedKeys(m map[string]any) []string {
 	slices.Sort(keys)
 	return keys
 }
+
+// WixInclude returns the browsers' managed settings as a WiX v3 include
+// file: one registry component, BrowserSettings, that the Windows
+// installer writes and takes away again on uninstall. The values are those
+// of RegistryFile.
+func WixInclude(bs []Browser, s Settings) string {
+	var w strings.Builder
+	w.WriteString("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<!-- Made by \"ardoise browsers show wix\": do not edit. -->\n<Include>\n")
+	w.WriteString("  <DirectoryRef Id=\"TARGETDIR\">\n")
+	w.WriteString("    <Component Id=\"BrowserSettings\" Guid=\"5C7F9A4B-BE6D-4BAC-AF5A-4D8E9FA1B2C3\" Win64=\"yes\">\n")
+	w.WriteString("      <RegistryValue Root=\"HKLM\" Key=\"SOFTWARE\\Ardoise\" Name=\"BrowserSettings\" Type=\"integer\" Value=\"1\" KeyPath=\"yes\"/>\n")
+	for _, b := range bs {
+		wixKey(&w, b.Registry, ManagedPolicy(b, s), "      ")
+	}
+	w.WriteString("    </Component>\n  </DirectoryRef>\n</Include>\n")
+	return w.String()
+}
+
+func wixKey(w *strings.Builder, key string, m map[string]any, ind string) {
+	// wixl takes no nested RegistryKey: each key is written whole, and
+	// only when it holds values (its subkeys create it).
+	var subs []string
+	var values strings.Builder
+	for _, k := range sortedKeys(m) {
+		var typ, val string
+		switch v := m[k].(type) {
+		case map[string]any, []any:
+			subs = append(subs, k)
+			continue
+		case bool:
+			typ, val = "integer", map[bool]string{false: "0", true: "1"}[v]
+		case int:
+			typ, val = "integer", strconv.Itoa(v)
+		case string:
+			typ, val = "string", v
+		default:
+			panic(fmt.Sprintf("registry value of type %T", v))
+		}
+		// [ and { start MSI formatted text: escape them.
+		val = strings.NewReplacer("[", "[\\[]", "{", "[\\{]").Replace(val)
+		fmt.Fprintf(&values, "%s  <RegistryValue Name=\"%s\" Type=\"%s\" Value=\"%s\"/>\n", ind, html.EscapeString(k), typ, html.EscapeString(val))
+	}
+	if values.Len() > 0 {
+		fmt.Fprintf(w, "%s<RegistryKey Root=\"HKLM\" Key=\"%s\">\n%s%s</RegistryKey>\n", ind, html.EscapeString(key), values.String(), ind)
+	}
+	for _, k := range subs {
+		switch v := m[k].(type) {
+		case map[string]any:
+			wixKey(w, key+`\`+k, v, ind)
+		case []any:
+			list := map[string]any{}
+			for i, e := range v {
+				list[strconv.Itoa(i+1)] = e
+			}
+			wixKey(w, key+`\`+k, list, ind)
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -323,4 +324,48 @@ func fstreeLike(t *testing.T, root string) string {
 		return nil
 	})
 	return b.String()
+}
+
+// TestWixIncludeMatchesRegistryFile checks that the MSI writes the same
+// registry values as the .reg file, as well-formed XML.
+func TestWixIncludeMatchesRegistryFile(t *testing.T) {
+	bs := Select([]string{"firefox", "chromium", "chrome", "edge"})
+	var doc struct {
+		Keys []struct {
+			Key    string `xml:"Key,attr"`
+			Values []struct {
+				Name  string `xml:"Name,attr"`
+				Value string `xml:"Value,attr"`
+			} `xml:"RegistryValue"`
+		} `xml:"DirectoryRef>Component>RegistryKey"`
+	}
+	if err := xml.Unmarshal([]byte(WixInclude(bs, defaults())), &doc); err != nil {
+		t.Fatalf("the WiX include is not well-formed: %v", err)
+	}
+	wix := map[string]string{}
+	for _, k := range doc.Keys {
+		for _, v := range k.Values {
+			wix[k.Key+`\`+v.Name] = v.Value
+		}
+	}
+	reg := map[string]bool{}
+	key := ""
+	for _, line := range strings.Split(RegistryFile(bs, defaults()), "\r\n") {
+		switch {
+		case strings.HasPrefix(line, `[HKEY_LOCAL_MACHINE\`):
+			key = strings.TrimSuffix(strings.TrimPrefix(line, `[HKEY_LOCAL_MACHINE\`), "]")
+		case strings.HasPrefix(line, `"`):
+			name, _ := strconv.Unquote(line[:strings.Index(line, `"=`)+1])
+			reg[key+`\`+name] = true
+			if _, ok := wix[key+`\`+name]; !ok {
+				t.Errorf("the MSI lacks %s\\%s", key, name)
+			}
+		}
+	}
+	if len(wix) != len(reg) {
+		t.Errorf("the MSI sets %d values, the .reg file %d", len(wix), len(reg))
+	}
+	if got := wix[`SOFTWARE\Policies\Mozilla\Firefox\SearchEngines\Add\1\URLTemplate`]; got != `https://www.qwant.com/?q=[\{]searchTerms}` {
+		t.Errorf("URLTemplate = %q: a brace must be escaped for the installer", got)
+	}
 }

@@ -60,12 +60,13 @@ empty. A file changed by someone else since is kept and reported. Needs root.`,
 	})
 	register(&command{
 		name:    "browsers show",
-		args:    "[linux|windows|windows-undo|macos]",
+		args:    "[linux|windows|windows-undo|wix|macos]",
 		summary: "print the managed settings for each browser",
 		help: `Prints the managed settings the policy gives each browser, in the form the
 system takes: the Linux policy files (default), a Windows .reg file for
 Group Policy or the installer (and windows-undo, the .reg file that takes
-exactly those values away again), or macOS configuration profile payloads.`,
+exactly those values away again), the same values as a WiX include for the
+MSI (wix), or macOS configuration profile payloads.`,
 		flags: func(fs *flag.FlagSet) any {
 			o := &browsersOpts{}
 			fs.StringVar(&o.policy, "policy", "", "policy `FILE` (default: the built-in policy)")
@@ -146,7 +147,7 @@ func runBrowsersShow(ctx context.Context, e *env, o any, args []string) error {
 	case len(args) == 1:
 		form = args[0]
 	case len(args) > 1:
-		return usagef("browsers show takes at most one argument: linux, windows, windows-undo or macos")
+		return usagef("browsers show takes at most one argument: linux, windows, windows-undo, wix or macos")
 	}
 	p, err := browserPolicy(opts.policy)
 	if err != nil {
@@ -166,12 +167,14 @@ func runBrowsersShow(ctx context.Context, e *env, o any, args []string) error {
 		io.WriteString(e.stdout, browsers.RegistryFile(bs, s))
 	case "windows-undo":
 		io.WriteString(e.stdout, browsers.RegistryRemovalFile(bs, s))
+	case "wix":
+		io.WriteString(e.stdout, browsers.WixInclude(bs, s))
 	case "macos":
 		for _, b := range bs {
 			fmt.Fprintf(e.stdout, "<!-- %s: domain %s -->\n%s\n", b.Name, b.MacDomain, browsers.Plist(b, s))
 		}
 	default:
-		return usagef("unknown form %q: linux, windows, windows-undo or macos", form)
+		return usagef("unknown form %q: linux, windows, windows-undo, wix or macos", form)
 	}
 	return nil
 }
