@@ -9,15 +9,16 @@ import (
 	"time"
 )
 
-// Result tells what PurgeUser did. Errors holds one error per job that was
-// found and not purged, each naming the job; PurgeUser's own error joins
-// them, so a caller that only checks the error misses none.
+// Result tells what PurgeUser did. Errors holds one error per job of the
+// user not purged or still listed afterwards, each naming the job, and one
+// if that check itself failed; PurgeUser's own error joins them, so a
+// caller that only checks the error misses none.
 type Result struct {
 	Found     int     // jobs whose job-originating-user-name is exactly the user
 	Cancelled int     // of Found, jobs not yet finished, stopped by the purge
 	Purged    int     // of Found, jobs the scheduler purged (history and files)
 	Skipped   int     // jobs the scheduler listed that are not provably the user's: left alone
-	Errors    []error // one per job of the user not purged
+	Errors    []error // see above
 }
 
 // maxUserName is the limit of requesting-user-name, a name(MAX)
