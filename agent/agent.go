@@ -119,6 +119,7 @@ type activeSession struct {
 	// (nil if absent or not asked for by the policy).
 	recent      *safefs.Info
 	traceRecent bool
+	tracePrint  bool
 	entries     int    // entries the watcher reported; guarded by Agent.mu
 	reason      string // why it ended, once it does
 }
@@ -485,6 +486,8 @@ func (a *Agent) openTraces(s *activeSession, home *safefs.Dir, homeErr error) {
 					share.Close()
 				}
 			}
+		case "print_queue":
+			s.tracePrint = true
 		case "clipboard":
 			// Only a program in the person's graphical session can reach
 			// the clipboard: the window clears it (Status.ClearClipboard).
@@ -652,6 +655,9 @@ func (a *Agent) wipeLocked(ctx context.Context, s *activeSession, reason session
 		a.log.Warn("could not clear the list of recent files", "err", err)
 	} else if cleared {
 		rep.Traces = append(rep.Traces, "recent_files")
+	}
+	if a.purgePrintJobs(ctx, s) {
+		rep.Traces = append(rep.Traces, "print_queue")
 	}
 
 	if rep.Verified && len(res.RootErrors) == 0 {
