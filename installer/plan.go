@@ -129,7 +129,7 @@ func For(t Target) (Plan, error) {
 	case "linux":
 		p.Service.Options["SystemdScript"] = SystemdUnit(t.Exe, args)
 		if t.GUI != "" {
-			desktop := strings.Replace(string(Shipped("linux/ardoise-gui.desktop")), "Exec="+packagedGUI, "Exec="+desktopQuote(t.GUI), 1)
+			desktop := strings.Replace(string(Shipped("linux/ardoise-gui.desktop")), "Exec="+packagedGUI+" ", "Exec="+desktopQuote(t.GUI)+" ", 1)
 			p.Files = append(p.Files, File{Path: "/etc/xdg/autostart/ardoise-gui.desktop", Mode: 0o644, Data: []byte(desktop),
 				What: "starts the window at every login"})
 		}
@@ -141,7 +141,7 @@ func For(t Target) (Plan, error) {
 		p.Service.Options["OnFailureResetPeriod"] = 86400
 		if t.GUI != "" {
 			p.Registry = append(p.Registry, RegValue{Key: `SOFTWARE\Microsoft\Windows\CurrentVersion\Run`, Name: "Ardoise",
-				Value: `"` + t.GUI + `"`, What: "starts the window at every login"})
+				Value: `"` + t.GUI + `" --keep-open`, What: "starts the window at every login"})
 		}
 	case "darwin":
 		p.Service.Options["KeepAlive"] = true

@@ -6,7 +6,10 @@
 //
 // Usage:
 //
-//	ardoise-gui [--socket PATH] [--lang fr,en,…]
+//	ardoise-gui [--socket PATH] [--lang fr,en,…] [--keep-open]
+//
+// With --keep-open (what the login entries use), it starts the window as a
+// child and starts it again if it is killed (package gui/keepalive).
 package main
 
 import (
@@ -14,8 +17,11 @@ import (
 	"flag"
 	"log/slog"
 	"os"
+	"os/exec"
+	"os/signal"
 	"os/user"
 	"strings"
+	"syscall"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -24,6 +30,7 @@ import (
 	"github.com/ardoise-fr/ardoise/agent/ipc"
 	"github.com/ardoise-fr/ardoise/gui/i18n"
 	"github.com/ardoise-fr/ardoise/gui/idle"
+	"github.com/ardoise-fr/ardoise/gui/keepalive"
 	"github.com/ardoise-fr/ardoise/gui/usbkey"
 	"github.com/ardoise-fr/ardoise/gui/window"
 )
@@ -31,8 +38,12 @@ import (
 func main() {
 	socket := flag.String("socket", "", "socket `PATH` of the agent (default: the foreground agent's if it runs, else the system service's)")
 	langs := flag.String("lang", strings.Join(i18n.Order, ","), "languages offered, first one by default, comma-separated")
+	keepOpen := flag.Bool("keep-open", false, "start the window again if it is killed (for the login entry)")
 	flag.Parse()
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	if *keepOpen {
+		os.Exit(keepWindowOpen(log))
+	}
 
 	sock := *socket
 	if sock == "" {
@@ -70,6 +81,34 @@ func main() {
 	}
 	log.Info("window started", "socket", sock)
 	w.ShowAndRun()
+}
+
+// keepWindowOpen runs this program again without --keep-open, as long as
+// the session lasts.
+func keepWindowOpen(log *slog.Logger) int {
+	self, err := os.Executable()
+	if err != nil {
+		log.Error("cannot find this program", "err", err)
+		return 1
+	}
+	var args []string
+	for _, a := range os.Args[1:] {
+		if a != "--keep-open" && a != "-keep-open" {
+			args = append(args, a)
+		}
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err = keepalive.Run(ctx, func(ctx context.Context) *exec.Cmd {
+		c := exec.CommandContext(ctx, self, args...)
+		c.Stdout, c.Stderr = os.Stdout, os.Stderr
+		return c
+	}, keepalive.Options{Log: log})
+	if err != nil {
+		log.Error("the window is not kept open", "err", err)
+		return 1
+	}
+	return 0
 }
 
 func exists(p string) bool {
