@@ -177,8 +177,13 @@ type Accompanied struct {
 	Enabled bool `yaml:"enabled"`
 
 	// StaffCodeHash is the hash of the code an aidant types to start an
-	// accompanied session: "sha256:" followed by the hexadecimal SHA-256 of
-	// the code. Empty means no code is asked. Default: empty.
+	// accompanied session, as "ardoise policy hash-code" prints it
+	// ("pbkdf2-sha256:…", salted and slow to guess: this file is readable
+	// by the public's accounts). The older "sha256:" followed by the
+	// code's hexadecimal SHA-256 is accepted but weak: a short code is
+	// found from it at once. Wrong codes are slowed down: after 3, each
+	// attempt waits 30 s, then twice as long each time. Empty means no
+	// code is asked. Default: empty.
 	StaffCodeHash string `yaml:"staff_code_hash"`
 
 	// ReportRetention is how long the anonymous activity count is kept.

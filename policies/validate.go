@@ -64,7 +64,7 @@ var (
 	accountRe  = regexp.MustCompile(accountPattern)
 	durationRe = regexp.MustCompile(durationPattern)
 	clockRe    = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
-	codeHashRe = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
+	codeHashRe = regexp.MustCompile(`^(pbkdf2-sha256:[1-9][0-9]{0,6}:[0-9a-f]{16,128}:[0-9a-f]{32,128}|sha256:[0-9a-f]{64})$`)
 	oneLineRe  = regexp.MustCompile(`^[^\x00-\x1f\x7f]*$`)
 )
 
@@ -79,7 +79,7 @@ var shapes = map[string]shape{
 		hint: "write it as HH:MM, 24-hour, from 00:00 to 23:59, such as 18:30"},
 	// The value is not repeated: someone may have pasted the code itself.
 	"session.accompanied.staff_code_hash": {re: codeHashRe, optional: true, what: "a code hash",
-		hint: `write "sha256:" then the 64 lowercase hexadecimal digits of the code's SHA-256 (printf %s CODE | sha256sum), or leave it empty`},
+		hint: `paste what "ardoise policy hash-code" prints, or leave it empty`},
 }
 
 // span is the range of a duration field.

@@ -22,6 +22,7 @@ import (
 // env is what a command may touch of the outside world, so that tests can run
 // commands in-process.
 type env struct {
+	stdin  io.Reader
 	stdout io.Writer
 	stderr io.Writer
 	getenv func(string) string
@@ -70,7 +71,7 @@ func register(c *command) { commands = append(commands, c) }
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	e := &env{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}
+	e := &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}
 	os.Exit(runMain(ctx, e, os.Args[1:]))
 }
 
