@@ -23,6 +23,7 @@ import (
 	"github.com/ardoise-fr/ardoise/agent/metrics"
 	"github.com/ardoise-fr/ardoise/agent/safefs"
 	"github.com/ardoise-fr/ardoise/agent/session"
+	"github.com/ardoise-fr/ardoise/agent/staffcode"
 	"github.com/ardoise-fr/ardoise/agent/userdirs"
 	"github.com/ardoise-fr/ardoise/agent/watch"
 	"github.com/ardoise-fr/ardoise/agent/wipe"
@@ -102,6 +103,8 @@ type Agent struct {
 	cur      *activeSession // the running session, or the one whose wipe is pending
 	lastWipe *ipc.WipeReport
 	wake     chan struct{} // poked when deadlines change
+
+	codes staffcode.Limiter // wrong staff codes, for the whole computer
 }
 
 // activeSession is a session's live state.
@@ -120,8 +123,11 @@ type activeSession struct {
 	recent      *safefs.Info
 	traceRecent bool
 	tracePrint  bool
-	entries     int    // entries the watcher reported; guarded by Agent.mu
-	reason      string // why it ended, once it does
+	// privateOpened: Ardoise opened the browser in a private window for
+	// this session (the checklist's private browsing item).
+	privateOpened bool
+	entries       int    // entries the watcher reported; guarded by Agent.mu
+	reason        string // why it ended, once it does
 }
 
 type sessionRoot struct {
@@ -172,6 +178,7 @@ func (a *Agent) Run(ctx context.Context) error {
 		return err
 	}
 	a.journal = j
+	a.pruneActivity()
 	if a.cfg.PolicyRefused {
 		a.metrics.PolicyError()
 	} else {
@@ -326,8 +333,10 @@ func (a *Agent) start(ctx context.Context, u userdirs.User, src userdirs.Source,
 	}
 	a.metrics.SessionStarted()
 	a.log.Info("session started", "session", s.id, "mode", mode, "uid", u.UID, "roots", watching, "refused_roots", len(s.roots)-watching, "preexisting_entries", set.Len())
-	if a.cfg.LaunchBrowser {
-		a.launchBrowser(u)
+	if a.cfg.LaunchBrowser && a.launchBrowser(u) {
+		a.mu.Lock()
+		s.privateOpened = true
+		a.mu.Unlock()
 	}
 	return a.Status(ctx), nil
 }
@@ -658,6 +667,10 @@ func (a *Agent) wipeLocked(ctx context.Context, s *activeSession, reason session
 	}
 	if a.purgePrintJobs(ctx, s) {
 		rep.Traces = append(rep.Traces, "print_queue")
+	}
+	if s.mode == ipc.ModeAccompanied {
+		rep.Checklist = a.checklist(s, rep)
+		a.recordActivity(s, rep)
 	}
 
 	if rep.Verified && len(res.RootErrors) == 0 {

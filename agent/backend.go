@@ -37,7 +37,8 @@ func (a *Agent) Status(ctx context.Context) ipc.Status {
 	defer a.mu.Unlock()
 	st := ipc.Status{State: a.state.String(), UserUID: -1, AgentVersion: a.cfg.Version, LastWipe: withoutNames(a.lastWipe), Roots: []ipc.RootStatus{},
 		Notice:         ipc.Notice{Languages: a.policy().Notice.Languages, Mode: a.policy().Notice.Mode, Text: a.policy().Notice.Text},
-		ClearClipboard: slices.Contains(a.policy().Traces, "clipboard")}
+		ClearClipboard: slices.Contains(a.policy().Traces, "clipboard"),
+		Accompanied:    ipc.Accompanied{Available: a.policy().Session.Accompanied.Enabled, CodeRequired: a.policy().Session.Accompanied.StaffCodeHash != ""}}
 	if s := a.cur; s != nil {
 		st.Mode, st.SessionID, st.UserUID = s.mode, s.id, int(s.user.UID)
 		st.Started = s.started
@@ -128,6 +129,11 @@ func kindWord(k string) string {
 
 // Start starts a session for the peer's own user.
 func (a *Agent) Start(ctx context.Context, p ipcserver.Peer, r ipc.StartRequest) (ipc.Status, error) {
+	if r.Mode == ipc.ModeAccompanied {
+		if err := a.checkAccompanied(p, r.StaffCode); err != nil {
+			return ipc.Status{}, err
+		}
+	}
 	if a.cfg.Mode == Foreground {
 		// A foreground agent acts for the user who started it, and only
 		// that user (or root) may ask.

@@ -70,16 +70,17 @@ func isArdoise(p procs.Proc) bool {
 	return fileOwnedByRoot(fi)
 }
 
-// launchBrowser opens the policy's browser in a private window for u. The
-// agent runs as u here (foreground mode), so the browser does too.
-func (a *Agent) launchBrowser(u userdirs.User) {
+// launchBrowser opens the policy's browser in a private window for u, and
+// reports whether it did. The agent runs as u here (foreground mode), so
+// the browser does too.
+func (a *Agent) launchBrowser(u userdirs.User) bool {
 	id := a.policy().Browsers.Launch
 	if id == "" || id == "none" {
-		return
+		return false
 	}
 	if u.UID == 0 || uint32(os.Geteuid()) != u.UID {
 		a.log.Info("browser not opened: Ardoise opens browsers only as the session's user, never as root")
-		return
+		return false
 	}
 	b, err := browsers.Lookup(browsers.ID(id))
 	if err == nil {
@@ -88,11 +89,12 @@ func (a *Agent) launchBrowser(u userdirs.User) {
 			if err = cmd.Start(); err == nil {
 				go cmd.Wait()
 				a.log.Info("browser opened in a private window", "browser", id)
-				return
+				return true
 			}
 		}
 	}
 	a.log.Warn("the browser could not be opened; the session goes on", "browser", id, "err", err)
+	return false
 }
 
 // closeBrowsers closes the session user's browsers the policy names. Root

@@ -342,3 +342,37 @@ func hash(b []byte) string {
 	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:])
 }
+
+// PrivateForced reports whether Apply wrote managed settings on this
+// computer (its manifest in stateDir) and every file it wrote still makes
+// private browsing the only mode. It reads the files as they are now:
+// someone may have changed them since.
+func PrivateForced(stateDir string) bool {
+	m, err := readManifest(Options{StateDir: stateDir})
+	if err != nil || len(m.Files) == 0 {
+		return false
+	}
+	for _, f := range m.Files {
+		b, err := os.ReadFile(f.Path)
+		if err != nil {
+			return false
+		}
+		var doc map[string]any
+		if json.Unmarshal(b, &doc) != nil {
+			return false
+		}
+		if ff, ok := doc["policies"].(map[string]any); ok { // Firefox
+			doc = ff
+		}
+		forced := false
+		for _, k := range []string{"PrivateBrowsingModeAvailability", "IncognitoModeAvailability", "InPrivateModeAvailability"} {
+			if v, ok := doc[k].(float64); ok && v == 2 {
+				forced = true
+			}
+		}
+		if !forced {
+			return false
+		}
+	}
+	return true
+}

@@ -155,6 +155,17 @@ type Status struct {
 	// session ends (policy trace "clipboard"): only a program in the
 	// person's graphical session can.
 	ClearClipboard bool `json:"clear_clipboard"`
+	// Accompanied says whether an aidant may start an accompanied session
+	// here, and whether a staff code is asked.
+	Accompanied Accompanied `json:"accompanied"`
+}
+
+// Accompanied is what the window needs to offer accompanied sessions.
+type Accompanied struct {
+	// Available: the policy enables accompanied sessions.
+	Available bool `json:"available"`
+	// CodeRequired: a staff code must be given to start one.
+	CodeRequired bool `json:"code_required"`
 }
 
 // Notice is the policy's part on the window's first screen.
@@ -245,6 +256,9 @@ type PreviewItem struct {
 type StartRequest struct {
 	// Mode is "public" (the default when empty) or "accompanied".
 	Mode string `json:"mode"`
+	// StaffCode is the aidant's code, for an accompanied session when the
+	// policy asks for one. Wrong codes are slowed down (HTTP 429).
+	StaffCode string `json:"staff_code,omitempty"`
 }
 
 // EndRequest is the body of POST /v1/session/end.
@@ -302,6 +316,35 @@ type WipeReport struct {
 	// ProgramsEnded counts the other programs of the kiosk account ended
 	// (policy accounts.end_programs); 0 when the policy does not ask.
 	ProgramsEnded int `json:"programs_ended"`
+	// Checklist is the charter's checklist of an accompanied session, each
+	// item ticked from what the agent did and verified; empty for a public
+	// session. It holds no name.
+	Checklist []CheckItem `json:"checklist,omitempty"`
+}
+
+// Checklist item codes, in the order the window shows them.
+const (
+	CheckPrivateBrowsing = "private_browsing" // browsing was private
+	CheckDocuments       = "documents_erased" // scanned/downloaded documents erased, verified by a rescan
+	CheckBrowsersClosed  = "browsers_closed"  // the browsers, and the accounts opened in them, closed
+	CheckBrowserData     = "browser_data"     // what the browsers kept (cookies, history…) cleared
+	CheckOtherTraces     = "other_traces"     // trash, recent files, print queue… cleared
+)
+
+// CheckItem is one line of the charter's checklist.
+type CheckItem struct {
+	// Code is one of the Check constants.
+	Code string `json:"code"`
+	// OK: done and verified.
+	OK bool `json:"ok"`
+	// Count is what the item counts (documents, browsers, profiles, traces).
+	Count int `json:"count"`
+	// Why says, as a code, how the item was done or why it was not:
+	// "forced" (private browsing is the browsers' only mode here),
+	// "opened_private" (Ardoise opened the browser in a private window),
+	// "not_forced" (neither: browsing may not have been private),
+	// "verified", "left" (something is left to erase; retried), "error".
+	Why string `json:"why,omitempty"`
 }
 
 // BrowserReport counts what the end of a session did to the browsers. It

@@ -36,6 +36,7 @@ type Metrics struct {
 	sum          float64
 	lastSuccess  time.Time
 	policyErrors uint64
+	accompanied  map[string]uint64 // by outcome
 	// OnError is told when the file cannot be written (the agent logs it).
 	OnError func(error)
 }
@@ -85,6 +86,18 @@ func (m *Metrics) PolicyError() {
 	m.flush()
 }
 
+// Accompanied counts an accompanied session by outcome ("complete" or
+// "incomplete"): the activity count, summed for the whole fleet.
+func (m *Metrics) Accompanied(outcome string) {
+	m.mu.Lock()
+	if m.accompanied == nil {
+		m.accompanied = map[string]uint64{}
+	}
+	m.accompanied[outcome]++
+	m.mu.Unlock()
+	m.flush()
+}
+
 // WriteTo writes the metrics in Prometheus' text exposition format.
 func (m *Metrics) WriteTo(w io.Writer) (int64, error) {
 	m.mu.Lock()
@@ -123,6 +136,10 @@ func (m *Metrics) WriteTo(w io.Writer) (int64, error) {
 	fmt.Fprintf(&b, "ardoise_last_successful_wipe_timestamp_seconds %.3f\n", last)
 	metric("ardoise_policy_reload_errors_total", "counter", "Policy files refused; the agent kept its last good policy.")
 	fmt.Fprintf(&b, "ardoise_policy_reload_errors_total %d\n", m.policyErrors)
+	metric("ardoise_accompanied_sessions_total", "counter", "Accompanied sessions ended, by outcome (complete: every item of the charter's checklist done and verified).")
+	for _, o := range []string{"complete", "incomplete"} {
+		fmt.Fprintf(&b, "ardoise_accompanied_sessions_total{outcome=%q} %d\n", o, m.accompanied[o])
+	}
 	n, err := io.WriteString(w, b.String())
 	return int64(n), err
 }

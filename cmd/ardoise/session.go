@@ -18,6 +18,7 @@ type sessionOpts struct {
 	socket      string
 	json        bool
 	accompanied bool
+	codeStdin   bool
 	limit       int
 }
 
@@ -28,6 +29,7 @@ func sessionFlags(start, preview bool) func(fs *flag.FlagSet) any {
 		fs.BoolVar(&o.json, "json", false, "print the answer as JSON (stable; field reference in agent/ipc)")
 		if start {
 			fs.BoolVar(&o.accompanied, "accompanied", false, "start an accompanied session (an aidant helps the person)")
+			fs.BoolVar(&o.codeStdin, "code-stdin", false, "read the aidants' staff code from the first line of standard input (when the policy asks for one; root needs none)")
 		}
 		if preview {
 			fs.IntVar(&o.limit, "limit", 100, "list at most `N` entries (the count covers all)")
@@ -93,7 +95,15 @@ func runSessionStart(ctx context.Context, e *env, o any, args []string) error {
 	if opts.accompanied {
 		mode = ipc.ModeAccompanied
 	}
-	st, err := opts.client(e).Start(ctx, ipc.StartRequest{Mode: mode})
+	req := ipc.StartRequest{Mode: mode}
+	if opts.codeStdin {
+		code, err := readCode(e.stdin)
+		if err != nil {
+			return err
+		}
+		req.StaffCode = code
+	}
+	st, err := opts.client(e).Start(ctx, req)
 	if err != nil {
 		return fmt.Errorf("start a session: %w", err)
 	}
@@ -209,6 +219,7 @@ func runSessionEnd(ctx context.Context, e *env, o any, args []string) error {
 		for _, p := range rep.Pending {
 			fmt.Fprintf(e.stdout, "  not erased yet: %s in %s (%s)\n", ipc.EscapeForTerminal(p.Name), p.Folder, p.Reason)
 		}
+		printChecklist(e.stdout, rep.Checklist)
 	}
 	if !rep.Verified {
 		return fmt.Errorf("%d entries could not be erased yet; they are retried at the next start of the agent (%s)", rep.PendingCount, strings.TrimSpace(rep.Journal))
