@@ -17,6 +17,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/ardoise-fr/ardoise/agent/ipc"
@@ -89,7 +90,10 @@ func ReadingBar(c *i18n.Catalog, r Reading, set func(Reading)) fyne.CanvasObject
 // site's own text from the policy ("" for none); replace says it replaces
 // the built-in text rather than follows it. reading is the bar of
 // ReadingBar, nil for none.
-func Notice(c *i18n.Catalog, langs []string, extra string, replace bool, reading fyne.CanvasObject, choose func(code string), ok func()) fyne.CanvasObject {
+//
+// accompany, when not nil, adds a discreet "Accompagnement" entry for an
+// aidant to start an accompanied session.
+func Notice(c *i18n.Catalog, langs []string, extra string, replace bool, reading fyne.CanvasObject, choose func(code string), ok func(), accompany func()) fyne.CanvasObject {
 	var body []fyne.CanvasObject
 	if !replace {
 		for _, k := range []string{"notice.kept", "notice.erased", "notice.private", "notice.advice"} {
@@ -104,9 +108,15 @@ func Notice(c *i18n.Catalog, langs []string, extra string, replace bool, reading
 		top.Add(reading)
 	}
 	top.Add(title(c.T("notice.title")))
+	bottom := container.NewHBox(layout.NewSpacer(), primary(c.T("notice.ok"), ok))
+	if accompany != nil {
+		b := widget.NewButton(c.T("notice.accompany"), accompany)
+		b.Importance = widget.LowImportance
+		bottom.Objects = append([]fyne.CanvasObject{b}, bottom.Objects...)
+	}
 	return container.NewBorder(
 		top,
-		container.NewHBox(layout.NewSpacer(), primary(c.T("notice.ok"), ok)),
+		bottom,
 		nil, nil,
 		container.NewVScroll(container.NewVBox(body...)),
 	)
@@ -254,4 +264,80 @@ func Countdown(c *i18n.Catalog, seconds int, stay func()) fyne.CanvasObject {
 	// its longest word), centred by spacers; a large button.
 	return container.NewVBox(layout.NewSpacer(), container.NewCenter(big), body,
 		container.NewCenter(container.NewGridWrap(fyne.NewSize(360, 80), b)), layout.NewSpacer())
+}
+
+// Accompany is the start of an accompanied session: the ground rules of
+// the aidant's charter, for the person and the aidant to read together,
+// and the aidant's code when the policy asks for one. problem is a message
+// from a failed attempt ("" for none).
+func Accompany(c *i18n.Catalog, codeRequired bool, problem string, start func(code string), back func()) fyne.CanvasObject {
+	body := []fyne.CanvasObject{para(c.T("accompany.intro"))}
+	for _, k := range []string{"accompany.rule_responsible", "accompany.rule_no_copy", "accompany.rule_consent"} {
+		body = append(body, para("• "+c.T(k)))
+	}
+	body = append(body, para(c.T("accompany.aidants_connect")))
+	code := widget.NewPasswordEntry()
+	startNow := func() { start(code.Text) }
+	bottom := container.NewVBox()
+	if codeRequired {
+		code.SetPlaceHolder(c.T("accompany.code"))
+		code.OnSubmitted = func(string) { startNow() }
+		bottom.Add(code)
+	}
+	if problem != "" {
+		p := para(problem)
+		p.Importance = widget.DangerImportance
+		bottom.Add(p)
+	}
+	bottom.Add(container.NewHBox(widget.NewButton(c.T("accompany.back"), back), layout.NewSpacer(), primary(c.T("accompany.start"), startNow)))
+	// The code and the buttons stay in view under the rules, which scroll.
+	return container.NewBorder(title(c.T("accompany.title")), bottom, nil, nil,
+		container.NewVScroll(container.NewVBox(body...)))
+}
+
+// Checklist is the end of an accompanied session: the charter's checklist
+// as the agent ticked it from what it did and verified, each line with a
+// mark the aidant sees at a glance, and what failed said plainly. File
+// names appear only when the aidant opens the detail.
+func Checklist(c *i18n.Catalog, r ipc.WipeReport) fyne.CanvasObject {
+	list := container.NewVBox(para(c.T("check.intro")))
+	for _, it := range r.Checklist {
+		var text string
+		switch it.Code {
+		case ipc.CheckPrivateBrowsing:
+			text = c.T("check.private." + it.Why)
+		case ipc.CheckDocuments:
+			if it.OK {
+				text = c.N("check.documents.ok", it.Count)
+			} else {
+				text = c.N("check.documents.left", r.PendingCount)
+			}
+		case ipc.CheckBrowsersClosed:
+			text = c.T(map[bool]string{true: "check.browsers.ok", false: "check.browsers.error"}[it.OK])
+		case ipc.CheckBrowserData:
+			text = c.T(map[bool]string{true: "check.data.ok", false: "check.data.error"}[it.OK])
+		case ipc.CheckOtherTraces:
+			text = c.T("check.traces")
+		default:
+			continue
+		}
+		icon := widget.NewIcon(theme.NewSuccessThemedResource(theme.ConfirmIcon()))
+		if !it.OK {
+			icon = widget.NewIcon(theme.NewErrorThemedResource(theme.ErrorIcon()))
+		}
+		list.Add(container.NewBorder(nil, nil, container.NewVBox(icon), nil, para(text)))
+	}
+	if len(r.Pending) > 0 {
+		detail := container.NewVBox()
+		var open *widget.Button
+		open = widget.NewButton(c.T("check.details"), func() {
+			for _, p := range r.Pending {
+				detail.Add(para("• " + c.T("check.detail_item", "name", displayName(p.Name), "folder", p.Folder)))
+			}
+			open.Hide()
+		})
+		list.Add(container.NewHBox(open))
+		list.Add(detail)
+	}
+	return container.NewBorder(title(c.T("check.title")), nil, nil, nil, container.NewVScroll(list))
 }

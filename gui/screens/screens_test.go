@@ -45,6 +45,11 @@ func render(t *testing.T, name string, obj fyne.CanvasObject) fyne.Window {
 	w := test.NewTempWindow(t, canvas.NewRectangle(color.Transparent))
 	w.Resize(screenSize)
 	w.SetContent(obj)
+	// Laid out again, as a real window is by its next frames: a wrapped
+	// text laid out before it had its width was given one line's height,
+	// and the next one drawn over it.
+	w.Resize(screenSize.AddWidthHeight(0, 1))
+	w.Resize(screenSize)
 	test.AssertRendersToImage(t, name+".png", w.Canvas())
 	return w
 }
@@ -59,7 +64,7 @@ func TestScreensGolden(t *testing.T) {
 		c := catalog(t, lang)
 		nop := func() {}
 		all := []string{"fr", "fr-falc", "en", "es", "de", "it", "pt", "uk"}
-		render(t, "notice_"+lang, Notice(c, all, "", false, ReadingBar(c, Reading{}, func(Reading) {}), func(string) {}, nop))
+		render(t, "notice_"+lang, Notice(c, all, "", false, ReadingBar(c, Reading{}, func(Reading) {}), func(string) {}, nop, nil))
 		render(t, "preview0_"+lang, Preview(c, preview(0), nil, nop, nop))
 		render(t, "preview1_"+lang, Preview(c, scanned, nil, nop, nop))
 		render(t, "preview30_"+lang, Preview(c, preview(30), nil, nop, nop))
@@ -71,6 +76,11 @@ func TestScreensGolden(t *testing.T) {
 		render(t, "warning_closing_"+lang, Warning(c, ipc.ReasonClosingTime, at, nop))
 		render(t, "done_"+lang, Done(c, ipc.WipeReport{Verified: true, Removed: ipc.Removed{Files: 3, Dirs: 1}}))
 		render(t, "partial_"+lang, Done(c, ipc.WipeReport{Verified: false, Removed: ipc.Removed{Files: 2}, PendingCount: 1}))
+		render(t, "notice_accompany_"+lang, Notice(c, []string{"fr", "en"}, "", false, ReadingBar(c, Reading{}, func(Reading) {}), func(string) {}, nop, nop))
+		render(t, "accompany_"+lang, Accompany(c, true, "", func(string) {}, nop))
+		render(t, "accompany_wrong_code_"+lang, Accompany(c, true, c.T("accompany.wrong_code"), func(string) {}, nop))
+		render(t, "checklist_"+lang, Checklist(c, checklistReport(true)))
+		render(t, "checklist_failed_"+lang, Checklist(c, checklistReport(false)))
 	}
 }
 
@@ -83,7 +93,7 @@ func TestReadingSettings(t *testing.T) {
 	a.Settings().SetTheme(r.Theme())
 	var got Reading
 	bar := ReadingBar(c, Reading{}, func(n Reading) { got = n })
-	render(t, "notice_large_contrast_fr", Notice(c, []string{"fr", "en"}, "", false, ReadingBar(c, r, func(Reading) {}), func(string) {}, func() {}))
+	render(t, "notice_large_contrast_fr", Notice(c, []string{"fr", "en"}, "", false, ReadingBar(c, r, func(Reading) {}), func(string) {}, func() {}, nil))
 	test.NewTempWindow(t, bar)
 	for _, o := range bar.(*fyne.Container).Objects {
 		if ch, ok := o.(*widget.Check); ok && ch.Text == c.T("view.contrast") {
@@ -107,7 +117,7 @@ func TestButtonsDoWhatTheySay(t *testing.T) {
 	w.SetContent(Countdown(c, 10, rec("stay")))
 	tapButton(t, w.Canvas().Content(), c.T("countdown.stay"))
 	var chosen string
-	w.SetContent(Notice(c, []string{"fr", "en"}, "", false, nil, func(code string) { chosen = code }, rec("ok")))
+	w.SetContent(Notice(c, []string{"fr", "en"}, "", false, nil, func(code string) { chosen = code }, rec("ok"), nil))
 	tapButton(t, w.Canvas().Content(), "English")
 	tapButton(t, w.Canvas().Content(), c.T("notice.ok"))
 	if strings.Join(got, ",") != "erase,back,stay,ok" || chosen != "en" {
@@ -188,4 +198,86 @@ func findButton(o fyne.CanvasObject, text string) *widget.Button {
 		}
 	}
 	return nil
+}
+
+// checklistReport is the end of an accompanied session: every item done,
+// or with private browsing not vouched for and a document left.
+func checklistReport(allOK bool) ipc.WipeReport {
+	r := ipc.WipeReport{Verified: allOK, Removed: ipc.Removed{Files: 3}, Checklist: []ipc.CheckItem{
+		{Code: ipc.CheckPrivateBrowsing, OK: true, Why: "forced"},
+		{Code: ipc.CheckDocuments, OK: true, Count: 3, Why: "verified"},
+		{Code: ipc.CheckBrowsersClosed, OK: true, Count: 1},
+		{Code: ipc.CheckBrowserData, OK: true, Count: 1},
+		{Code: ipc.CheckOtherTraces, OK: true, Count: 2},
+	}}
+	if !allOK {
+		r.PendingCount = 1
+		r.Pending = []ipc.PendingItem{{Name: "Avis d'imposition.pdf", Folder: "Téléchargements", Reason: "busy"}}
+		r.Checklist[0] = ipc.CheckItem{Code: ipc.CheckPrivateBrowsing, Why: "not_forced"}
+		r.Checklist[1] = ipc.CheckItem{Code: ipc.CheckDocuments, Count: 2, Why: "left"}
+	}
+	return r
+}
+
+// TestChecklistShowsNamesOnlyOnRequest: the checklist names no file until
+// the aidant opens the detail.
+func TestChecklistShowsNamesOnlyOnRequest(t *testing.T) {
+	test.NewTempApp(t)
+	c := catalog(t, "fr")
+	w := test.NewTempWindow(t, Checklist(c, checklistReport(false)))
+	if texts := allText(w.Canvas().Content()); strings.Contains(texts, "imposition") {
+		t.Fatalf("a file name is shown before the detail is opened:\n%s", texts)
+	}
+	tapButton(t, w.Canvas().Content(), c.T("check.details"))
+	if texts := allText(w.Canvas().Content()); !strings.Contains(texts, "Avis d'imposition.pdf — dans Téléchargements") {
+		t.Errorf("the detail does not name the document left:\n%s", texts)
+	}
+}
+
+// TestAccompanyGivesTheCode: the start button hands over what was typed.
+func TestAccompanyGivesTheCode(t *testing.T) {
+	test.NewTempApp(t)
+	c := catalog(t, "fr")
+	var got string
+	w := test.NewTempWindow(t, Accompany(c, true, "", func(code string) { got = code }, func() {}))
+	var entry *widget.Entry
+	walk(w.Canvas().Content(), func(o fyne.CanvasObject) {
+		if e, ok := o.(*widget.Entry); ok {
+			entry = e
+		}
+	})
+	if entry == nil || !entry.Password {
+		t.Fatal("no hidden field for the code")
+	}
+	test.Type(entry, "4821")
+	tapButton(t, w.Canvas().Content(), c.T("accompany.start"))
+	if got != "4821" {
+		t.Errorf("start got %q", got)
+	}
+}
+
+// walk calls f on o and everything inside it.
+func walk(o fyne.CanvasObject, f func(fyne.CanvasObject)) {
+	f(o)
+	switch v := o.(type) {
+	case *fyne.Container:
+		for _, k := range v.Objects {
+			walk(k, f)
+		}
+	case fyne.Widget:
+		for _, k := range test.WidgetRenderer(v).Objects() {
+			walk(k, f)
+		}
+	}
+}
+
+// allText is every label's text under o, one per line.
+func allText(o fyne.CanvasObject) string {
+	var b strings.Builder
+	walk(o, func(o fyne.CanvasObject) {
+		if l, ok := o.(*widget.Label); ok {
+			b.WriteString(l.Text + "\n")
+		}
+	})
+	return b.String()
 }

@@ -11,6 +11,7 @@ package window
 
 import (
 	"context"
+	"errors"
 	"iter"
 	"log/slog"
 	"sync"
@@ -31,6 +32,7 @@ type Agent interface {
 	Status(ctx context.Context) (ipc.Status, error)
 	Preview(ctx context.Context, limit int) (ipc.Preview, error)
 	End(ctx context.Context, r ipc.EndRequest) (ipc.WipeReport, error)
+	Start(ctx context.Context, r ipc.StartRequest) (ipc.Status, error)
 	ReportIdle(ctx context.Context, r ipc.IdleReport) error
 	Events(ctx context.Context, since uint64) iter.Seq2[ipc.Event, error]
 }
@@ -48,6 +50,8 @@ type Window struct {
 	notice  ipc.Notice      // the policy's part of the notice
 
 	clearClipboard bool // the policy asks to empty the clipboard at the end
+	accompanied    ipc.Accompanied
+	mode           string // of the running session: "public" or "accompanied"
 
 	// FindKeys lists the USB keys plugged in for the person (nil: none
 	// offered); cmd/ardoise-gui sets it to usbkey.Find.
@@ -118,8 +122,11 @@ func (g *Window) keys(ev *fyne.KeyEvent) {
 			g.ShowSession()
 		}
 	case fyne.KeyEscape:
-		if g.Screen() == "preview" {
+		switch g.Screen() {
+		case "preview":
 			g.ShowSession()
+		case "accompany":
+			g.ShowNotice()
 		}
 	}
 }
@@ -138,6 +145,7 @@ func (g *Window) Run(ctx context.Context) {
 		}
 		fyne.Do(func() {
 			g.clearClipboard = st.ClearClipboard
+			g.accompanied, g.mode = st.Accompanied, st.Mode
 			g.setNotice(st.Notice)
 			g.follow(st.State, st.Counts.Entries)
 		})
@@ -168,7 +176,7 @@ func (g *Window) follow(state string, entries int) {
 	g.mu.Unlock()
 	switch state {
 	case ipc.StateActive:
-		if cur == "" || cur == "waiting" || cur == "done" {
+		if cur == "" || cur == "waiting" || cur == "done" || cur == "checklist" {
 			// A new person: the previous one's choices go.
 			g.chosen = false
 			if g.reading != (screens.Reading{}) {
@@ -187,7 +195,7 @@ func (g *Window) follow(state string, entries int) {
 			g.showProgress()
 		}
 	case ipc.StateIdle, ipc.StateClean, ipc.StatePending:
-		if cur != "done" {
+		if cur != "done" && cur != "checklist" {
 			g.showWaiting()
 		}
 	}
@@ -221,7 +229,7 @@ func (g *Window) event(ev ipc.Event) {
 		}
 	case ipc.EventWipeDone:
 		if ev.Report != nil {
-			g.show("done", screens.Done(g.cat, *ev.Report))
+			g.showEnd(*ev.Report)
 		}
 	}
 }
@@ -275,13 +283,22 @@ func (g *Window) ShowNotice() {
 	if text == "" {
 		text = g.notice.Text[i18n.Default]
 	}
-	g.show("notice", screens.Notice(g.cat, g.langs, text, g.notice.Mode == "replace" && text != "", screens.ReadingBar(g.cat, g.reading, g.SetReading), g.SetLanguage, g.ShowSession))
+	var accompany func()
+	if g.accompanied.Available && g.mode != ipc.ModeAccompanied {
+		accompany = func() { g.ShowAccompany("") }
+	}
+	g.show("notice", screens.Notice(g.cat, g.langs, text, g.notice.Mode == "replace" && text != "", screens.ReadingBar(g.cat, g.reading, g.SetReading), g.SetLanguage, g.ShowSession, accompany))
 }
 
 // ShowSession is the quiet screen during the session: how many documents
 // so far, and the end button.
 func (g *Window) ShowSession() {
-	g.show("session", screens.Session(g.cat, g.entriesNow(), g.ShowPreview))
+	s := screens.Session(g.cat, g.entriesNow(), g.ShowPreview)
+	if g.mode == ipc.ModeAccompanied {
+		// Discreet: the aidant can say "this will be erased at the end".
+		s = container.NewVBox(widget.NewLabel(g.cat.T("session.accompanied")), s)
+	}
+	g.show("session", s)
 }
 
 // ShowPreview asks the agent what the end will erase and shows it.
@@ -327,7 +344,51 @@ func (g *Window) Erase() {
 				g.show("done", screens.Done(g.cat, ipc.WipeReport{PendingCount: 1}))
 				return
 			}
-			g.show("done", screens.Done(g.cat, rep))
+			g.showEnd(rep)
+		})
+	}()
+}
+
+// showEnd shows the final screen: the charter's checklist after an
+// accompanied session, else the "C'est fait" screen.
+func (g *Window) showEnd(rep ipc.WipeReport) {
+	if len(rep.Checklist) > 0 {
+		g.show("checklist", screens.Checklist(g.cat, rep))
+		return
+	}
+	g.show("done", screens.Done(g.cat, rep))
+}
+
+// ShowAccompany shows the start of an accompanied session: the charter's
+// ground rules and, if the policy asks, the aidant's code. problem is what
+// went wrong with the last attempt.
+func (g *Window) ShowAccompany(problem string) {
+	g.show("accompany", screens.Accompany(g.cat, g.accompanied.CodeRequired, problem, g.startAccompanied, g.ShowNotice))
+}
+
+// startAccompanied turns the session into an accompanied one (the agent
+// keeps what it knew of the session: the mode changes, not the baseline).
+func (g *Window) startAccompanied(code string) {
+	go func() {
+		st, err := g.agent.Start(context.Background(), ipc.StartRequest{Mode: ipc.ModeAccompanied, StaffCode: code})
+		fyne.Do(func() {
+			if err != nil {
+				g.log.Warn("accompanied session refused", "err", err)
+				problem := g.cat.T("accompany.failed")
+				var ie *ipc.Error
+				if errors.As(err, &ie) {
+					switch ie.Code {
+					case "wrong_code":
+						problem = g.cat.T("accompany.wrong_code")
+					case "too_many_attempts":
+						problem = g.cat.T("accompany.wait")
+					}
+				}
+				g.ShowAccompany(problem)
+				return
+			}
+			g.mode = st.Mode
+			g.ShowSession()
 		})
 	}()
 }

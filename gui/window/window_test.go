@@ -23,6 +23,7 @@ import (
 // driven in cmd/ardoise-gui's test.
 type fakeAgent struct {
 	path   string // of the document the preview lists
+	mode   string
 	mu     sync.Mutex
 	events chan ipc.Event
 	ended  []string
@@ -30,7 +31,10 @@ type fakeAgent struct {
 }
 
 func (f *fakeAgent) Status(context.Context) (ipc.Status, error) {
-	return ipc.Status{State: ipc.StateActive, Counts: ipc.Counts{Entries: 2}, Notice: ipc.Notice{
+	f.mu.Lock()
+	mode := f.mode
+	f.mu.Unlock()
+	return ipc.Status{State: ipc.StateActive, Mode: mode, Counts: ipc.Counts{Entries: 2}, Accompanied: ipc.Accompanied{Available: true, CodeRequired: true}, Notice: ipc.Notice{
 		Languages: []string{"fr", "en"}, Mode: "extend",
 		Text: map[string]string{"fr": "Wi-Fi : demandez le code à l'accueil.", "en": "Wi-Fi: ask for the code at the desk."},
 	}}, nil
@@ -45,6 +49,16 @@ func (f *fakeAgent) End(_ context.Context, r ipc.EndRequest) (ipc.WipeReport, er
 	f.ended = append(f.ended, r.Reason)
 	f.mu.Unlock()
 	return ipc.WipeReport{Verified: true, Removed: ipc.Removed{Files: 1}}, nil
+}
+
+func (f *fakeAgent) Start(_ context.Context, r ipc.StartRequest) (ipc.Status, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if r.StaffCode != "4821" {
+		return ipc.Status{}, &ipc.Error{Status: 403, Code: "wrong_code", Message: "code incorrect"}
+	}
+	f.mode = r.Mode
+	return ipc.Status{State: ipc.StateActive, Mode: r.Mode}, nil
 }
 
 func (f *fakeAgent) ReportIdle(_ context.Context, r ipc.IdleReport) error {
@@ -278,5 +292,53 @@ func TestClipboardEmptiedAtTheEnd(t *testing.T) {
 	g.event(ipc.Event{Type: ipc.EventState, State: ipc.StateEnding})
 	if got := app.Clipboard().Content(); got != "" {
 		t.Errorf("clipboard holds %q after the end", got)
+	}
+}
+
+// TestAccompaniedFlow: the aidant opens "Accompagnement" on the notice, a
+// wrong code is refused on the screen, the right one turns the session
+// into an accompanied one, and its end shows the charter's checklist.
+func TestAccompaniedFlow(t *testing.T) {
+	test.NewTempApp(t)
+	w := test.NewTempWindow(t, widget.NewLabel(""))
+	a := &fakeAgent{events: make(chan ipc.Event, 4)}
+	g := New(w, a, []string{"fr", "en"}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	st, _ := a.Status(context.Background())
+	g.accompanied, g.mode = st.Accompanied, st.Mode
+	g.setNotice(st.Notice)
+	g.follow(st.State, st.Counts.Entries)
+	waitScreen(t, g, "notice")
+	tap(t, g, "Accompagnement")
+	waitScreen(t, g, "accompany")
+	entry := find(g, func(o fyne.CanvasObject) bool { e, ok := o.(*widget.Entry); return ok && e.Password })
+	if entry == nil {
+		t.Fatal("no field for the code")
+	}
+	test.Type(entry.(*widget.Entry), "0000")
+	tap(t, g, "Commencer l'accompagnement")
+	waitFor(t, func() bool { return showsText(g, "Ce code n'est pas le bon.") }, "the wrong code is not said")
+	entry = find(g, func(o fyne.CanvasObject) bool { e, ok := o.(*widget.Entry); return ok && e.Password })
+	test.Type(entry.(*widget.Entry), "4821")
+	tap(t, g, "Commencer l'accompagnement")
+	waitScreen(t, g, "session")
+	if !showsText(g, "Session accompagnée") {
+		t.Error("the session screen does not say it is accompanied")
+	}
+	g.event(ipc.Event{Seq: 1, Type: ipc.EventWipeDone, Report: &ipc.WipeReport{Verified: true, Checklist: []ipc.CheckItem{
+		{Code: ipc.CheckPrivateBrowsing, Why: "not_forced"}, {Code: ipc.CheckDocuments, OK: true, Count: 2, Why: "verified"}}}})
+	waitScreen(t, g, "checklist")
+	if !showsText(g, "2 documents scannés ou téléchargés effacés, et vérifiés.") {
+		t.Error("the checklist does not count the documents")
+	}
+}
+
+func waitFor(t *testing.T, ok func() bool, msg string) {
+	t.Helper()
+	deadline := time.Now().Add(3 * time.Second)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatal(msg)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
