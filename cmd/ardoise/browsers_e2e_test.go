@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/ardoise-fr/ardoise/agent/ipc"
+	"github.com/ardoise-fr/ardoise/agent/staffcode"
 )
 
 const nobodyUID = 65534
@@ -374,16 +375,45 @@ func applyBrowserSettings(t *testing.T) {
 // site and download a document. Ending the session closes both browsers,
 // erases both downloads and clears the profiles, and both browsers
 // started again are not logged in.
+//
+// The session is an accompanied one (an aidant joined it with the staff
+// code), so its end also returns the charter's checklist, checked here
+// against what happened: Firefox opened privately by Ardoise, both
+// browsers closed and cleared, the downloads erased.
 func TestBrowsersEndToEnd(t *testing.T) {
 	requireBrowsers(t)
 	applyBrowserSettings(t)
 	l := newBrowserLab(t)
-	l.startAgent(fmt.Sprintf("version: 1\nroots: [{path: '{downloads}'}]\nbrowsers: {launch: firefox, start_page: %q, close: [firefox, chromium]}\ntraces: []\n", l.site.URL+"/"), true)
+	hash, err := staffcode.Hash("4821")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.startAgent(fmt.Sprintf("version: 1\nroots: [{path: '{downloads}'}]\nbrowsers: {launch: firefox, start_page: %q, close: [firefox, chromium]}\ntraces: []\nsession: {accompanied: {enabled: true, staff_code_hash: %q}}\n", l.site.URL+"/", hash), true)
+	join := exec.Command(l.bin, "session", "start", "--accompanied", "--code-stdin", "--socket", l.sock)
+	l.asNobody(join)
+	join.Stdin = strings.NewReader("4821\n")
+	if out, err := join.CombinedOutput(); err != nil {
+		t.Fatalf("the aidant could not join the session: %v\n%s", err, out)
+	}
 	data := l.visit(true, true)
 	if !strings.Contains(l.agentLog.String(), "browser opened in a private window") {
 		t.Errorf("the agent did not open Firefox:\n%s", l.agentLog.String())
 	}
-	l.endAndCheck(data)
+	rep := l.endAndCheck(data)
+	got := map[string]ipc.CheckItem{}
+	for _, it := range rep.Checklist {
+		got[it.Code] = it
+	}
+	for code, want := range map[string]ipc.CheckItem{
+		ipc.CheckPrivateBrowsing: {Code: ipc.CheckPrivateBrowsing, OK: true, Why: "opened_private"},
+		ipc.CheckDocuments:       {Code: ipc.CheckDocuments, OK: true, Count: rep.Removed.Files, Why: "verified"},
+		ipc.CheckBrowsersClosed:  {Code: ipc.CheckBrowsersClosed, OK: true, Count: 2},
+		ipc.CheckBrowserData:     {Code: ipc.CheckBrowserData, OK: true, Count: rep.Browsers.Profiles},
+	} {
+		if got[code] != want {
+			t.Errorf("checklist %s = %+v, want %+v", code, got[code], want)
+		}
+	}
 }
 
 // TestBrowsersPrivateModeBypassed: without Ardoise's managed settings
