@@ -292,6 +292,16 @@ func (a *Agent) start(ctx context.Context, u userdirs.User, src userdirs.Source,
 			cur.mode = mode
 			a.mu.Unlock()
 			a.log.Info("session mode changed", "session", cur.id, "mode", mode)
+			// An accompanied session may open its own browser or page
+			// (session.accompanied.launch, start_page).
+			if a.cfg.LaunchBrowser && mode == ipc.ModeAccompanied {
+				b1, p1 := cur.policy.BrowserFor(ipc.ModePublic)
+				if b2, p2 := cur.policy.BrowserFor(mode); (b2 != b1 || p2 != p1) && a.launchBrowser(u, mode) {
+					a.mu.Lock()
+					cur.privateOpened = true
+					a.mu.Unlock()
+				}
+			}
 			a.bus.publish(ipc.Event{Type: ipc.EventState, State: session.Active.String()})
 			return a.Status(ctx), nil
 		}
@@ -333,7 +343,7 @@ func (a *Agent) start(ctx context.Context, u userdirs.User, src userdirs.Source,
 	}
 	a.metrics.SessionStarted()
 	a.log.Info("session started", "session", s.id, "mode", mode, "uid", u.UID, "roots", watching, "refused_roots", len(s.roots)-watching, "preexisting_entries", set.Len())
-	if a.cfg.LaunchBrowser && a.launchBrowser(u) {
+	if a.cfg.LaunchBrowser && a.launchBrowser(u, mode) {
 		a.mu.Lock()
 		s.privateOpened = true
 		a.mu.Unlock()

@@ -10,12 +10,14 @@ import (
 	"slices"
 	"time"
 
+	"github.com/ardoise-fr/ardoise/agent/browsers"
 	"github.com/ardoise-fr/ardoise/agent/ipc"
 	"github.com/ardoise-fr/ardoise/agent/ipcserver"
 	"github.com/ardoise-fr/ardoise/agent/safefs"
 	"github.com/ardoise-fr/ardoise/agent/session"
 	"github.com/ardoise-fr/ardoise/agent/userdirs"
 	"github.com/ardoise-fr/ardoise/agent/wipe"
+	"github.com/ardoise-fr/ardoise/policies"
 )
 
 // The methods below are the agent as its local interface sees it
@@ -54,6 +56,9 @@ func (a *Agent) Status(ctx context.Context) ipc.Status {
 			st.Roots = append(st.Roots, rs)
 		}
 		st.Counts.Entries = s.entries
+		if a.cfg.Mode == System {
+			st.Browser = browserCommand(s.policy, s.mode)
+		}
 		if s.timers != nil && a.state == session.Active {
 			st.Deadlines.IdleEnd, st.Deadlines.MaxEnd, st.Deadlines.ClosingEnd = s.timers.Deadlines(time.Now())
 		}
@@ -181,3 +186,22 @@ func (a *Agent) Idle(ctx context.Context, p ipcserver.Peer, r ipc.IdleReport) er
 
 // Subscribe streams events after since.
 func (a *Agent) Subscribe(since uint64) (<-chan ipc.Event, func()) { return a.bus.subscribe(since) }
+
+// browserCommand is the private-window command of the policy's browser for
+// a session in mode, for the window to run; nil when none is to be opened
+// or it is not installed.
+func browserCommand(p *policies.Policy, mode string) *ipc.Command {
+	id, page := p.BrowserFor(mode)
+	if id == "" || id == "none" {
+		return nil
+	}
+	b, err := browsers.Lookup(browsers.ID(id))
+	if err != nil {
+		return nil
+	}
+	cmd, err := browsers.PrivateCommand(context.Background(), b, page)
+	if err != nil {
+		return nil
+	}
+	return &ipc.Command{Program: cmd.Path, Args: cmd.Args[1:]}
+}

@@ -73,8 +73,8 @@ func isArdoise(p procs.Proc) bool {
 // launchBrowser opens the policy's browser in a private window for u, and
 // reports whether it did. The agent runs as u here (foreground mode), so
 // the browser does too.
-func (a *Agent) launchBrowser(u userdirs.User) bool {
-	id := a.policy().Browsers.Launch
+func (a *Agent) launchBrowser(u userdirs.User, mode string) bool {
+	id, page := a.policy().BrowserFor(mode)
 	if id == "" || id == "none" {
 		return false
 	}
@@ -85,7 +85,7 @@ func (a *Agent) launchBrowser(u userdirs.User) bool {
 	b, err := browsers.Lookup(browsers.ID(id))
 	if err == nil {
 		var cmd *exec.Cmd
-		if cmd, err = browsers.PrivateCommand(context.Background(), b, a.policy().Browsers.StartPage); err == nil {
+		if cmd, err = browsers.PrivateCommand(context.Background(), b, page); err == nil {
 			if err = cmd.Start(); err == nil {
 				go cmd.Wait()
 				a.log.Info("browser opened in a private window", "browser", id)

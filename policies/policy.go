@@ -190,6 +190,16 @@ type Accompanied struct {
 	// Between 24h (one day) and 26280h (three years). Default: 8760h (one
 	// year).
 	ReportRetention Duration `yaml:"report_retention"`
+
+	// Launch is the browser opened, in private mode, when an accompanied
+	// session starts. Allowed: firefox, chromium, chrome, edge, none.
+	// Default: empty, meaning browsers.launch.
+	Launch string `yaml:"launch"`
+
+	// StartPage is the page it opens on, for instance the structure's
+	// list of online services. An http or https URL. Default: empty,
+	// meaning browsers.start_page.
+	StartPage string `yaml:"start_page"`
 }
 
 // Browsers sets which browsers Ardoise opens and closes.
@@ -268,3 +278,18 @@ func (d Duration) D() time.Duration { return time.Duration(d) }
 
 // String formats d like time.Duration does.
 func (d Duration) String() string { return time.Duration(d).String() }
+
+// BrowserFor returns the browser to open, and its start page, for a
+// session in mode ("public" or "accompanied").
+func (p *Policy) BrowserFor(mode string) (launch, startPage string) {
+	launch, startPage = p.Browsers.Launch, p.Browsers.StartPage
+	if mode == "accompanied" {
+		if a := p.Session.Accompanied; a.Launch != "" {
+			launch = a.Launch
+		}
+		if a := p.Session.Accompanied; a.StartPage != "" {
+			startPage = a.StartPage
+		}
+	}
+	return launch, startPage
+}

@@ -171,7 +171,11 @@ func (g schemaGen) of(t reflect.Type, path, doc string) obj {
 	case t.Kind() == reflect.String:
 		s = append(s, kv{"type", "string"})
 		if c, ok := choices[path]; ok {
-			s = append(s, kv{"enum", c.allowed})
+			allowed := c.allowed
+			if inherited[path] {
+				allowed = append([]string{""}, allowed...)
+			}
+			s = append(s, kv{"enum", allowed})
 		}
 		if sh, ok := shapes[path]; ok {
 			p := sh.re.String()

@@ -25,6 +25,9 @@ type choice struct {
 	allowed []string
 }
 
+// inherited are choices whose empty value means "as another field".
+var inherited = map[string]bool{"session.accompanied.launch": true}
+
 // choices maps a field's generic path, with list indexes written [], to its
 // allowed values, in the order messages list them.
 var choices = map[string]choice{
@@ -32,6 +35,7 @@ var choices = map[string]choice{
 	"roots[].kind":                   {"kind of folder", []string{"downloads", "scans", "files"}},
 	"session.closing_times[].days[]": {"day", []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"}},
 	"browsers.launch":                {"browser", []string{"firefox", "chromium", "chrome", "edge", "none"}},
+	"session.accompanied.launch":     {"browser", []string{"firefox", "chromium", "chrome", "edge", "none"}},
 	"browsers.close[]":               {"browser", []string{"firefox", "chromium", "chrome", "edge"}},
 	"traces[]":                       {"trace", []string{"trash", "recent_files", "thumbnails", "clipboard", "print_queue", "shared_memory"}},
 	"notice.languages[]":             {"language", []string{"fr", "fr-falc", "en", "es", "de", "it", "pt", "ar", "uk"}},
@@ -209,7 +213,7 @@ func eachField(v reflect.Value, field string, fn func(field string, v reflect.Va
 func ruleTables(v *validator) {
 	eachField(reflect.ValueOf(v.p), "", func(field string, val reflect.Value) {
 		g := generic(field)
-		if c, ok := choices[g]; ok {
+		if c, ok := choices[g]; ok && !(val.String() == "" && inherited[g]) {
 			v.choice(field, val.String(), c)
 		}
 		if s, ok := shapes[g]; ok {
@@ -406,12 +410,13 @@ func ruleIdleWarningShorter(v *validator) {
 }
 
 func ruleStartPage(v *validator) {
-	sp := v.p.Browsers.StartPage
-	if sp == "" {
-		return
-	}
-	if u, err := url.Parse(sp); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		v.addf("browsers.start_page", "%s is not a web address; allowed: http:// or https:// addresses, such as https://www.service-public.fr", strQuote(sp))
+	for field, sp := range map[string]string{"browsers.start_page": v.p.Browsers.StartPage, "session.accompanied.start_page": v.p.Session.Accompanied.StartPage} {
+		if sp == "" {
+			continue
+		}
+		if u, err := url.Parse(sp); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			v.addf(field, "%s is not a web address; allowed: http:// or https:// addresses, such as https://www.service-public.fr", strQuote(sp))
+		}
 	}
 }
 

@@ -158,6 +158,18 @@ type Status struct {
 	// Accompanied says whether an aidant may start an accompanied session
 	// here, and whether a staff code is asked.
 	Accompanied Accompanied `json:"accompanied"`
+	// Browser is the program the window opens, as the person, in a
+	// private window once the notice is read (and again when the session
+	// becomes accompanied, if that opens another browser or page): the
+	// system service never runs programs in the person's session. Null
+	// when a foreground agent opens it itself, or none is to be opened.
+	Browser *Command `json:"browser,omitempty"`
+}
+
+// Command is a program and its arguments.
+type Command struct {
+	Program string   `json:"program"`
+	Args    []string `json:"args"`
 }
 
 // Accompanied is what the window needs to offer accompanied sessions.

@@ -14,6 +14,8 @@ import (
 	"errors"
 	"iter"
 	"log/slog"
+	"os/exec"
+	"strings"
 	"sync"
 	"time"
 
@@ -52,6 +54,9 @@ type Window struct {
 	clearClipboard bool // the policy asks to empty the clipboard at the end
 	accompanied    ipc.Accompanied
 	mode           string // of the running session: "public" or "accompanied"
+	sessionID      string
+	browser        *ipc.Command    // what to open as the person (system service)
+	opened         map[string]bool // browser commands run, by session
 
 	// FindKeys lists the USB keys plugged in for the person (nil: none
 	// offered); cmd/ardoise-gui sets it to usbkey.Find.
@@ -111,7 +116,7 @@ func (g *Window) keys(ev *fyne.KeyEvent) {
 	case fyne.KeyReturn, fyne.KeyEnter:
 		switch g.Screen() {
 		case "notice":
-			g.ShowSession()
+			g.noticeRead()
 		case "session":
 			g.ShowPreview()
 		case "preview":
@@ -146,6 +151,7 @@ func (g *Window) Run(ctx context.Context) {
 		fyne.Do(func() {
 			g.clearClipboard = st.ClearClipboard
 			g.accompanied, g.mode = st.Accompanied, st.Mode
+			g.sessionID, g.browser = st.SessionID, st.Browser
 			g.setNotice(st.Notice)
 			g.follow(st.State, st.Counts.Entries)
 		})
@@ -287,7 +293,7 @@ func (g *Window) ShowNotice() {
 	if g.accompanied.Available && g.mode != ipc.ModeAccompanied {
 		accompany = func() { g.ShowAccompany("") }
 	}
-	g.show("notice", screens.Notice(g.cat, g.langs, text, g.notice.Mode == "replace" && text != "", screens.ReadingBar(g.cat, g.reading, g.SetReading), g.SetLanguage, g.ShowSession, accompany))
+	g.show("notice", screens.Notice(g.cat, g.langs, text, g.notice.Mode == "replace" && text != "", screens.ReadingBar(g.cat, g.reading, g.SetReading), g.SetLanguage, g.noticeRead, accompany))
 }
 
 // ShowSession is the quiet screen during the session: how many documents
@@ -387,7 +393,8 @@ func (g *Window) startAccompanied(code string) {
 				g.ShowAccompany(problem)
 				return
 			}
-			g.mode = st.Mode
+			g.mode, g.sessionID, g.browser = st.Mode, st.SessionID, st.Browser
+			g.openBrowser()
 			g.ShowSession()
 		})
 	}()
@@ -482,4 +489,36 @@ func (g *Window) ReportIdle(ctx context.Context, src IdleSource, every time.Dura
 			g.log.Debug("idle report refused", "err", err)
 		}
 	}
+}
+
+// noticeRead goes on once the person has read the notice: the browser
+// opens (in a private window) and the session screen shows.
+func (g *Window) noticeRead() {
+	g.openBrowser()
+	g.ShowSession()
+}
+
+// openBrowser runs the agent's browser command as the person, once per
+// session (again only if an accompanied session asks for another browser
+// or page): the system service never starts programs in the person's
+// session itself.
+func (g *Window) openBrowser() {
+	if g.browser == nil || g.sessionID == "" {
+		return
+	}
+	key := g.sessionID + "\x00" + g.browser.Program + "\x00" + strings.Join(g.browser.Args, "\x00")
+	if g.opened[key] {
+		return
+	}
+	if g.opened == nil {
+		g.opened = map[string]bool{}
+	}
+	g.opened[key] = true
+	cmd := exec.Command(g.browser.Program, g.browser.Args...)
+	if err := cmd.Start(); err != nil {
+		g.log.Warn("the browser could not be opened", "err", err)
+		return
+	}
+	go cmd.Wait()
+	g.log.Info("browser opened in a private window")
 }

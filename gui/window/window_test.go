@@ -24,6 +24,7 @@ import (
 type fakeAgent struct {
 	path   string // of the document the preview lists
 	mode   string
+	opened string // a file the browser command appends to
 	mu     sync.Mutex
 	events chan ipc.Event
 	ended  []string
@@ -34,7 +35,7 @@ func (f *fakeAgent) Status(context.Context) (ipc.Status, error) {
 	f.mu.Lock()
 	mode := f.mode
 	f.mu.Unlock()
-	return ipc.Status{State: ipc.StateActive, Mode: mode, Counts: ipc.Counts{Entries: 2}, Accompanied: ipc.Accompanied{Available: true, CodeRequired: true}, Notice: ipc.Notice{
+	return ipc.Status{State: ipc.StateActive, Mode: mode, SessionID: "s1", Browser: f.browser("https://www.service-public.fr/"), Counts: ipc.Counts{Entries: 2}, Accompanied: ipc.Accompanied{Available: true, CodeRequired: true}, Notice: ipc.Notice{
 		Languages: []string{"fr", "en"}, Mode: "extend",
 		Text: map[string]string{"fr": "Wi-Fi : demandez le code à l'accueil.", "en": "Wi-Fi: ask for the code at the desk."},
 	}}, nil
@@ -58,7 +59,7 @@ func (f *fakeAgent) Start(_ context.Context, r ipc.StartRequest) (ipc.Status, er
 		return ipc.Status{}, &ipc.Error{Status: 403, Code: "wrong_code", Message: "code incorrect"}
 	}
 	f.mode = r.Mode
-	return ipc.Status{State: ipc.StateActive, Mode: r.Mode}, nil
+	return ipc.Status{State: ipc.StateActive, Mode: r.Mode, SessionID: "s1", Browser: f.browser("https://aidant.example/")}, nil
 }
 
 func (f *fakeAgent) ReportIdle(_ context.Context, r ipc.IdleReport) error {
@@ -340,5 +341,46 @@ func waitFor(t *testing.T, ok func() bool, msg string) {
 			t.Fatal(msg)
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// browser is a stand-in browser command that notes the page it opens.
+func (f *fakeAgent) browser(page string) *ipc.Command {
+	if f.opened == "" {
+		return nil
+	}
+	return &ipc.Command{Program: "/bin/sh", Args: []string{"-c", "echo \"$0\" >>" + f.opened, page}}
+}
+
+// TestBrowserOpenedOncePerSession: the window opens the agent's browser
+// command, as the person, once the notice is read; not again when the
+// notice comes back in the same session; and once more when the session
+// becomes accompanied on another page.
+func TestBrowserOpenedOncePerSession(t *testing.T) {
+	test.NewTempApp(t)
+	w := test.NewTempWindow(t, widget.NewLabel(""))
+	a := &fakeAgent{events: make(chan ipc.Event, 4), opened: filepath.Join(t.TempDir(), "opened")}
+	g := New(w, a, []string{"fr", "en"}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	st, _ := a.Status(context.Background())
+	g.accompanied, g.mode, g.sessionID, g.browser = st.Accompanied, st.Mode, st.SessionID, st.Browser
+	g.setNotice(st.Notice)
+	g.follow(st.State, st.Counts.Entries)
+	waitScreen(t, g, "notice")
+	tap(t, g, "J'ai compris")
+	g.ShowNotice()
+	tap(t, g, "J'ai compris")
+	tap(t, g, "Terminer ma session")
+	tap(t, g, "Revenir")
+	g.ShowNotice()
+	tap(t, g, "Accompagnement")
+	entry := find(g, func(o fyne.CanvasObject) bool { e, ok := o.(*widget.Entry); return ok && e.Password })
+	test.Type(entry.(*widget.Entry), "4821")
+	tap(t, g, "Commencer l'accompagnement")
+	waitScreen(t, g, "session")
+	want := "https://www.service-public.fr/\nhttps://aidant.example/\n"
+	waitFor(t, func() bool { b, _ := os.ReadFile(a.opened); return string(b) == want }, "browser pages opened differ")
+	time.Sleep(100 * time.Millisecond)
+	if b, _ := os.ReadFile(a.opened); string(b) != want {
+		t.Errorf("pages opened:\n%s\nwant:\n%s", b, want)
 	}
 }
