@@ -21,6 +21,7 @@ import (
 	"github.com/ardoise-fr/ardoise/agent/journal"
 	"github.com/ardoise-fr/ardoise/agent/logging"
 	"github.com/ardoise-fr/ardoise/agent/metrics"
+	"github.com/ardoise-fr/ardoise/agent/procs"
 	"github.com/ardoise-fr/ardoise/agent/safefs"
 	"github.com/ardoise-fr/ardoise/agent/session"
 	"github.com/ardoise-fr/ardoise/agent/staffcode"
@@ -207,6 +208,9 @@ func (a *Agent) Run(ctx context.Context) error {
 	go a.runTimers(timersCtx)
 	if a.cfg.PolicyFile != "" && a.cfg.LoadPolicy != nil {
 		go a.watchPolicy(timersCtx)
+	}
+	if a.cfg.Mode == System {
+		go a.watchLogout(timersCtx, procs.System{})
 	}
 
 	a.log.Info("agent ready", "socket", a.cfg.Socket, "state_dir", a.cfg.StateDir, "mode", a.modeName(), "version", a.cfg.Version)

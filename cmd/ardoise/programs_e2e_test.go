@@ -245,3 +245,35 @@ func TestP4_LingerAndUserUnits(t *testing.T) {
 		t.Errorf("the downloads are not empty 5 s after the end: %d entries", len(left))
 	}
 }
+
+// TestLogoutEndsTheSession: with the system service, when no program of
+// the kiosk account runs any more (the person logged out and the window
+// could not say so), the session ends by itself, reason "logout", and
+// what it created is erased.
+func TestLogoutEndsTheSession(t *testing.T) {
+	name, uid, home := kioskAccount(t)
+	cli, agentLog := startSystemAgent(t, name, uid, home)
+	doc := filepath.Join(home, "Downloads", "Attestation CAF.pdf")
+	w := runAs(uid, "/bin/sh", "-c", `echo x > "$0"`, doc)
+	if out, err := w.CombinedOutput(); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		code, out := cli(0, "session", "status", "--json")
+		var st ipc.Status
+		if code == 0 && json.Unmarshal([]byte(out), &st) == nil && st.LastWipe != nil {
+			if st.LastWipe.Reason != ipc.ReasonLogout || !st.LastWipe.Verified {
+				t.Errorf("last wipe %+v, want a verified one for logout", st.LastWipe)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the session did not end after the account's last program ended\nagent:\n%s", agentLog.String())
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	if _, err := os.Lstat(doc); err == nil {
+		t.Error("the session's document is still there")
+	}
+}
