@@ -85,7 +85,7 @@ func TestPlanLinux(t *testing.T) {
 	if !ok || !pol.Site || !bytes.Equal(pol.Data, policies.DefaultYAML()) {
 		t.Errorf("policy file = %+v", pol)
 	}
-	if d := string(paths["/etc/xdg/autostart/ardoise-gui.desktop"].Data); !strings.Contains(d, `Exec="/opt/Ardoise 2/ardoise-gui" --keep-open`+"\n") {
+	if d := string(paths["/etc/xdg/autostart/ardoise-gui.desktop"].Data); !strings.Contains(d, `Exec="/opt/Ardoise 2/ardoise-gui" --keep-open --start-session`+"\n") {
 		t.Errorf("autostart Exec not quoted:\n%s", d)
 	}
 }
@@ -100,7 +100,7 @@ func TestPlanWindowsAndMac(t *testing.T) {
 	if p.Service.Options["OnFailure"] != "restart" || p.Service.Options["StartType"] != "automatic" {
 		t.Errorf("windows service options = %v: a failed service must restart", p.Service.Options)
 	}
-	if len(p.Registry) != 1 || p.Registry[0].Value != `"C:\Program Files\Ardoise\ardoise-gui.exe" --keep-open` || !strings.HasSuffix(p.Registry[0].Key, `\Run`) {
+	if len(p.Registry) != 1 || p.Registry[0].Value != `"C:\Program Files\Ardoise\ardoise-gui.exe" --keep-open --start-session` || !strings.HasSuffix(p.Registry[0].Key, `\Run`) {
 		t.Errorf("registry = %+v", p.Registry)
 	}
 	if p.Files[0].Path != `D:\Data\Ardoise\policy.yaml` {

@@ -141,7 +141,7 @@ func For(t Target) (Plan, error) {
 		p.Service.Options["OnFailureResetPeriod"] = 86400
 		if t.GUI != "" {
 			p.Registry = append(p.Registry, RegValue{Key: `SOFTWARE\Microsoft\Windows\CurrentVersion\Run`, Name: "Ardoise",
-				Value: `"` + t.GUI + `" --keep-open`, What: "starts the window at every login"})
+				Value: `"` + t.GUI + `" --keep-open --start-session`, What: "starts the window at every login"})
 		}
 	case "darwin":
 		p.Service.Options["KeepAlive"] = true

@@ -139,7 +139,8 @@ func TestRoutesKeepItSorted(t *testing.T) {
 func TestRequestsCarryIntentsOnly(t *testing.T) {
 	words := []string{"path", "file", "dir", "folder", "glob", "pattern", "target", "uid", "user", "sid", "name", "root"}
 	want := map[reflect.Type][]string{
-		reflect.TypeFor[StartRequest](): {"mode"},
+		// The staff code is a secret the aidant types, not a path.
+		reflect.TypeFor[StartRequest](): {"mode", "staff_code"},
 		reflect.TypeFor[EndRequest]():   {"reason"},
 		reflect.TypeFor[IdleReport]():   {"idle_seconds"},
 	}

@@ -6,7 +6,7 @@
 //
 // Usage:
 //
-//	ardoise-gui [--socket PATH] [--lang fr,en,…] [--keep-open]
+//	ardoise-gui [--socket PATH] [--lang fr,en,…] [--keep-open] [--start-session]
 //
 // With --keep-open (what the login entries use), it starts the window as a
 // child and starts it again if it is killed (package gui/keepalive).
@@ -39,6 +39,7 @@ func main() {
 	socket := flag.String("socket", "", "socket `PATH` of the agent (default: the foreground agent's if it runs, else the system service's)")
 	langs := flag.String("lang", strings.Join(i18n.Order, ","), "languages offered, first one by default, comma-separated")
 	keepOpen := flag.Bool("keep-open", false, "start the window again if it is killed (for the login entry)")
+	startSession := flag.Bool("start-session", false, "ask the agent for a session at once, and end it at logout (for the login entry)")
 	flag.Parse()
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	if *keepOpen {
@@ -72,6 +73,24 @@ func main() {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	if *startSession {
+		if !g.StartSession(ctx) {
+			return
+		}
+		// The desktop ends the person's programs at logout: the session
+		// ends with it (the agent also notices when none is left).
+		sigs := make(chan os.Signal, 1)
+		signal.Notify(sigs, syscall.SIGTERM, syscall.SIGHUP)
+		go func() {
+			<-sigs
+			ctx, stop := context.WithTimeout(context.Background(), 3*time.Second)
+			defer stop()
+			if _, err := client.End(ctx, ipc.EndRequest{Reason: ipc.ReasonLogout}); err != nil {
+				log.Info("logout: the agent ends the session on its own", "err", err)
+			}
+			fyne.Do(a.Quit)
+		}()
+	}
 	go g.Run(ctx)
 	if src, err := idle.New(); err != nil {
 		log.Warn("idle time cannot be measured here; sessions end by the button, the maximum duration or closing time", "err", err)
@@ -102,6 +121,10 @@ func keepWindowOpen(log *slog.Logger) int {
 	err = keepalive.Run(ctx, func(ctx context.Context) *exec.Cmd {
 		c := exec.CommandContext(ctx, self, args...)
 		c.Stdout, c.Stderr = os.Stdout, os.Stderr
+		// Passed on as a request, so that the window can end the session
+		// at logout; killed if it does not go.
+		c.Cancel = func() error { return c.Process.Signal(syscall.SIGTERM) }
+		c.WaitDelay = 5 * time.Second
 		return c
 	}, keepalive.Options{Log: log})
 	if err != nil {

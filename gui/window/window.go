@@ -522,3 +522,24 @@ func (g *Window) openBrowser() {
 	go cmd.Wait()
 	g.log.Info("browser opened in a private window")
 }
+
+// StartSession asks the agent for a session for the person, as the login
+// entry does (ardoise-gui --start-session): the system service starts one
+// only when asked by a kiosk account. It reports false when this account
+// is not one of the policy's (staff): the window has nothing to do here.
+// A session already running (the window was started again) is fine.
+func (g *Window) StartSession(ctx context.Context) bool {
+	_, err := g.agent.Start(ctx, ipc.StartRequest{Mode: ipc.ModePublic})
+	var ie *ipc.Error
+	switch {
+	case err == nil:
+		return true
+	case errors.As(err, &ie) && (ie.Code == "not_kiosk" || ie.Code == "forbidden"):
+		g.log.Info("this account is not one of the policy's kiosk accounts: no session, the window closes")
+		return false
+	case errors.As(err, &ie) && ie.Code == "conflict":
+		return true
+	}
+	g.log.Warn("could not start a session; the agent will be asked again", "err", err)
+	return true
+}

@@ -25,6 +25,7 @@ type fakeAgent struct {
 	path   string // of the document the preview lists
 	mode   string
 	opened string // a file the browser command appends to
+	staff  bool   // the account is not a kiosk account
 	mu     sync.Mutex
 	events chan ipc.Event
 	ended  []string
@@ -55,6 +56,12 @@ func (f *fakeAgent) End(_ context.Context, r ipc.EndRequest) (ipc.WipeReport, er
 func (f *fakeAgent) Start(_ context.Context, r ipc.StartRequest) (ipc.Status, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.staff {
+		return ipc.Status{}, &ipc.Error{Status: 403, Code: "not_kiosk", Message: "ce compte n'est pas un compte public"}
+	}
+	if r.Mode == ipc.ModePublic {
+		return ipc.Status{State: ipc.StateActive, Mode: r.Mode}, nil
+	}
 	if r.StaffCode != "4821" {
 		return ipc.Status{}, &ipc.Error{Status: 403, Code: "wrong_code", Message: "code incorrect"}
 	}
@@ -382,5 +389,19 @@ func TestBrowserOpenedOncePerSession(t *testing.T) {
 	time.Sleep(100 * time.Millisecond)
 	if b, _ := os.ReadFile(a.opened); string(b) != want {
 		t.Errorf("pages opened:\n%s\nwant:\n%s", b, want)
+	}
+}
+
+// TestStartSessionAtLogin: the login entry asks for a session; on a staff
+// account (not a kiosk one) the window has nothing to do and says so.
+func TestStartSessionAtLogin(t *testing.T) {
+	test.NewTempApp(t)
+	w := test.NewTempWindow(t, widget.NewLabel(""))
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if !New(w, &fakeAgent{}, []string{"fr"}, log).StartSession(context.Background()) {
+		t.Error("a kiosk account's window gave up")
+	}
+	if New(w, &fakeAgent{staff: true}, []string{"fr"}, log).StartSession(context.Background()) {
+		t.Error("a staff account's window stays")
 	}
 }
