@@ -64,7 +64,9 @@ func TestL8_RootIsSymlinkAtStart(t *testing.T) {
 // so a file made before the request is still erased.
 func TestB6_StartCannotLaunderTheBaseline(t *testing.T) {
 	s := newScratch(t)
-	a := s.startAgent(t)
+	policy := filepath.Join(t.TempDir(), "policy.yaml")
+	os.WriteFile(policy, []byte("version: 1\nroots: [{path: '{downloads}'}]\nsession: {accompanied: {enabled: true}}\n"), 0o644)
+	a := s.startAgent(t, "--policy", policy)
 	st := s.awaitActive(t, a, "")
 	secret := filepath.Join(s.home, "Downloads", "secret.pdf")
 	os.WriteFile(secret, []byte("x"), 0o644)
