@@ -290,8 +290,11 @@ func (a *Agent) start(ctx context.Context, u userdirs.User, src userdirs.Source,
 		}
 	}
 	if cur != nil {
-		if cur.user.UID == u.UID && cur.mode != mode {
-			// A mode switch never retakes the baseline (threats.md B6).
+		if cur.user.UID == u.UID && cur.mode != mode && mode == ipc.ModeAccompanied {
+			// An aidant joins: the mode changes, the baseline is never
+			// retaken (threats.md B6). The other way is refused: a
+			// window started again at login must not turn an accompanied
+			// session back into a public one and lose its checklist.
 			a.mu.Lock()
 			cur.mode = mode
 			a.mu.Unlock()

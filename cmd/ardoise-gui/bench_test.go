@@ -49,7 +49,7 @@ func BenchmarkWindowStart(b *testing.B) {
 
 	// run starts a window program and waits until a window with that
 	// title is mapped; it returns the program's resident memory then.
-	run := func(b *testing.B, title string, name string, args ...string) float64 {
+	run := func(b *testing.B, title string, name string, args ...string) (rss, gl float64) {
 		cmd := exec.Command(name, args...)
 		cmd.Env = env
 		if err := cmd.Start(); err != nil {
@@ -71,25 +71,27 @@ func BenchmarkWindowStart(b *testing.B) {
 		}
 		b.StopTimer()
 		time.Sleep(500 * time.Millisecond) // settled: the first frame is drawn
-		rss := rssMiB(cmd.Process.Pid)
+		rss, gl = rssMiB(cmd.Process.Pid), softwareGLMiB(cmd.Process.Pid)
 		cmd.Process.Kill()
 		cmd.Wait()
 		b.StartTimer()
-		return rss
+		return rss, gl
 	}
 	b.Run("ardoise-gui", func(b *testing.B) {
-		var rss float64
+		var rss, gl float64
 		for b.Loop() {
-			rss = run(b, "Ardoise", gui, "--socket", sock)
+			rss, gl = run(b, "Ardoise", gui, "--socket", sock)
 		}
 		b.ReportMetric(rss, "MiB-rss")
+		b.ReportMetric(gl, "MiB-rss-of-software-GL")
 	})
 	b.Run("xmessage", func(b *testing.B) {
-		var rss float64
+		var rss, gl float64
 		for b.Loop() {
-			rss = run(b, "xmessage", "xmessage", "Bonjour")
+			rss, gl = run(b, "xmessage", "xmessage", "Bonjour")
 		}
 		b.ReportMetric(rss, "MiB-rss")
+		b.ReportMetric(gl, "MiB-rss-of-software-GL")
 	})
 }
 
@@ -105,4 +107,32 @@ func rssMiB(pid int) float64 {
 		}
 	}
 	return 0
+}
+
+// softwareGLMiB is the part of pid's resident memory in the mappings of
+// Mesa's software renderer (libLLVM, the dri driver, libgallium): under
+// Xvfb it is the only OpenGL there is, and a real graphics driver
+// replaces it.
+func softwareGLMiB(pid int) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/smaps", pid))
+	if err != nil {
+		return 0
+	}
+	var kb float64
+	gl := false
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		switch {
+		case len(f) >= 5 && strings.Contains(f[0], "-") && !strings.HasSuffix(f[0], ":"):
+			path := ""
+			if len(f) >= 6 {
+				path = f[5]
+			}
+			gl = strings.Contains(path, "libLLVM") || strings.Contains(path, "/dri/") || strings.Contains(path, "libgallium")
+		case gl && len(f) >= 2 && f[0] == "Rss:":
+			v, _ := strconv.ParseFloat(f[1], 64)
+			kb += v
+		}
+	}
+	return kb / 1024
 }

@@ -78,6 +78,14 @@ func TestB6_StartCannotLaunderTheBaseline(t *testing.T) {
 	if code != 0 || !strings.Contains(out, `"mode": "accompanied"`) || !strings.Contains(out, st.SessionID) {
 		t.Errorf("switch to accompanied: exit %d\n%s%s", code, out, stderr)
 	}
+	// A public start (a window started again at login) does not turn it
+	// back into a public session.
+	if code, _, stderr := s.cli(t, "session", "start"); code != 1 || !strings.Contains(stderr, "session déjà en cours") {
+		t.Errorf("public start during an accompanied session: exit %d, %s", code, stderr)
+	}
+	if st, _ := s.status(t); st.Mode != "accompanied" {
+		t.Errorf("mode after a public start: %q", st.Mode)
+	}
 	if code, out, _ := s.cli(t, "session", "end", "--json"); code != 0 || !strings.Contains(out, `"verified": true`) {
 		t.Fatalf("end: %d %s", code, out)
 	}
