@@ -14,7 +14,9 @@ import (
 	"errors"
 	"iter"
 	"log/slog"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -507,13 +509,14 @@ func (g *Window) openBrowser() {
 		return
 	}
 	key := g.sessionID + "\x00" + g.browser.Program + "\x00" + strings.Join(g.browser.Args, "\x00")
-	if g.opened[key] {
+	if g.opened[key] || openedBefore(key) {
 		return
 	}
 	if g.opened == nil {
 		g.opened = map[string]bool{}
 	}
 	g.opened[key] = true
+	rememberOpened(key)
 	cmd := exec.Command(g.browser.Program, g.browser.Args...)
 	if err := cmd.Start(); err != nil {
 		g.log.Warn("the browser could not be opened", "err", err)
@@ -542,4 +545,29 @@ func (g *Window) StartSession(ctx context.Context) bool {
 	}
 	g.log.Warn("could not start a session; the agent will be asked again", "err", err)
 	return true
+}
+
+// The browser opened for a session is remembered in the person's runtime
+// folder (emptied at logout), so that a window started again after being
+// killed does not open a second one.
+func openedFile() string {
+	if d := os.Getenv("XDG_RUNTIME_DIR"); filepath.IsAbs(d) {
+		return filepath.Join(d, "ardoise-browser-opened")
+	}
+	return ""
+}
+
+func openedBefore(key string) bool {
+	f := openedFile()
+	if f == "" {
+		return false
+	}
+	b, err := os.ReadFile(f)
+	return err == nil && string(b) == key
+}
+
+func rememberOpened(key string) {
+	if f := openedFile(); f != "" {
+		os.WriteFile(f, []byte(key), 0o600)
+	}
 }

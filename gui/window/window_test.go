@@ -365,6 +365,7 @@ func (f *fakeAgent) browser(page string) *ipc.Command {
 // becomes accompanied on another page.
 func TestBrowserOpenedOncePerSession(t *testing.T) {
 	test.NewTempApp(t)
+	t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
 	w := test.NewTempWindow(t, widget.NewLabel(""))
 	a := &fakeAgent{events: make(chan ipc.Event, 4), opened: filepath.Join(t.TempDir(), "opened")}
 	g := New(w, a, []string{"fr", "en"}, slog.New(slog.NewTextHandler(io.Discard, nil)))
@@ -389,6 +390,17 @@ func TestBrowserOpenedOncePerSession(t *testing.T) {
 	time.Sleep(100 * time.Millisecond)
 	if b, _ := os.ReadFile(a.opened); string(b) != want {
 		t.Errorf("pages opened:\n%s\nwant:\n%s", b, want)
+	}
+
+	// A window started again in the same session (it was killed) does
+	// not open the accompanied page a second time.
+	g2 := New(w, a, []string{"fr", "en"}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	st, _ = a.Status(context.Background())
+	g2.accompanied, g2.mode, g2.sessionID, g2.browser = st.Accompanied, st.Mode, st.SessionID, a.browser("https://aidant.example/")
+	g2.openBrowser()
+	time.Sleep(200 * time.Millisecond)
+	if b, _ := os.ReadFile(a.opened); string(b) != want {
+		t.Errorf("a window started again opened the browser again:\n%s", b)
 	}
 }
 
