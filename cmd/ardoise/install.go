@@ -271,8 +271,9 @@ func runServiceStatus(ctx context.Context, e *env, _ any, args []string) error {
 	}
 	st, serr := s.Status()
 	word := map[service.Status]string{service.StatusRunning: "running", service.StatusStopped: "stopped"}[st]
+	installed := fileExists(filepath.Join(t.StateDir, installer.ManifestName)) || slices.ContainsFunc(packagedUnits, fileExists)
 	switch {
-	case errors.Is(serr, service.ErrNotInstalled):
+	case errors.Is(serr, service.ErrNotInstalled), serr != nil && !installed && runtime.GOOS == "linux":
 		word = "not installed"
 	case word == "":
 		word = "unknown"
@@ -281,9 +282,14 @@ func runServiceStatus(ctx context.Context, e *env, _ any, args []string) error {
 		}
 	}
 	fmt.Fprintf(e.stdout, "Service %q (%s): %s\n", installer.Name, service.Platform(), word)
-	how := "not by \"ardoise install\" (a package, or by hand)"
-	if fileExists(filepath.Join(t.StateDir, installer.ManifestName)) {
+	how := "no"
+	switch {
+	case fileExists(filepath.Join(t.StateDir, installer.ManifestName)):
 		how = "by \"ardoise install\" (" + filepath.Join(t.StateDir, installer.ManifestName) + ")"
+	case slices.ContainsFunc(packagedUnits, fileExists):
+		how = "by the Debian package"
+	case serr == nil:
+		how = "by hand"
 	}
 	fmt.Fprintf(e.stdout, "Installed: %s\n", how)
 	fmt.Fprintf(e.stdout, "Policy: %s\n", t.PolicyFile)
@@ -298,6 +304,9 @@ func runServiceStatus(ctx context.Context, e *env, _ any, args []string) error {
 		fmt.Fprintf(e.stdout, "Agent: not answering (%v)\n", err)
 	}
 	if st != service.StatusRunning {
+		if how == "no" {
+			return errors.New("Ardoise is not installed here; see docs/admin.md (apt install ./ardoise_X_amd64.deb, or ardoise install)")
+		}
 		return errors.New("the service is not running; start it with: ardoise start")
 	}
 	return nil
