@@ -28,6 +28,7 @@ import (
 	"fyne.io/fyne/v2/app"
 
 	"github.com/ardoise-fr/ardoise/agent/ipc"
+	"github.com/ardoise-fr/ardoise/assets"
 	"github.com/ardoise-fr/ardoise/gui/i18n"
 	"github.com/ardoise-fr/ardoise/gui/idle"
 	"github.com/ardoise-fr/ardoise/gui/keepalive"
@@ -56,6 +57,7 @@ func main() {
 	client := ipc.NewClient(sock)
 
 	a := app.NewWithID("fr.ardoise.window")
+	a.SetIcon(fyne.NewStaticResource("ardoise.svg", assets.Icon))
 	w := a.NewWindow("Ardoise")
 	w.Resize(fyne.NewSize(760, 560))
 	// The person ends the session with the button, not by closing the
