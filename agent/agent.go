@@ -210,7 +210,7 @@ func (a *Agent) Run(ctx context.Context) error {
 		go a.watchPolicy(timersCtx)
 	}
 	if a.cfg.Mode == System {
-		go a.watchLogout(timersCtx, procs.System{})
+		go a.watchAccounts(timersCtx, procs.System{})
 	}
 
 	a.log.Info("agent ready", "socket", a.cfg.Socket, "state_dir", a.cfg.StateDir, "mode", a.modeName(), "version", a.cfg.Version)

@@ -3,26 +3,38 @@ package agent
 import (
 	"context"
 	"errors"
+	"net/http"
 	"time"
 
+	"github.com/ardoise-fr/ardoise/agent/ipc"
+	"github.com/ardoise-fr/ardoise/agent/ipcserver"
 	"github.com/ardoise-fr/ardoise/agent/procs"
 	"github.com/ardoise-fr/ardoise/agent/session"
+	"github.com/ardoise-fr/ardoise/agent/userdirs"
 )
 
-// Logout detection for the system service: the person logged out (or the
-// computer's session ended some other way) when no program of the
-// session's account runs any more. The window says so itself when it can
-// (reason "logout"); this catches the cases where it cannot — killed, or
-// the session torn down before it could ask. Several checks in a row are
-// needed, so that the instant between a command-line "session start" and
-// the account's next program is not taken for a logout.
+// The system service watches the kiosk accounts' programs, every
+// accountPoll:
+//
+//   - A session runs and none of its account's programs has run for
+//     logoutChecks checks in a row: the person logged out (or the
+//     computer's session ended some other way). The window says so itself
+//     when it can (reason "logout"); this catches the cases where it
+//     cannot — killed, or the session torn down before it could ask.
+//     Several checks are needed so that the instant between a
+//     command-line "session start" and the account's next program is not
+//     taken for a logout.
+//   - No session runs and a kiosk account has programs: someone is using
+//     it — the next person after a "Terminer ma session" on a computer
+//     that stays logged in, or a login whose window did not ask. A
+//     session starts at once, so that what they create is the session's.
 const (
-	logoutPoll   = 5 * time.Second
+	accountPoll  = 5 * time.Second
 	logoutChecks = 3
 )
 
-func (a *Agent) watchLogout(ctx context.Context, table procs.Table) {
-	t := time.NewTicker(logoutPoll)
+func (a *Agent) watchAccounts(ctx context.Context, table procs.Table) {
+	t := time.NewTicker(accountPoll)
 	defer t.Stop()
 	absent, id := 0, ""
 	for {
@@ -31,39 +43,60 @@ func (a *Agent) watchLogout(ctx context.Context, table procs.Table) {
 			return
 		case <-t.C:
 		}
-		a.mu.Lock()
-		s := a.cur
-		active := s != nil && a.state == session.Active
-		a.mu.Unlock()
-		if !active {
-			absent = 0
-			continue
-		}
-		if s.id != id {
-			absent, id = 0, s.id
-		}
 		list, err := table.List()
 		if err != nil {
 			continue
 		}
-		running := false
+		running := map[uint32]bool{}
 		for _, p := range list {
-			if !p.Ended && p.UIDs[0] == s.user.UID {
-				running = true
-				break
+			if !p.Ended {
+				running[p.UIDs[0]] = true
 			}
 		}
-		if running {
+		a.mu.Lock()
+		s, state := a.cur, a.state
+		a.mu.Unlock()
+		switch {
+		case s != nil && state == session.Active:
+			if s.id != id {
+				absent, id = 0, s.id
+			}
+			if running[s.user.UID] {
+				absent = 0
+				continue
+			}
+			if absent++; absent < logoutChecks {
+				continue
+			}
 			absent = 0
+			a.log.Info("no program of the session's account runs any more: the person logged out", "session", s.id)
+			if _, err := a.end(context.WithoutCancel(ctx), session.Logout); err != nil && !errors.Is(err, errNoSession) {
+				a.log.Error("ending the session at logout failed", "err", err)
+			}
+		case state == session.Idle || state == session.Clean || state == session.Pending:
+			a.startForKioskInUse(ctx, running)
+		}
+	}
+}
+
+// startForKioskInUse starts a session for the first kiosk account of the
+// policy that has programs running.
+func (a *Agent) startForKioskInUse(ctx context.Context, running map[uint32]bool) {
+	for _, name := range a.policy().Accounts.Kiosk {
+		u, src, err := userdirs.LookupName(name)
+		if err != nil || u.UID == 0 || !running[u.UID] {
 			continue
 		}
-		if absent++; absent < logoutChecks {
-			continue
+		_, err = a.start(ctx, u, src, ipc.ModePublic)
+		var ie *ipcserver.Error
+		switch {
+		case err == nil:
+			a.log.Info("a kiosk account is in use: session started", "uid", u.UID)
+		case errors.As(err, &ie) && ie.Status == http.StatusConflict:
+			// Someone asked at the same moment, or a wipe is pending.
+		default:
+			a.log.Warn("a kiosk account is in use but no session could start", "uid", u.UID, "err", err)
 		}
-		absent = 0
-		a.log.Info("no program of the session's account runs any more: the person logged out", "session", s.id)
-		if _, err := a.end(context.WithoutCancel(ctx), session.Logout); err != nil && !errors.Is(err, errNoSession) {
-			a.log.Error("ending the session at logout failed", "err", err)
-		}
+		return
 	}
 }

@@ -63,14 +63,15 @@ func runAs(uid int, name string, args ...string) *exec.Cmd {
 }
 
 // startSystemAgent runs the system service for the kiosk account name,
-// with a policy that ends its programs, and starts a session as that
-// account. cli runs the command line as asUID.
-func startSystemAgent(t *testing.T, name string, uid int, home string) (cli func(asUID int, args ...string) (int, string), agentLog *syncBuffer) {
+// with a policy that ends its programs (unless endPrograms says false),
+// and starts a session as that account. cli runs the command line as asUID.
+func startSystemAgent(t *testing.T, name string, uid int, home string, endPrograms ...bool) (cli func(asUID int, args ...string) (int, string), agentLog *syncBuffer) {
 	t.Helper()
 	base := filepath.Dir(home)
 	state, sock := filepath.Join(base, "state"), filepath.Join(base, "a.sock")
 	policy := filepath.Join(base, "policy.yaml")
-	os.WriteFile(policy, []byte(fmt.Sprintf("version: 1\naccounts: {kiosk: [%s], dedicated: true, end_programs: true}\nroots: [{path: '{downloads}'}]\ntraces: []\n", name)), 0o644)
+	end := len(endPrograms) == 0 || endPrograms[0]
+	os.WriteFile(policy, []byte(fmt.Sprintf("version: 1\naccounts: {kiosk: [%s], dedicated: true, end_programs: %v}\nroots: [{path: '{downloads}'}]\ntraces: []\n", name, end)), 0o644)
 	bin := filepath.Join(base, "ardoise")
 	data, _ := os.ReadFile(ardoiseBinary(t))
 	os.WriteFile(bin, data, 0o755)
@@ -275,5 +276,62 @@ func TestLogoutEndsTheSession(t *testing.T) {
 	}
 	if _, err := os.Lstat(doc); err == nil {
 		t.Error("the session's document is still there")
+	}
+}
+
+// TestKioskInUseStartsASession: on a computer that stays logged in, the
+// person presses "Terminer ma session" and the next one sits down. With
+// the system service, a session starts again by itself while the kiosk
+// account has programs running, so that what the next person creates is
+// erased too; and it ends when the account's last program ends.
+func TestKioskInUseStartsASession(t *testing.T) {
+	name, uid, home := kioskAccount(t)
+	cli, agentLog := startSystemAgent(t, name, uid, home, false)
+	status := func() ipc.Status {
+		code, out := cli(0, "session", "status", "--json")
+		var st ipc.Status
+		if code != 0 || json.Unmarshal([]byte(out), &st) != nil {
+			t.Fatalf("status: %d %s", code, out)
+		}
+		return st
+	}
+	desktop := runAs(uid, "/bin/sleep", "600") // the person's desktop session
+	if err := desktop.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { desktop.Process.Kill(); desktop.Wait() }()
+	first := status().SessionID
+	if code, out := cli(uid, "session", "end"); code != 0 {
+		t.Fatalf("session end: %d %s", code, out)
+	}
+	var next ipc.Status
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(500 * time.Millisecond) {
+		if next = status(); next.State == ipc.StateActive && next.SessionID != first {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no new session while the kiosk account is in use (state %s)\nagent:\n%s", next.State, agentLog.String())
+		}
+	}
+	doc := filepath.Join(home, "Downloads", "CV.pdf")
+	if out, err := runAs(uid, "/bin/sh", "-c", `echo x > "$0"`, doc).CombinedOutput(); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	desktop.Process.Kill()
+	desktop.Wait()
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(500 * time.Millisecond) {
+		st := status()
+		if st.State != ipc.StateActive && st.LastWipe != nil && st.LastWipe.SessionID == next.SessionID {
+			if st.LastWipe.Reason != ipc.ReasonLogout {
+				t.Errorf("the second session ended by %q, want logout", st.LastWipe.Reason)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the second session did not end at logout\nagent:\n%s", agentLog.String())
+		}
+	}
+	if _, err := os.Lstat(doc); err == nil {
+		t.Error("the next person's document is still there")
 	}
 }

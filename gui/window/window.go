@@ -57,8 +57,18 @@ type Window struct {
 	accompanied    ipc.Accompanied
 	mode           string // of the running session: "public" or "accompanied"
 	sessionID      string
-	browser        *ipc.Command    // what to open as the person (system service)
-	opened         map[string]bool // browser commands run, by session
+	lastState      string    // the agent's, as last followed
+	endShown       time.Time // when the final screen (or checklist) came
+	holding        bool      // a final screen waits out its hold
+
+	// DoneHold and ChecklistHold are how long the final screen, and the
+	// checklist of an accompanied session, stay up even if the next
+	// session has already started (a computer that stays logged in: the
+	// agent starts it at once): the person must be able to read that
+	// their documents are gone, the aidant to go through the checklist.
+	DoneHold, ChecklistHold time.Duration
+	browser                 *ipc.Command    // what to open as the person (system service)
+	opened                  map[string]bool // browser commands run, by session
 
 	// FindKeys lists the USB keys plugged in for the person (nil: none
 	// offered); cmd/ardoise-gui sets it to usbkey.Find.
@@ -79,7 +89,7 @@ func New(w fyne.Window, a Agent, langs []string, log *slog.Logger) *Window {
 	if err != nil {
 		cat, _ = i18n.New(i18n.Default)
 	}
-	g := &Window{w: w, agent: a, log: log, langs: langs, cat: cat}
+	g := &Window{w: w, agent: a, log: log, langs: langs, cat: cat, DoneHold: 20 * time.Second, ChecklistHold: 2 * time.Minute}
 	w.Canvas().SetOnTypedKey(g.keys)
 	return g
 }
@@ -181,9 +191,13 @@ func (g *Window) follow(state string, entries int) {
 	g.mu.Lock()
 	g.entries = entries
 	cur := g.screen
+	g.lastState = state
 	g.mu.Unlock()
 	switch state {
 	case ipc.StateActive:
+		if (cur == "done" || cur == "checklist") && g.holdEnd(cur) {
+			return
+		}
 		if cur == "" || cur == "waiting" || cur == "done" || cur == "checklist" {
 			// A new person: the previous one's choices go.
 			g.chosen = false
@@ -360,6 +374,7 @@ func (g *Window) Erase() {
 // showEnd shows the final screen: the charter's checklist after an
 // accompanied session, else the "C'est fait" screen.
 func (g *Window) showEnd(rep ipc.WipeReport) {
+	g.endShown = time.Now()
 	if len(rep.Checklist) > 0 {
 		g.show("checklist", screens.Checklist(g.cat, rep))
 		return
@@ -570,4 +585,30 @@ func rememberOpened(key string) {
 	if f := openedFile(); f != "" {
 		os.WriteFile(f, []byte(key), 0o600)
 	}
+}
+
+// holdEnd keeps the final screen up for its hold time, then follows the
+// agent's state as it is by then. It reports whether it is holding.
+func (g *Window) holdEnd(screen string) bool {
+	hold := g.DoneHold
+	if screen == "checklist" {
+		hold = g.ChecklistHold
+	}
+	wait := hold - time.Since(g.endShown)
+	if wait <= 0 {
+		return false
+	}
+	if !g.holding {
+		g.holding = true
+		time.AfterFunc(wait, func() {
+			fyne.Do(func() {
+				g.holding = false
+				g.mu.Lock()
+				state := g.lastState
+				g.mu.Unlock()
+				g.follow(state, g.entriesNow())
+			})
+		})
+	}
+	return true
 }

@@ -147,6 +147,7 @@ func TestSessionFlow(t *testing.T) {
 	w := test.NewTempWindow(t, widget.NewLabel(""))
 	a := &fakeAgent{events: make(chan ipc.Event, 4)}
 	g := New(w, a, []string{"fr", "en"}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	g.DoneHold = 0 // the hold has its own test
 	// Fyne's test driver runs fyne.Do at once on the caller's goroutine,
 	// so the agent's state and events are fed here, one at a time, as
 	// Run does from its own goroutine in the real window.
@@ -416,4 +417,25 @@ func TestStartSessionAtLogin(t *testing.T) {
 	if New(w, &fakeAgent{staff: true}, []string{"fr"}, log).StartSession(context.Background()) {
 		t.Error("a staff account's window stays")
 	}
+}
+
+// TestFinalScreenIsHeld: when the next session starts at once (a computer
+// that stays logged in), the final screen stays up for its hold time
+// before the notice comes for the next person.
+func TestFinalScreenIsHeld(t *testing.T) {
+	test.NewTempApp(t)
+	w := test.NewTempWindow(t, widget.NewLabel(""))
+	a := &fakeAgent{events: make(chan ipc.Event, 4)}
+	g := New(w, a, []string{"fr"}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	g.DoneHold = 300 * time.Millisecond
+	g.showEnd(ipc.WipeReport{Verified: true, Removed: ipc.Removed{Files: 1}})
+	g.follow(ipc.StateActive, 0)
+	if g.Screen() != "done" {
+		t.Fatalf("screen %q right after the end, want done", g.Screen())
+	}
+	time.Sleep(100 * time.Millisecond)
+	if g.Screen() != "done" {
+		t.Fatalf("screen %q before the hold is over", g.Screen())
+	}
+	waitScreen(t, g, "notice")
 }
