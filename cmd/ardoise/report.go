@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"time"
 
 	"github.com/ardoise-fr/ardoise/agent"
@@ -43,7 +45,10 @@ system service's records.`,
 				since = time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.Local).Format(time.DateOnly)
 			}
 			recs, err := activity.Open(opts.stateDir, 0).Since(since)
-			if err != nil {
+			switch {
+			case errors.Is(err, fs.ErrPermission):
+				return fmt.Errorf("%w; the records are root's: run it with sudo", err)
+			case err != nil:
 				return &invalidInputError{err}
 			}
 			return activity.WriteCSV(e.stdout, recs)
