@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -162,6 +163,12 @@ func Install(p Plan, stateDir string, h Hooks, o Options) error {
 		}
 	}
 	o.say("register the service %q: %s %v", p.Service.Name, p.Service.Exe, p.Service.Args)
+	if unit, ok := p.Service.Options["SystemdScript"].(string); ok && o.DryRun && o.Out != nil {
+		fmt.Fprintf(o.Out, "  with this systemd unit (/etc/systemd/system/%s.service):\n", p.Service.Name)
+		for _, line := range strings.Split(strings.TrimRight(unit, "\n"), "\n") {
+			fmt.Fprintln(o.Out, "    "+line)
+		}
+	}
 	if o.DryRun {
 		o.say("start the service %q", p.Service.Name)
 		return nil

@@ -248,7 +248,8 @@ func TestDryRunChangesNothing(t *testing.T) {
 	if len(svc.calls) != 0 || len(tree(t, dir)) != 0 {
 		t.Errorf("dry run changed something: service %v, files %v", svc.calls, tree(t, dir))
 	}
-	for _, want := range []string{"would write " + tg.PolicyFile, "would register the service", "would start the service", "would apply the browsers"} {
+	for _, want := range []string{"would write " + tg.PolicyFile, "would register the service", "would start the service", "would apply the browsers",
+		"    ExecStart=" + tg.Exe + " run --system", "    Restart=always"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("dry run output lacks %q:\n%s", want, out.String())
 		}
