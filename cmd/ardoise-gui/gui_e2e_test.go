@@ -198,6 +198,72 @@ func TestRealWindowEndsTheSession(t *testing.T) {
 	t.Logf("screenshots in %s", shots)
 }
 
+// TestRealWindowAccompanied runs the accompanied flow in the real window
+// under Xvfb: the aidant clicks "Accompagnement" on the notice, reads the
+// ground rules and starts; the session screen says it is accompanied; at
+// the end the window shows the charter's checklist as the agent ticked it.
+// Screenshots of the three screens are saved beside the others.
+func TestRealWindowAccompanied(t *testing.T) {
+	need(t, "Xvfb", "xdotool", "xwd", "xwdtopnm", "pnmtopng")
+	bin := t.TempDir()
+	agent := build(t, bin, "../ardoise", "ardoise")
+	build(t, bin, ".", "ardoise-gui")
+
+	base := t.TempDir()
+	home := filepath.Join(base, "home")
+	os.MkdirAll(filepath.Join(home, "Downloads"), 0o755)
+	sock := filepath.Join(base, "a.sock")
+	policy := filepath.Join(base, "policy.yaml")
+	os.WriteFile(policy, []byte("version: 1\nroots: [{path: '{downloads}'}]\nsession: {accompanied: {enabled: true}}\n"), 0o644)
+	shots := screenshotDir(t)
+	display := startXvfb(t)
+	env := []string{"HOME=" + home, "PATH=" + os.Getenv("PATH"), "DISPLAY=" + display, "LANG=C.UTF-8"}
+
+	var alog lines
+	start(t, &alog, env, agent, "run", "--no-browser", "--policy", policy, "--socket", sock, "--state-dir", filepath.Join(base, "state"))
+	alog.await(t, "screen=notice", 1, 60*time.Second)
+	shot := func(name string) string {
+		t.Helper()
+		time.Sleep(300 * time.Millisecond)
+		out := filepath.Join(shots, name+".png")
+		cmd := fmt.Sprintf("xwd -root -silent -display %s | xwdtopnm 2>/dev/null | pnmtopng > %q", display, out)
+		if b, err := exec.Command("sh", "-c", cmd).CombinedOutput(); err != nil {
+			t.Fatalf("screenshot: %v %s", err, b)
+		}
+		return out
+	}
+	click := func(x, y int) {
+		t.Helper()
+		c := exec.Command("xdotool", "mousemove", fmt.Sprint(x), fmt.Sprint(y), "click", "1")
+		c.Env = env
+		if b, err := c.CombinedOutput(); err != nil {
+			t.Fatalf("xdotool click: %v %s", err, b)
+		}
+	}
+	// "Accompagnement" is the notice's discreet entry: no colour to find
+	// it by, but always at the bottom left of the window (760×560 at the
+	// origin: no window manager runs).
+	click(60, 538)
+	alog.await(t, "screen=accompany", 1, 10*time.Second)
+	click(primaryButton(t, shot("5-accompany")))
+	alog.await(t, "screen=session", 1, 10*time.Second)
+	shot("6-accompanied-session")
+
+	doc := filepath.Join(home, "Downloads", "Numérisation avis.pdf")
+	os.WriteFile(doc, []byte("%PDF-1.4 scan"), 0o644)
+	time.Sleep(500 * time.Millisecond)
+	end := exec.Command(agent, "session", "end", "--socket", sock)
+	end.Env = env
+	if b, err := end.CombinedOutput(); err != nil {
+		t.Fatalf("session end: %v %s", err, b)
+	}
+	alog.await(t, "screen=checklist", 1, 30*time.Second)
+	shot("7-checklist")
+	if _, err := os.Stat(doc); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the document is still there: %v", err)
+	}
+}
+
 // primaryButton finds, in a screenshot, the middle of the area painted in
 // Fyne's primary (blue) colour.
 func primaryButton(t *testing.T, file string) (int, int) {
