@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ardoise-fr/ardoise/gui/xvfb"
 )
 
 // BenchmarkWindowStart measures, under Xvfb, the time from starting the
@@ -38,7 +40,7 @@ func BenchmarkWindowStart(b *testing.B) {
 	os.MkdirAll(filepath.Join(home, "Downloads"), 0o755)
 	sock := filepath.Join(dir, "a.sock")
 
-	env := []string{"HOME=" + home, "PATH=" + os.Getenv("PATH"), "DISPLAY=" + startXvfb(b)}
+	env := []string{"HOME=" + home, "PATH=" + os.Getenv("PATH"), "DISPLAY=" + xvfb.Start(b, "1024x768x24")}
 	a := exec.Command(agent, "run", "--no-window", "--no-browser", "--socket", sock, "--state-dir", filepath.Join(dir, "state"))
 	a.Env = env
 	if err := a.Start(); err != nil {

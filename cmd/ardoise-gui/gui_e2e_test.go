@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ardoise-fr/ardoise/gui/xvfb"
 )
 
 // ScreenshotDir is where the end-to-end test leaves a PNG of each screen
@@ -136,7 +138,7 @@ func TestRealWindowEndsTheSession(t *testing.T) {
 	sock := filepath.Join(base, "a.sock")
 	shots := screenshotDir(t)
 
-	display := startXvfb(t)
+	display := xvfb.Start(t, "1024x768x24")
 	env := []string{"HOME=" + home, "PATH=" + os.Getenv("PATH"), "DISPLAY=" + display, "LANG=C.UTF-8"}
 
 	// The agent opens the window itself, as "ardoise run" does in a
@@ -152,42 +154,18 @@ func TestRealWindowEndsTheSession(t *testing.T) {
 	glog.await(t, "screen=notice", 1, 60*time.Second)
 	t.Logf("window shown %s after the agent started", time.Since(started).Round(time.Millisecond))
 
-	shot := func(name string) {
-		t.Helper()
-		time.Sleep(300 * time.Millisecond) // let the frame reach the X server
-		out := filepath.Join(shots, name+".png")
-		cmd := fmt.Sprintf("xwd -root -silent -display %s | xwdtopnm 2>/dev/null | pnmtopng > %q", display, out)
-		if b, err := exec.Command("sh", "-c", cmd).CombinedOutput(); err != nil {
-			t.Fatalf("screenshot: %v %s", err, b)
-		}
-	}
-	key := func(k string) {
-		t.Helper()
-		// No window manager runs: give the window the focus, then type.
-		script := fmt.Sprintf("xdotool search --sync --name '^Ardoise$' windowfocus --sync key %s", k)
-		c := exec.Command("sh", "-c", script)
-		c.Env = env
-		if b, err := c.CombinedOutput(); err != nil {
-			t.Fatalf("xdotool: %v %s", err, b)
-		}
-	}
-	shot("1-notice")
-	key("Return")
+	x := xscreen{t: t, display: display, env: env, shots: shots}
+	x.shot("1-notice")
+	x.key("Return")
 	glog.await(t, "screen=session", 1, 10*time.Second)
-	shot("2-session")
 	// The end button is clicked with the mouse, as a person would: it is
 	// the only button in the theme's primary colour on this screen.
-	x0, y0 := primaryButton(t, filepath.Join(shots, "2-session.png"))
-	click := exec.Command("xdotool", "mousemove", fmt.Sprint(x0), fmt.Sprint(y0), "click", "1")
-	click.Env = env
-	if b, err := click.CombinedOutput(); err != nil {
-		t.Fatalf("xdotool click: %v %s", err, b)
-	}
+	x.click(primaryButton(t, x.shot("2-session")))
 	glog.await(t, "screen=preview", 1, 10*time.Second)
-	shot("3-preview")
-	key("Return")
+	x.shot("3-preview")
+	x.key("Return")
 	glog.await(t, "screen=done", 1, 60*time.Second)
-	shot("4-done")
+	x.shot("4-done")
 
 	if _, err := os.Stat(doc); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("the document is still there: %v", err)
@@ -216,38 +194,21 @@ func TestRealWindowAccompanied(t *testing.T) {
 	policy := filepath.Join(base, "policy.yaml")
 	os.WriteFile(policy, []byte("version: 1\nroots: [{path: '{downloads}'}]\nsession: {accompanied: {enabled: true}}\n"), 0o644)
 	shots := screenshotDir(t)
-	display := startXvfb(t)
+	display := xvfb.Start(t, "1024x768x24")
 	env := []string{"HOME=" + home, "PATH=" + os.Getenv("PATH"), "DISPLAY=" + display, "LANG=C.UTF-8"}
 
 	var alog lines
 	start(t, &alog, env, agent, "run", "--no-browser", "--policy", policy, "--socket", sock, "--state-dir", filepath.Join(base, "state"))
 	alog.await(t, "screen=notice", 1, 60*time.Second)
-	shot := func(name string) string {
-		t.Helper()
-		time.Sleep(300 * time.Millisecond)
-		out := filepath.Join(shots, name+".png")
-		cmd := fmt.Sprintf("xwd -root -silent -display %s | xwdtopnm 2>/dev/null | pnmtopng > %q", display, out)
-		if b, err := exec.Command("sh", "-c", cmd).CombinedOutput(); err != nil {
-			t.Fatalf("screenshot: %v %s", err, b)
-		}
-		return out
-	}
-	click := func(x, y int) {
-		t.Helper()
-		c := exec.Command("xdotool", "mousemove", fmt.Sprint(x), fmt.Sprint(y), "click", "1")
-		c.Env = env
-		if b, err := c.CombinedOutput(); err != nil {
-			t.Fatalf("xdotool click: %v %s", err, b)
-		}
-	}
+	x := xscreen{t: t, display: display, env: env, shots: shots}
 	// "Accompagnement" is the notice's discreet entry: no colour to find
 	// it by, but always at the bottom left of the window (760×560 at the
 	// origin: no window manager runs).
-	click(60, 538)
+	x.click(60, 538)
 	alog.await(t, "screen=accompany", 1, 10*time.Second)
-	click(primaryButton(t, shot("5-accompany")))
+	x.click(primaryButton(t, x.shot("5-accompany")))
 	alog.await(t, "screen=session", 1, 10*time.Second)
-	shot("6-accompanied-session")
+	x.shot("6-accompanied-session")
 
 	doc := filepath.Join(home, "Downloads", "Numérisation avis.pdf")
 	os.WriteFile(doc, []byte("%PDF-1.4 scan"), 0o644)
@@ -258,9 +219,52 @@ func TestRealWindowAccompanied(t *testing.T) {
 		t.Fatalf("session end: %v %s", err, b)
 	}
 	alog.await(t, "screen=checklist", 1, 30*time.Second)
-	shot("7-checklist")
+	x.shot("7-checklist")
 	if _, err := os.Stat(doc); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("the document is still there: %v", err)
+	}
+}
+
+// xscreen drives the X server of a test: screenshots into shots, keys
+// and clicks with xdotool.
+type xscreen struct {
+	t       *testing.T
+	display string
+	env     []string
+	shots   string
+}
+
+// shot saves a screenshot as shots/NAME.png and returns its path.
+func (x xscreen) shot(name string) string {
+	x.t.Helper()
+	time.Sleep(300 * time.Millisecond) // let the frame reach the X server
+	out := filepath.Join(x.shots, name+".png")
+	cmd := fmt.Sprintf("xwd -root -silent -display %s | xwdtopnm 2>/dev/null | pnmtopng > %q", x.display, out)
+	if b, err := exec.Command("sh", "-c", cmd).CombinedOutput(); err != nil {
+		x.t.Fatalf("screenshot: %v %s", err, b)
+	}
+	return out
+}
+
+// key types k in the window.
+func (x xscreen) key(k string) {
+	x.t.Helper()
+	// No window manager runs: give the window the focus, then type.
+	script := fmt.Sprintf("xdotool search --sync --name '^Ardoise$' windowfocus --sync key %s", k)
+	c := exec.Command("sh", "-c", script)
+	c.Env = x.env
+	if b, err := c.CombinedOutput(); err != nil {
+		x.t.Fatalf("xdotool: %v %s", err, b)
+	}
+}
+
+// click clicks at (px, py) on the screen.
+func (x xscreen) click(px, py int) {
+	x.t.Helper()
+	c := exec.Command("xdotool", "mousemove", fmt.Sprint(px), fmt.Sprint(py), "click", "1")
+	c.Env = x.env
+	if b, err := c.CombinedOutput(); err != nil {
+		x.t.Fatalf("xdotool click: %v %s", err, b)
 	}
 }
 
@@ -291,27 +295,4 @@ func primaryButton(t *testing.T, file string) (int, int) {
 		t.Fatalf("no button in the primary colour in %s", file)
 	}
 	return (minX + maxX) / 2, (minY + maxY) / 2
-}
-
-// startXvfb starts an X server on a display it picks itself (-displayfd)
-// and returns the display; the server stops with the test.
-func startXvfb(tb testing.TB) string {
-	tb.Helper()
-	r, w, err := os.Pipe()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	x := exec.Command("Xvfb", "-displayfd", "3", "-ac", "-nolisten", "tcp", "-screen", "0", "1024x768x24")
-	x.ExtraFiles = []*os.File{w}
-	if err := x.Start(); err != nil {
-		tb.Fatal(err)
-	}
-	w.Close()
-	tb.Cleanup(func() { x.Process.Kill(); x.Wait() })
-	line, err := bufio.NewReader(r).ReadString('\n')
-	r.Close()
-	if err != nil {
-		tb.Fatalf("Xvfb did not say its display: %v", err)
-	}
-	return ":" + strings.TrimSpace(line)
 }

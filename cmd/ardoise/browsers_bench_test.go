@@ -3,18 +3,18 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/ardoise-fr/ardoise/agent/browsers"
+
+	"github.com/ardoise-fr/ardoise/gui/xvfb"
 )
 
 // BenchmarkCloseBrowsers measures, with the real Firefox ESR and Chromium
@@ -43,7 +43,7 @@ func BenchmarkCloseBrowsers(b *testing.B) {
 	home := filepath.Join(base, "home")
 	os.Mkdir(home, 0o700)
 	os.Chown(home, nobodyUID, nobodyUID)
-	display := startXvfb(b)
+	display := xvfb.Start(b, "1280x800x24")
 	page := filepath.Join(base, "page.html")
 	os.WriteFile(page, []byte("<!doctype html><title>Ardoise</title><p>Bonjour"), 0o644)
 
@@ -104,26 +104,4 @@ func BenchmarkCloseBrowsers(b *testing.B) {
 			waitNone()
 		}
 	})
-}
-
-// startXvfb starts an X server on a free display (-displayfd) and
-// returns it.
-func startXvfb(b testing.TB) string {
-	r, w, err := os.Pipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	x := exec.Command("/usr/bin/Xvfb", "-displayfd", "3", "-ac", "-nolisten", "tcp", "-screen", "0", "1280x800x24")
-	x.ExtraFiles = []*os.File{w}
-	if err := x.Start(); err != nil {
-		b.Fatal(err)
-	}
-	w.Close()
-	b.Cleanup(func() { x.Process.Kill(); x.Wait() })
-	line, err := bufio.NewReader(r).ReadString('\n')
-	r.Close()
-	if err != nil {
-		b.Fatal(err)
-	}
-	return ":" + strings.TrimSpace(line)
 }

@@ -22,6 +22,8 @@ import (
 
 	"github.com/ardoise-fr/ardoise/agent/ipc"
 	"github.com/ardoise-fr/ardoise/agent/staffcode"
+
+	"github.com/ardoise-fr/ardoise/gui/xvfb"
 )
 
 const nobodyUID = 65534
@@ -97,7 +99,7 @@ func newBrowserLab(t *testing.T) *browserLab {
 	}
 	os.WriteFile(l.bin, data, 0o755)
 
-	l.disp = startXvfb(t)
+	l.disp = xvfb.Start(t, "1280x800x24")
 	l.site = httptest.NewServer(http.HandlerFunc(l.serve))
 	t.Cleanup(l.site.Close)
 	return l

@@ -1,12 +1,11 @@
 package idle
 
 import (
-	"bufio"
-	"os"
 	"os/exec"
-	"strings"
 	"testing"
 	"time"
+
+	"github.com/ardoise-fr/ardoise/gui/xvfb"
 )
 
 // TestIdleUnderXvfb asks a real X server: idle time grows while nothing
@@ -17,19 +16,7 @@ func TestIdleUnderXvfb(t *testing.T) {
 			t.Skip(p + " is missing (Debian packages xvfb, xdotool)")
 		}
 	}
-	r, w, _ := os.Pipe()
-	x := exec.Command("Xvfb", "-displayfd", "3", "-ac", "-nolisten", "tcp")
-	x.ExtraFiles = []*os.File{w}
-	if err := x.Start(); err != nil {
-		t.Fatal(err)
-	}
-	w.Close()
-	defer func() { x.Process.Kill(); x.Wait() }()
-	line, err := bufio.NewReader(r).ReadString('\n')
-	if err != nil {
-		t.Fatal(err)
-	}
-	display := ":" + strings.TrimSpace(line)
+	display := xvfb.Start(t, "")
 	t.Setenv("DISPLAY", display)
 
 	s, err := New()
