@@ -16,11 +16,12 @@ const logTargets = "auto, stderr, journal, syslog or eventlog"
 // Log under the Windows service manager, else standard error.
 func newLogger(e *env, target string, level slog.Level, format string) (*slog.Logger, error) {
 	stderrFile, _ := e.stderr.(*os.File)
+	el := eventLog()
 	if target == "auto" {
 		switch {
 		case stderrFile != nil && logging.ToJournal(e.getenv, stderrFile):
 			target = "journal"
-		case eventLog() != nil:
+		case el != nil:
 			target = "eventlog"
 		default:
 			target = "stderr"
@@ -39,7 +40,6 @@ func newLogger(e *env, target string, level slog.Level, format string) (*slog.Lo
 		}
 		return logging.Join(logging.Lines(level, format, false, sink)), nil
 	case "eventlog":
-		el := eventLog()
 		if el == nil {
 			return nil, fmt.Errorf("the Windows Event Log is only used by the installed service; use --log stderr")
 		}
