@@ -226,3 +226,30 @@ func runSessionEnd(ctx context.Context, e *env, o any, args []string) error {
 	}
 	return nil
 }
+
+// checkLabels are the checklist's lines for the terminal (staff).
+var checkLabels = map[string]string{
+	ipc.CheckPrivateBrowsing: "private browsing",
+	ipc.CheckDocuments:       "scanned and downloaded documents erased",
+	ipc.CheckBrowsersClosed:  "browsers closed, with the accounts opened in them",
+	ipc.CheckBrowserData:     "browsers' data cleared",
+	ipc.CheckOtherTraces:     "other traces cleared",
+}
+
+func printChecklist(w io.Writer, items []ipc.CheckItem) {
+	if len(items) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "Charter checklist:")
+	for _, it := range items {
+		mark := "[x]"
+		if !it.OK {
+			mark = "[ ]"
+		}
+		line := fmt.Sprintf("  %s %s (%d)", mark, checkLabels[it.Code], it.Count)
+		if it.Why != "" {
+			line += " — " + it.Why
+		}
+		fmt.Fprintln(w, line)
+	}
+}
