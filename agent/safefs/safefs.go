@@ -43,7 +43,22 @@ type Info struct {
 	// Ctime is the status change time in nanoseconds: it changes when the
 	// content or the metadata changes, and a user cannot set it.
 	Ctime int64
+	// Owner is the owner's SID on Windows, where UID is 0 for the
+	// built-in system accounts and NobodyUID for everyone else; empty
+	// elsewhere.
+	Owner string
+	// Attributes are the Windows file attributes (read-only, hidden,
+	// system, …); 0 elsewhere.
+	Attributes uint32
+	// ReparseTag is the Windows reparse tag (0 for none, and elsewhere);
+	// ClassifyReparse says what it means.
+	ReparseTag uint32
 }
+
+// NobodyUID is the UID given on Windows to every owner that is not a
+// built-in system account: it matches no session user, so a check by UID
+// fails closed there until it compares SIDs.
+const NobodyUID = 0xFFFFFFFF
 
 // IsDir reports whether the entry is a directory.
 func (i Info) IsDir() bool { return i.Mode.IsDir() }
@@ -93,6 +108,10 @@ type RootOptions struct {
 	// besides root (uid 0), which is always trusted. Usually the session
 	// user.
 	TrustedUIDs []uint32
+	// TrustedSIDs are the same on Windows, as SIDs ("S-1-5-21-…"):
+	// besides them only SYSTEM, Administrators and TrustedInstaller are
+	// trusted there.
+	TrustedSIDs []string
 }
 
 func (o RootOptions) trusts(uid uint32) bool {

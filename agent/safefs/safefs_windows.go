@@ -1,0 +1,875 @@
+package safefs
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"unsafe"
+
+	"golang.org/x/sys/windows"
+)
+
+// On Windows every open goes through NtCreateFile relative to an open
+// directory handle (OBJECT_ATTRIBUTES.RootDirectory), one name at a time,
+// with FILE_OPEN_REPARSE_POINT, so a junction or a symbolic link is opened
+// as itself and never followed, and with OBJ_DONT_REPARSE, so that no
+// reparse point is crossed on the way (the object manager's symbolic links
+// of threats.md W2 included). A name swapped for a junction between two
+// calls redirects nothing: the parent is the handle, not a path (W3).
+// Deleting goes through the handle of what was opened and checked
+// (FileDispositionInfoEx), never through a path, and never with
+// MoveFileEx(MOVEFILE_DELAY_UNTIL_REBOOT), which stores a path (W8).
+
+// Dir is an open directory handle. It stays valid when the directory is
+// renamed or when its name is replaced by a junction.
+type Dir struct {
+	h    windows.Handle
+	info Info
+	name string // for messages only
+
+	buf     []byte // directory records
+	bufp    int    // next unread byte in buf; -1 when buf is empty
+	restart bool   // the next read starts from the first entry
+	off     int64  // records consumed, "." and ".." included
+}
+
+const (
+	// Access for a directory that is listed and opened beneath. READ_CONTROL
+	// reads the owner.
+	dirAccess = windows.FILE_LIST_DIRECTORY | windows.FILE_TRAVERSE | windows.FILE_READ_ATTRIBUTES | windows.READ_CONTROL | windows.SYNCHRONIZE
+	// Access for a stat: attribute and security reads, which no sharing
+	// mode can deny, so a file held open by another program is still seen.
+	statAccess = windows.FILE_READ_ATTRIBUTES | windows.READ_CONTROL | windows.SYNCHRONIZE
+	// Access for a delete. FILE_WRITE_ATTRIBUTES lets the fallback clear
+	// the read-only attribute where FileDispositionInfoEx is missing.
+	deleteAccess = windows.DELETE | windows.FILE_READ_ATTRIBUTES | windows.FILE_WRITE_ATTRIBUTES | windows.SYNCHRONIZE
+
+	shareAll = windows.FILE_SHARE_READ | windows.FILE_SHARE_WRITE | windows.FILE_SHARE_DELETE
+	// FILE_OPEN_FOR_BACKUP_INTENT lets a service holding the backup and
+	// restore privileges open an entry whose DACL denies it (W9).
+	openOptions = windows.FILE_OPEN_REPARSE_POINT | windows.FILE_SYNCHRONOUS_IO_NONALERT | windows.FILE_OPEN_FOR_BACKUP_INTENT
+
+	statusReparsePointEncountered = windows.NTStatus(0xC000050B)
+	statusNotADirectory           = windows.NTStatus(0xC0000103)
+	statusFileIsADirectory        = windows.NTStatus(0xC00000BA)
+
+	// GetFinalPathNameByHandle flags.
+	volumeNameDOS      = 0x0
+	fileNameNormalized = 0x0
+
+	// FileDispositionInfoEx flags.
+	dispositionDelete                = 0x1
+	dispositionPosixSemantics        = 0x2
+	dispositionIgnoreReadonlyAttrbte = 0x10
+)
+
+// Owners trusted for the folders above a root, besides the caller's
+// TrustedSIDs.
+var builtinOwners = []string{
+	"S-1-5-18",     // LocalSystem
+	"S-1-5-32-544", // BUILTIN\Administrators
+	"S-1-5-80-956008885-3418522649-1831038044-1853292631-2271478464", // NT SERVICE\TrustedInstaller
+}
+
+// ntOpen opens name relative to the directory root (or the NT path name
+// when root is 0) without following any reparse point.
+func ntOpen(root windows.Handle, name string, access, disposition, options uint32) (windows.Handle, error) {
+	u16, err := syscall.UTF16FromString(name) // WTF-8: every name Windows can hold round-trips
+	if err != nil {
+		return 0, err
+	}
+	n := len(u16) - 1
+	if n*2 > 0xFFFE {
+		return 0, windows.ERROR_FILENAME_EXCED_RANGE
+	}
+	us := windows.NTUnicodeString{Length: uint16(n * 2), MaximumLength: uint16(n*2 + 2), Buffer: &u16[0]}
+	oa := windows.OBJECT_ATTRIBUTES{RootDirectory: root, ObjectName: &us, Attributes: windows.OBJ_DONT_REPARSE}
+	oa.Length = uint32(unsafe.Sizeof(oa))
+	var h windows.Handle
+	var iosb windows.IO_STATUS_BLOCK
+	err = windows.NtCreateFile(&h, access, &oa, &iosb, nil, 0, shareAll, disposition, options|openOptions, 0, 0)
+	return h, ntErr(err)
+}
+
+// ntErr turns an NTSTATUS into the error the callers test for: the link
+// refusal into ErrSymlink, the rest into a Win32 error code, which
+// errors.Is matches with fs.ErrNotExist and the like.
+func ntErr(err error) error {
+	st, ok := err.(windows.NTStatus)
+	if !ok {
+		return err
+	}
+	switch st {
+	case statusReparsePointEncountered, windows.STATUS_STOPPED_ON_SYMLINK:
+		return ErrSymlink
+	case statusNotADirectory:
+		return ErrNotDir
+	}
+	return st.Errno()
+}
+
+func closeHandle(h windows.Handle) { windows.CloseHandle(h) }
+
+// OpenRoot opens the directory at the absolute path p (a drive letter path
+// such as C:\Users\public\Downloads) one component at a time from the
+// drive's root, never following a junction or link, and checks that every
+// folder above it is owned by a built-in system account or a trusted SID.
+// The last component may be owned by anyone; the caller decides.
+func OpenRoot(p string, opts RootOptions) (*Dir, error) {
+	vol := filepath.VolumeName(p)
+	if len(vol) != 2 || vol[1] != ':' || filepath.Clean(p) != p || !filepath.IsAbs(p) {
+		// Network shares, \\?\ and device paths are not roots.
+		return nil, &PathError{Op: "open root", Path: p, Err: ErrNotAbsolute}
+	}
+	top := vol + `\`
+	h, err := ntOpen(0, `\??\`+top, dirAccess, windows.FILE_OPEN, windows.FILE_DIRECTORY_FILE)
+	if err != nil {
+		return nil, &PathError{Op: "open root", Path: top, Err: err}
+	}
+	cur := &Dir{h: h, name: top, bufp: -1}
+	if cur.info, err = statHandle(h); err != nil {
+		cur.Close()
+		return nil, &PathError{Op: "open root", Path: top, Err: err}
+	}
+	rest := strings.TrimPrefix(p[len(vol):], `\`)
+	if rest == "" {
+		return cur, nil
+	}
+	walked := top
+	for _, comp := range strings.Split(rest, `\`) {
+		if err := checkAncestor(cur.info, opts); err != nil {
+			cur.Close()
+			return nil, &PathError{Op: "open root", Path: cur.name, Err: err}
+		}
+		walked = filepath.Join(walked, comp)
+		next, err := cur.OpenDir(comp)
+		cur.Close()
+		if err != nil {
+			return nil, &PathError{Op: "open root", Path: walked, Err: errors.Unwrap(err)}
+		}
+		next.name = walked
+		cur = next
+	}
+	return cur, nil
+}
+
+// OpenBeneath opens the directory at the relative path rel beneath d, one
+// component at a time, never following a link and never going up. Volume
+// mount points are reparse points, so another volume is never reached.
+func (d *Dir) OpenBeneath(rel string, opts RootOptions) (*Dir, error) {
+	rel = filepath.FromSlash(rel)
+	if rel == "" || filepath.IsAbs(rel) || filepath.VolumeName(rel) != "" || filepath.Clean(rel) != rel || rel == ".." || strings.HasPrefix(rel, `..\`) {
+		return nil, &PathError{Op: "open", Path: rel, Err: ErrNotAbsolute}
+	}
+	if rel == "." {
+		return d.Reopen()
+	}
+	cur := d
+	walked := d.name
+	for _, comp := range strings.Split(rel, `\`) {
+		if err := checkAncestor(cur.info, opts); err != nil {
+			if cur != d {
+				cur.Close()
+			}
+			return nil, &PathError{Op: "open", Path: walked, Err: err}
+		}
+		walked = filepath.Join(walked, comp)
+		next, err := cur.OpenDir(comp)
+		if cur != d {
+			cur.Close()
+		}
+		if err != nil {
+			return nil, &PathError{Op: "open", Path: walked, Err: errors.Unwrap(err)}
+		}
+		if next.info.Dev != d.info.Dev {
+			next.Close()
+			return nil, &PathError{Op: "open", Path: walked, Err: ErrOtherMount}
+		}
+		next.name = walked
+		cur = next
+	}
+	return cur, nil
+}
+
+// ErrOtherMount means a folder is on another volume than the one it was
+// reached from (a USB key, a network share).
+var ErrOtherMount = errors.New("is on another volume")
+
+// checkAncestor requires a trusted owner. Windows folders above a user's
+// profile are protected by their ACLs rather than by a mode; the owner is
+// who can change those ACLs.
+func checkAncestor(info Info, opts RootOptions) error {
+	if info.Owner == "" {
+		return ErrUnsafeAncestor
+	}
+	for _, s := range builtinOwners {
+		if info.Owner == s {
+			return nil
+		}
+	}
+	for _, s := range opts.TrustedSIDs {
+		if strings.EqualFold(info.Owner, s) {
+			return nil
+		}
+	}
+	return ErrUnsafeAncestor
+}
+
+// Name returns the path the directory was opened with, for messages.
+func (d *Dir) Name() string { return d.name }
+
+// Fd returns the directory's handle. It stays owned by d.
+func (d *Dir) Fd() int { return int(d.h) }
+
+// Info returns what was known about the directory when it was opened.
+func (d *Dir) Info() Info { return d.info }
+
+// WatchPath returns the directory's current path, as Windows resolves the
+// open handle. Windows has no name that stays bound to a handle, so a
+// watch follows this path: a watch redirected by a swap only makes the
+// watcher record names, which the wipe checks again by identity and owner
+// before it deletes anything.
+func (d *Dir) WatchPath() string {
+	p, err := finalPath(d.h)
+	if err != nil {
+		return ""
+	}
+	return p
+}
+
+// Close releases the handle.
+func (d *Dir) Close() error {
+	if d == nil || d.h == 0 {
+		return nil
+	}
+	err := windows.CloseHandle(d.h)
+	d.h = 0
+	return err
+}
+
+// Reopen returns a second handle on the same directory, with its own read
+// position: an empty name relative to a handle opens that very object.
+func (d *Dir) Reopen() (*Dir, error) {
+	h, err := ntOpen(d.h, "", dirAccess, windows.FILE_OPEN, windows.FILE_DIRECTORY_FILE)
+	if err != nil {
+		return nil, &PathError{Op: "open", Path: d.name, Err: err}
+	}
+	nd := &Dir{h: h, name: d.name, bufp: -1}
+	if nd.info, err = statHandle(h); err != nil {
+		nd.Close()
+		return nil, &PathError{Op: "open", Path: d.name, Err: err}
+	}
+	return nd, nil
+}
+
+// Restat returns fresh information about the directory itself.
+func (d *Dir) Restat() (Info, error) { return statHandle(d.h) }
+
+// Stat returns information about the entry name in d, without following
+// it if it is a link or a junction, and without opening its content (a
+// cloud placeholder is not downloaded).
+func (d *Dir) Stat(name string) (Info, error) {
+	if err := checkName(name); err != nil {
+		return Info{}, &PathError{Op: "stat", Path: name, Err: err}
+	}
+	h, err := ntOpen(d.h, name, statAccess, windows.FILE_OPEN, 0)
+	if err != nil {
+		return Info{}, &PathError{Op: "stat", Path: name, Err: err}
+	}
+	defer closeHandle(h)
+	in, err := statHandle(h)
+	if err != nil {
+		return Info{}, &PathError{Op: "stat", Path: name, Err: err}
+	}
+	return in, nil
+}
+
+// OpenDir opens the child directory name of d. If name is a junction, a
+// link, a mount point, a cloud placeholder folder or any other reparse
+// point, it fails with ErrSymlink and keeps nothing open.
+func (d *Dir) OpenDir(name string) (*Dir, error) {
+	if err := checkName(name); err != nil {
+		return nil, &PathError{Op: "open", Path: name, Err: err}
+	}
+	h, err := ntOpen(d.h, name, dirAccess, windows.FILE_OPEN, windows.FILE_DIRECTORY_FILE)
+	if err != nil {
+		if errors.Is(err, ErrNotDir) {
+			if in, serr := d.Stat(name); serr == nil && in.ReparseTag != 0 {
+				err = ErrSymlink
+			}
+		}
+		return nil, &PathError{Op: "open", Path: name, Err: err}
+	}
+	nd := &Dir{h: h, name: name, bufp: -1}
+	if nd.info, err = statHandle(h); err != nil {
+		nd.Close()
+		return nil, &PathError{Op: "open", Path: name, Err: err}
+	}
+	if nd.info.ReparseTag != 0 || nd.info.Mode&fs.ModeSymlink != 0 {
+		nd.Close()
+		return nil, &PathError{Op: "open", Path: name, Err: ErrSymlink}
+	}
+	return nd, nil
+}
+
+// OpenDirExpect opens the child directory name like OpenDir and checks
+// that it is the object want; otherwise it fails with ErrChanged.
+func (d *Dir) OpenDirExpect(name string, want Identity) (*Dir, error) {
+	nd, err := d.OpenDir(name)
+	if err != nil {
+		return nil, err
+	}
+	if nd.info.Dev != want.Dev || nd.info.Ino != want.Ino {
+		nd.Close()
+		return nil, &PathError{Op: "open", Path: name, Err: ErrChanged}
+	}
+	return nd, nil
+}
+
+// OpenParent opens the folder holding d and checks that it is the object
+// want. NT has no ".." relative to a handle: the parent is opened by the
+// path Windows gives for d now, with OBJ_DONT_REPARSE, so a junction
+// planted anywhere on that path makes it fail, and the identity check
+// catches a folder moved meanwhile.
+func (d *Dir) OpenParent(want Identity) (*Dir, error) {
+	p, err := finalPath(d.h)
+	if err != nil {
+		return nil, &PathError{Op: "open", Path: "..", Err: err}
+	}
+	parent := filepath.Dir(p)
+	if parent == p {
+		return nil, &PathError{Op: "open", Path: "..", Err: ErrChanged}
+	}
+	h, err := ntOpen(0, `\??\`+parent, dirAccess, windows.FILE_OPEN, windows.FILE_DIRECTORY_FILE)
+	if err != nil {
+		return nil, &PathError{Op: "open", Path: "..", Err: err}
+	}
+	nd := &Dir{h: h, name: "..", bufp: -1}
+	if nd.info, err = statHandle(h); err != nil {
+		nd.Close()
+		return nil, &PathError{Op: "open", Path: "..", Err: err}
+	}
+	if nd.info.Dev != want.Dev || nd.info.Ino != want.Ino || nd.info.ReparseTag != 0 {
+		nd.Close()
+		return nil, &PathError{Op: "open", Path: "..", Err: ErrChanged}
+	}
+	return nd, nil
+}
+
+// Unlink removes the non-directory entry name from d: a file, or a link or
+// junction itself (never what it points to). The entry is opened for
+// deletion only, never for reading or writing, so nothing is written
+// through a hard link and a cloud placeholder is not downloaded.
+func (d *Dir) Unlink(name string) error {
+	if err := checkName(name); err != nil {
+		return &PathError{Op: "unlink", Path: name, Err: err}
+	}
+	h, err := ntOpen(d.h, name, deleteAccess, windows.FILE_OPEN, 0)
+	if err != nil {
+		return &PathError{Op: "unlink", Path: name, Err: err}
+	}
+	defer closeHandle(h)
+	in, err := statHandle(h)
+	if err != nil {
+		return &PathError{Op: "unlink", Path: name, Err: err}
+	}
+	if in.IsDir() && in.ReparseTag == 0 {
+		return &PathError{Op: "unlink", Path: name, Err: syscall.EISDIR}
+	}
+	if err := deleteByHandle(h, in); err != nil {
+		return &PathError{Op: "unlink", Path: name, Err: err}
+	}
+	return nil
+}
+
+// RemoveDir removes the empty directory name from d. A junction is not a
+// directory here: Unlink removes it.
+func (d *Dir) RemoveDir(name string) error {
+	if err := checkName(name); err != nil {
+		return &PathError{Op: "remove", Path: name, Err: err}
+	}
+	h, err := ntOpen(d.h, name, deleteAccess, windows.FILE_OPEN, windows.FILE_DIRECTORY_FILE)
+	if err != nil {
+		return &PathError{Op: "remove", Path: name, Err: err}
+	}
+	defer closeHandle(h)
+	in, err := statHandle(h)
+	if err != nil {
+		return &PathError{Op: "remove", Path: name, Err: err}
+	}
+	if in.ReparseTag != 0 {
+		return &PathError{Op: "remove", Path: name, Err: ErrNotDir}
+	}
+	if err := deleteByHandle(h, in); err != nil {
+		return &PathError{Op: "remove", Path: name, Err: err}
+	}
+	return nil
+}
+
+// deleteByHandle marks the open entry for deletion. POSIX semantics take
+// the name away at once even if another program has the file open with
+// FILE_SHARE_DELETE; the read-only attribute is ignored (W11). Where the
+// Ex class is missing (before Windows 10 1709, and in Wine), the classic
+// disposition is used after clearing the read-only attribute.
+func deleteByHandle(h windows.Handle, in Info) error {
+	flags := uint32(dispositionDelete | dispositionPosixSemantics | dispositionIgnoreReadonlyAttrbte)
+	err := windows.SetFileInformationByHandle(h, windows.FileDispositionInfoEx, (*byte)(unsafe.Pointer(&flags)), 4)
+	if err == nil {
+		return nil
+	}
+	if !errors.Is(err, windows.ERROR_INVALID_PARAMETER) && !errors.Is(err, windows.ERROR_NOT_SUPPORTED) && !errors.Is(err, windows.ERROR_INVALID_FUNCTION) {
+		return err
+	}
+	if in.Attributes&windows.FILE_ATTRIBUTE_READONLY != 0 {
+		var bi fileBasicInfo
+		if err := windows.GetFileInformationByHandleEx(h, windows.FileBasicInfo, (*byte)(unsafe.Pointer(&bi)), uint32(unsafe.Sizeof(bi))); err != nil {
+			return fmt.Errorf("read attributes: %w", err)
+		}
+		bi.FileAttributes &^= windows.FILE_ATTRIBUTE_READONLY
+		if bi.FileAttributes == 0 {
+			bi.FileAttributes = windows.FILE_ATTRIBUTE_NORMAL
+		}
+		bi.CreationTime, bi.LastAccessTime, bi.LastWriteTime, bi.ChangeTime = 0, 0, 0, 0 // 0: leave unchanged
+		if err := windows.SetFileInformationByHandle(h, windows.FileBasicInfo, (*byte)(unsafe.Pointer(&bi)), uint32(unsafe.Sizeof(bi))); err != nil {
+			return fmt.Errorf("clear the read-only attribute: %w", err)
+		}
+	}
+	del := uint32(1)
+	return windows.SetFileInformationByHandle(h, windows.FileDispositionInfo, (*byte)(unsafe.Pointer(&del)), 1)
+}
+
+// Rename moves the entry oldName of d to newName in dir, failing instead
+// of replacing an existing entry. The destination is named relative to
+// dir's handle (FILE_RENAME_INFO.RootDirectory), never by path.
+func (d *Dir) Rename(oldName string, dir *Dir, newName string) error {
+	if err := checkName(oldName); err != nil {
+		return &PathError{Op: "rename", Path: oldName, Err: err}
+	}
+	if err := checkName(newName); err != nil {
+		return &PathError{Op: "rename", Path: newName, Err: err}
+	}
+	h, err := ntOpen(d.h, oldName, windows.DELETE|windows.SYNCHRONIZE, windows.FILE_OPEN, 0)
+	if err != nil {
+		return &PathError{Op: "rename", Path: oldName, Err: err}
+	}
+	defer closeHandle(h)
+	if err := renameByHandle(h, dir.h, newName, false); err != nil {
+		return &PathError{Op: "rename", Path: oldName, Err: err}
+	}
+	return nil
+}
+
+// renameByHandle gives the open entry h the name newName in the folder
+// root. It calls NtSetInformationFile itself: the Win32 wrapper may turn a
+// relative name into a path from the current folder.
+func renameByHandle(h, root windows.Handle, newName string, replace bool) error {
+	u16, err := syscall.UTF16FromString(newName)
+	if err != nil {
+		return err
+	}
+	n := len(u16) - 1
+	// FILE_RENAME_INFORMATION: a flag padded to 8, the root handle, the
+	// name's length in bytes, then the name.
+	const nameOff = 8 + unsafe.Sizeof(windows.Handle(0)) + 4
+	buf := make([]byte, nameOff+4+uintptr(n+1)*2)
+	if replace {
+		buf[0] = 1
+	}
+	*(*windows.Handle)(unsafe.Pointer(&buf[8])) = root
+	*(*uint32)(unsafe.Pointer(&buf[8+unsafe.Sizeof(windows.Handle(0))])) = uint32(n * 2)
+	copy(unsafe.Slice((*uint16)(unsafe.Pointer(&buf[nameOff])), n), u16[:n])
+	var iosb windows.IO_STATUS_BLOCK
+	return ntErr(windows.NtSetInformationFile(h, &iosb, &buf[0], uint32(len(buf)), windows.FileRenameInformation))
+}
+
+// Tell returns the read position after the last entry ReadEntries
+// returned: how many records were consumed. SeekTo on a new handle of the
+// same directory resumes from there.
+func (d *Dir) Tell() int64 { return d.off }
+
+// SeekTo sets the read position to one returned by Tell. Windows cannot
+// seek in a directory: the listing starts again and skips that many
+// records, which the walker only does when it climbs back past its budget
+// of open handles.
+func (d *Dir) SeekTo(off int64) error {
+	if err := d.Rewind(); err != nil {
+		return err
+	}
+	for d.off < off {
+		if _, ok, err := d.nextRecord(); err != nil {
+			return &PathError{Op: "seek", Path: d.name, Err: err}
+		} else if !ok {
+			break
+		}
+	}
+	return nil
+}
+
+// MkdirBeneath makes sure the folder rel exists beneath d, creating the
+// missing components one at a time, never following a link, and opens
+// it. New folders inherit their ACL from the parent; uid and gid mean
+// nothing on Windows.
+func (d *Dir) MkdirBeneath(rel string, uid, gid uint32, opts RootOptions) (*Dir, error) {
+	rel = filepath.FromSlash(rel)
+	if rel == "" || filepath.IsAbs(rel) || filepath.VolumeName(rel) != "" || filepath.Clean(rel) != rel || rel == ".." || strings.HasPrefix(rel, `..\`) {
+		return nil, &PathError{Op: "mkdir", Path: rel, Err: ErrNotAbsolute}
+	}
+	cur := d
+	for _, comp := range strings.Split(rel, `\`) {
+		if err := checkName(comp); err != nil {
+			if cur != d {
+				cur.Close()
+			}
+			return nil, &PathError{Op: "mkdir", Path: comp, Err: err}
+		}
+		h, err := ntOpen(cur.h, comp, dirAccess, windows.FILE_OPEN_IF, windows.FILE_DIRECTORY_FILE)
+		if cur != d {
+			cur.Close()
+		}
+		if err != nil {
+			return nil, &PathError{Op: "mkdir", Path: comp, Err: err}
+		}
+		next := &Dir{h: h, name: comp, bufp: -1}
+		if next.info, err = statHandle(h); err != nil {
+			next.Close()
+			return nil, &PathError{Op: "mkdir", Path: comp, Err: err}
+		}
+		if next.info.ReparseTag != 0 {
+			next.Close()
+			return nil, &PathError{Op: "mkdir", Path: comp, Err: ErrSymlink}
+		}
+		if err := checkAncestor(next.info, opts); err != nil {
+			next.Close()
+			return nil, &PathError{Op: "mkdir", Path: comp, Err: err}
+		}
+		cur = next
+	}
+	return cur, nil
+}
+
+// ReplaceFile atomically replaces the entry name of d with a new regular
+// file holding data. The old entry is never opened for writing: the new
+// content goes to a fresh file that is renamed over the name by handle.
+// perm, uid and gid mean nothing on Windows (the ACL is inherited).
+func (d *Dir) ReplaceFile(name string, data []byte, perm uint32, uid, gid uint32) error {
+	if err := checkName(name); err != nil {
+		return &PathError{Op: "replace", Path: name, Err: err}
+	}
+	tmp := "." + name + ".ardoise-tmp"
+	if old, err := ntOpen(d.h, tmp, deleteAccess, windows.FILE_OPEN, windows.FILE_NON_DIRECTORY_FILE); err == nil {
+		if in, err := statHandle(old); err == nil {
+			deleteByHandle(old, in)
+		}
+		closeHandle(old)
+	}
+	h, err := ntOpen(d.h, tmp, windows.GENERIC_WRITE|windows.DELETE|windows.SYNCHRONIZE, windows.FILE_CREATE, windows.FILE_NON_DIRECTORY_FILE)
+	if err != nil {
+		return &PathError{Op: "replace", Path: name, Err: err}
+	}
+	defer closeHandle(h)
+	werr := writeAll(h, data)
+	if werr == nil {
+		werr = windows.FlushFileBuffers(h)
+	}
+	if werr == nil {
+		werr = renameByHandle(h, d.h, name, true)
+	}
+	if werr != nil {
+		del := uint32(1)
+		windows.SetFileInformationByHandle(h, windows.FileDispositionInfo, (*byte)(unsafe.Pointer(&del)), 1)
+		return &PathError{Op: "replace", Path: name, Err: werr}
+	}
+	return nil
+}
+
+func writeAll(h windows.Handle, data []byte) error {
+	for len(data) > 0 {
+		chunk := data
+		if len(chunk) > 1<<30 {
+			chunk = chunk[:1<<30]
+		}
+		var n uint32
+		if err := windows.WriteFile(h, chunk, &n, nil); err != nil {
+			return err
+		}
+		data = data[n:]
+	}
+	return nil
+}
+
+// Rewind makes the next ReadEntries start again from the first entry.
+func (d *Dir) Rewind() error {
+	d.bufp, d.off, d.restart = -1, 0, true
+	return nil
+}
+
+// ReadEntries returns up to n entries of d (all remaining ones if n <= 0),
+// without "." and "..". At the end of the directory it returns io.EOF.
+// Memory use is bounded by n, whatever the size of the directory.
+func (d *Dir) ReadEntries(n int) ([]Entry, error) {
+	var out []Entry
+	for n <= 0 || len(out) < n {
+		rec, ok, err := d.nextRecord()
+		if err != nil {
+			return out, &PathError{Op: "read", Path: d.name, Err: err}
+		}
+		if !ok {
+			if len(out) == 0 {
+				return nil, io.EOF
+			}
+			return out, nil
+		}
+		if rec.name == "." || rec.name == ".." || rec.name == "" {
+			continue
+		}
+		e := Entry{Name: rec.name, TypeKnown: true}
+		switch {
+		case rec.attrs&windows.FILE_ATTRIBUTE_REPARSE_POINT != 0:
+			// A hint only: callers stat before acting.
+			e.Type = fs.ModeSymlink
+		case rec.attrs&windows.FILE_ATTRIBUTE_DIRECTORY != 0:
+			e.Type = fs.ModeDir
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+type dirRecord struct {
+	name  string
+	attrs uint32
+}
+
+// nextRecord returns the next record of the listing; ok is false at the
+// end.
+func (d *Dir) nextRecord() (dirRecord, bool, error) {
+	if d.bufp < 0 {
+		if d.buf == nil {
+			d.buf = make([]byte, 64<<10)
+		}
+		class := uint32(windows.FileIdBothDirectoryInfo)
+		if d.restart {
+			class = windows.FileIdBothDirectoryRestartInfo
+		}
+		err := windows.GetFileInformationByHandleEx(d.h, class, &d.buf[0], uint32(len(d.buf)))
+		if errors.Is(err, windows.ERROR_NO_MORE_FILES) {
+			return dirRecord{}, false, nil
+		}
+		if err != nil {
+			return dirRecord{}, false, err
+		}
+		d.restart = false
+		d.bufp = 0
+	}
+	const nameOff = unsafe.Offsetof(fileIDBothDirInfo{}.FileName)
+	if d.bufp+int(nameOff) > len(d.buf) {
+		return dirRecord{}, false, errors.New("short directory record")
+	}
+	e := (*fileIDBothDirInfo)(unsafe.Pointer(&d.buf[d.bufp]))
+	end := d.bufp + int(nameOff) + int(e.FileNameLength)
+	if end > len(d.buf) || e.FileNameLength%2 != 0 {
+		return dirRecord{}, false, errors.New("bad directory record length")
+	}
+	u16 := unsafe.Slice((*uint16)(unsafe.Pointer(&d.buf[d.bufp+int(nameOff)])), e.FileNameLength/2)
+	rec := dirRecord{name: syscall.UTF16ToString(u16), attrs: e.FileAttributes}
+	if e.NextEntryOffset == 0 {
+		d.bufp = -1
+	} else {
+		d.bufp += int(e.NextEntryOffset)
+	}
+	d.off++
+	return rec, true, nil
+}
+
+// checkName refuses anything that is not a single file name, so that a
+// caller cannot be tricked into resolving a path. ':' is refused too: it
+// would name an alternate data stream.
+func checkName(name string) error {
+	if name == "" || name == "." || name == ".." || strings.ContainsAny(name, "\\/:\x00") {
+		return errors.New("is not a single file name")
+	}
+	return nil
+}
+
+// FILE_ID_BOTH_DIR_INFO.
+type fileIDBothDirInfo struct {
+	NextEntryOffset uint32
+	FileIndex       uint32
+	CreationTime    int64
+	LastAccessTime  int64
+	LastWriteTime   int64
+	ChangeTime      int64
+	EndOfFile       int64
+	AllocationSize  int64
+	FileAttributes  uint32
+	FileNameLength  uint32
+	EaSize          uint32
+	ShortNameLength int8
+	ShortName       [12]uint16
+	FileID          int64
+	FileName        [1]uint16
+}
+
+// FILE_BASIC_INFO.
+type fileBasicInfo struct {
+	CreationTime, LastAccessTime, LastWriteTime, ChangeTime int64
+	FileAttributes                                          uint32
+	_                                                       uint32
+}
+
+// FILE_ID_INFO.
+type fileIDInfo struct {
+	VolumeSerialNumber uint64
+	FileID             [16]byte
+}
+
+// statHandle reads what the walker needs from an open handle: identity
+// (volume serial and 128-bit file ID, folded to 64 bits, plus creation
+// time against ID reuse), type, reparse tag, owner, links, size, change
+// time.
+func statHandle(h windows.Handle) (Info, error) {
+	var bh windows.ByHandleFileInformation
+	if err := windows.GetFileInformationByHandle(h, &bh); err != nil {
+		return Info{}, err
+	}
+	var bi fileBasicInfo
+	if err := windows.GetFileInformationByHandleEx(h, windows.FileBasicInfo, (*byte)(unsafe.Pointer(&bi)), uint32(unsafe.Sizeof(bi))); err != nil {
+		return Info{}, err
+	}
+	var tag struct{ Attributes, ReparseTag uint32 }
+	if err := windows.GetFileInformationByHandleEx(h, windows.FileAttributeTagInfo, (*byte)(unsafe.Pointer(&tag)), uint32(unsafe.Sizeof(tag))); err != nil {
+		return Info{}, err
+	}
+	in := Info{
+		Identity: Identity{
+			Dev:   uint64(bh.VolumeSerialNumber),
+			Ino:   uint64(bh.FileIndexHigh)<<32 | uint64(bh.FileIndexLow),
+			Btime: filetimeNanos(bi.CreationTime),
+		},
+		Nlink:      uint64(bh.NumberOfLinks),
+		Size:       int64(bh.FileSizeHigh)<<32 | int64(bh.FileSizeLow),
+		Ctime:      filetimeNanos(bi.ChangeTime),
+		Attributes: tag.Attributes,
+		UID:        NobodyUID,
+		GID:        NobodyUID,
+	}
+	if tag.Attributes&windows.FILE_ATTRIBUTE_REPARSE_POINT != 0 {
+		in.ReparseTag = tag.ReparseTag
+	}
+	// ReFS file IDs need 128 bits; NTFS's fit in the 64 above.
+	var id fileIDInfo
+	if windows.GetFileInformationByHandleEx(h, windows.FileIdInfo, (*byte)(unsafe.Pointer(&id)), uint32(unsafe.Sizeof(id))) == nil {
+		in.Dev = id.VolumeSerialNumber
+		lo := *(*uint64)(unsafe.Pointer(&id.FileID[0]))
+		hi := *(*uint64)(unsafe.Pointer(&id.FileID[8]))
+		in.Ino = lo ^ hi*0x9E3779B97F4A7C15
+	}
+	in.Mode = 0o666
+	if tag.Attributes&windows.FILE_ATTRIBUTE_READONLY != 0 {
+		in.Mode = 0o444
+	}
+	switch ClassifyReparse(in.ReparseTag) {
+	case ReparseLink:
+		in.Mode |= fs.ModeSymlink
+	case ReparseCloud, ReparseOther:
+		in.Mode |= fs.ModeIrregular
+	default:
+		if tag.Attributes&windows.FILE_ATTRIBUTE_DIRECTORY != 0 {
+			in.Mode |= fs.ModeDir | 0o111
+		}
+	}
+	if sd, err := windows.GetSecurityInfo(h, windows.SE_FILE_OBJECT, windows.OWNER_SECURITY_INFORMATION); err == nil {
+		if o, _, err := sd.Owner(); err == nil && o != nil {
+			in.Owner = o.String()
+			for _, s := range builtinOwners[:1] {
+				if in.Owner == s {
+					in.UID, in.GID = 0, 0
+				}
+			}
+		}
+	}
+	return in, nil
+}
+
+// filetimeNanos turns a FILETIME count (100 ns since 1601) into
+// nanoseconds since 1970; 0 stays 0.
+func filetimeNanos(ft int64) int64 {
+	if ft == 0 {
+		return 0
+	}
+	return (ft - 116444736000000000) * 100
+}
+
+// finalPath returns the path Windows resolves for the open handle h, in
+// the \\?\C:\… form turned into C:\….
+func finalPath(h windows.Handle) (string, error) {
+	buf := make([]uint16, 512)
+	for {
+		n, err := windows.GetFinalPathNameByHandle(h, &buf[0], uint32(len(buf)), volumeNameDOS|fileNameNormalized)
+		if err != nil {
+			return "", fmt.Errorf("find the folder's path: %w", err)
+		}
+		if int(n) < len(buf) {
+			p := syscall.UTF16ToString(buf[:n])
+			p = strings.TrimPrefix(p, `\\?\`)
+			if strings.HasPrefix(p, `UNC\`) {
+				return "", fmt.Errorf("the folder %s is on a network share", p)
+			}
+			return p, nil
+		}
+		buf = make([]uint16, n)
+	}
+}
+
+// ErrNotRegular means a name is not a regular file where one is expected.
+var ErrNotRegular = errors.New("is not a regular file")
+
+// ErrTooLarge means a file is larger than the caller accepts.
+var ErrTooLarge = errors.New("is too large")
+
+// ReadFile reads the regular file name in d, at most max bytes, without
+// following a link or a junction and without downloading a cloud
+// placeholder.
+func (d *Dir) ReadFile(name string, max int64) ([]byte, error) {
+	if err := checkName(name); err != nil {
+		return nil, err
+	}
+	h, err := ntOpen(d.h, name, windows.GENERIC_READ|windows.SYNCHRONIZE, windows.FILE_OPEN, windows.FILE_NON_DIRECTORY_FILE)
+	if err != nil {
+		return nil, &PathError{Op: "read", Path: filepath.Join(d.name, name), Err: err}
+	}
+	defer closeHandle(h)
+	in, err := statHandle(h)
+	if err != nil {
+		return nil, &PathError{Op: "read", Path: filepath.Join(d.name, name), Err: err}
+	}
+	switch {
+	case in.Mode&fs.ModeSymlink != 0:
+		return nil, &PathError{Op: "read", Path: filepath.Join(d.name, name), Err: ErrSymlink}
+	case !in.Mode.IsRegular():
+		return nil, &PathError{Op: "read", Path: filepath.Join(d.name, name), Err: ErrNotRegular}
+	case in.Size > max:
+		return nil, &PathError{Op: "read", Path: filepath.Join(d.name, name), Err: ErrTooLarge}
+	}
+	var data []byte
+	chunk := make([]byte, 64<<10)
+	for {
+		var n uint32
+		err := windows.ReadFile(h, chunk, &n, nil)
+		if err != nil && !errors.Is(err, windows.ERROR_HANDLE_EOF) {
+			return nil, &PathError{Op: "read", Path: filepath.Join(d.name, name), Err: err}
+		}
+		if n == 0 {
+			break
+		}
+		data = append(data, chunk[:n]...)
+		if int64(len(data)) > max {
+			return nil, &PathError{Op: "read", Path: filepath.Join(d.name, name), Err: ErrTooLarge}
+		}
+	}
+	return data, nil
+}
