@@ -111,13 +111,15 @@ type Kept struct {
 	Foreign     int // owned by another account (L14, B7)
 	OtherMedium int // another mount: USB key, share, bind mount (M1)
 	Matched     int // matched a keep pattern (B8)
+	Cloud       int // a cloud placeholder (OneDrive Files On-Demand, W12)
 }
 
 // Result is the outcome of a wipe.
 type Result struct {
 	Removed Removed
 	Kept    Kept
-	// OtherMedia lists the mounts met under the roots (never entered).
+	// OtherMedia lists the mounts met under the roots (never entered),
+	// and the cloud placeholders left alone.
 	OtherMedia []Item
 	// Pending lists session entries still present after the last pass,
 	// with why; at most maxItems of them, Leftover gives the count.
@@ -146,6 +148,7 @@ const (
 	foreign
 	otherMount
 	matched
+	cloud
 )
 
 type classifier struct {
@@ -157,6 +160,12 @@ type classifier struct {
 func (c *classifier) classify(e *safefs.WalkEntry) class {
 	if !baseline.SameMount(c.rootInfo, e.Info) {
 		return otherMount
+	}
+	// Deleting a placeholder can delete the document in the cloud, and
+	// reading it downloads it: it is left and reported; signing the sync
+	// client out is the policy's job (threats.md W12).
+	if safefs.ClassifyReparse(e.Info.ReparseTag) == safefs.ReparseCloud {
+		return cloud
 	}
 	if len(c.root.Keep) > 0 && matchAny(c.root.Keep, e.Rel()) {
 		return matched
@@ -269,6 +278,11 @@ func (w *wiper) countKept(i int, cl class, e *safefs.WalkEntry) {
 		w.kept.Foreign++
 	case matched:
 		w.kept.Matched++
+	case cloud:
+		w.kept.Cloud++
+		if len(w.otherMedia) < maxItems {
+			w.otherMedia = append(w.otherMedia, Item{Root: i, Rel: e.Rel(), Kind: kindOf(e.Info.Mode), Reason: "document en ligne (OneDrive), non touché"})
+		}
 	case otherMount:
 		w.kept.OtherMedium++
 		if len(w.otherMedia) < maxItems {

@@ -1,0 +1,45 @@
+package wipe
+
+import (
+	"io/fs"
+	"testing"
+
+	"github.com/ardoise-fr/ardoise/agent/safefs"
+)
+
+// W12: a OneDrive placeholder under Documents is never a session entry,
+// even in a root wiped whole (scope "all") and owned by the session user:
+// deleting it may delete the document in the cloud. The tags come from
+// safefs.ClassifyReparse, the stat from safefs on Windows.
+func TestW12_CloudPlaceholderIsLeft(t *testing.T) {
+	c := &classifier{
+		root:     Root{Scope: "all", Owners: []uint32{1000}},
+		rootInfo: safefs.Info{Identity: safefs.Identity{Dev: 7, Ino: 1}},
+	}
+	entry := func(tag uint32, mode fs.FileMode) *safefs.WalkEntry {
+		return &safefs.WalkEntry{Name: "Rapport.docx", Info: safefs.Info{
+			Identity: safefs.Identity{Dev: 7, Ino: 42}, UID: 1000, Mode: mode, ReparseTag: tag,
+		}}
+	}
+	for _, tag := range []uint32{0x9000001A, 0x9000601A} {
+		if got := c.classify(entry(tag, fs.ModeIrregular)); got != cloud {
+			t.Errorf("placeholder %#x: class %v, want cloud", tag, got)
+		}
+		if got := c.classify(entry(tag, fs.ModeIrregular|fs.ModeDir)); got != cloud {
+			t.Errorf("placeholder folder %#x: class %v, want cloud", tag, got)
+		}
+	}
+	// The same file without the tag, and a junction the session made, are
+	// the session's.
+	if got := c.classify(entry(0, 0)); got != sessionEntry {
+		t.Errorf("ordinary file: class %v, want sessionEntry", got)
+	}
+	if got := c.classify(entry(0xA0000003, fs.ModeSymlink)); got != sessionEntry {
+		t.Errorf("junction: class %v, want sessionEntry", got)
+	}
+	w := &wiper{}
+	w.countKept(0, cloud, entry(0x9000001A, fs.ModeIrregular))
+	if w.kept.Cloud != 1 || len(w.otherMedia) != 1 || w.otherMedia[0].Reason == "" {
+		t.Errorf("not reported: kept %+v, items %+v", w.kept, w.otherMedia)
+	}
+}
