@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/ardoise-fr/ardoise/agent"
+	"github.com/ardoise-fr/ardoise/agent/harden"
 	"github.com/ardoise-fr/ardoise/agent/logging"
 	"github.com/ardoise-fr/ardoise/agent/userdirs"
 	"github.com/ardoise-fr/ardoise/policies"
@@ -110,6 +111,15 @@ func runAgent(ctx context.Context, e *env, o any, args []string) error {
 	level, _ := logging.ParseLevel(cfg.Policy.Logging.Level)
 	if cfg.Logger, err = newLogger(e, opts.log, level, cfg.Policy.Logging.Format); err != nil {
 		return err
+	}
+	if opts.system {
+		for _, s := range harden.Apply() {
+			if s.Err != nil {
+				cfg.Logger.Warn("a protection of the operating system could not be turned on; the agent goes on without it", "protection", s.Name, "err", s.Err)
+			} else {
+				cfg.Logger.Info("protection on", "protection", s.Name)
+			}
+		}
 	}
 	prevReady := cfg.Ready
 	cfg.Ready = func() {
