@@ -14,11 +14,16 @@ import (
 // the standard library only: CreateFile with SECURITY_IDENTIFICATION, so
 // that the server can read the client's identity but cannot impersonate
 // it (threats.md D8), and FILE_FLAG_OVERLAPPED so that os.File gives
-// deadlines. As of 2026-11 this builds and is vetted on Linux; it has not
-// run on Windows.
+// deadlines. It is tested against the real server under Wine
+// (agent/ipcserver), not yet on Windows itself.
 const (
-	securitySQOSPresent    = 0x00100000 // SECURITY_SQOS_PRESENT
-	securityIdentification = 0x00010000 // SECURITY_IDENTIFICATION
+	// The client asks for read and FILE_WRITE_DATA, not GENERIC_WRITE:
+	// on a pipe GENERIC_WRITE includes FILE_CREATE_PIPE_INSTANCE, which
+	// the service's pipe does not grant users (ipcserver's systemSDDL), so
+	// that they cannot add server instances of it and answer in its place.
+	pipeClientAccess       = syscall.GENERIC_READ | 0x2 // FILE_WRITE_DATA
+	securitySQOSPresent    = 0x00100000                 // SECURITY_SQOS_PRESENT
+	securityIdentification = 0x00010000                 // SECURITY_IDENTIFICATION
 	errorPipeBusy          = syscall.Errno(231)
 )
 
@@ -28,7 +33,7 @@ func dialAgent(ctx context.Context, pipe string) (net.Conn, error) {
 		return nil, err
 	}
 	for {
-		h, err := syscall.CreateFile(name, syscall.GENERIC_READ|syscall.GENERIC_WRITE, 0, nil, syscall.OPEN_EXISTING,
+		h, err := syscall.CreateFile(name, pipeClientAccess, 0, nil, syscall.OPEN_EXISTING,
 			syscall.FILE_FLAG_OVERLAPPED|securitySQOSPresent|securityIdentification, 0)
 		if err == nil {
 			return &pipeConn{File: os.NewFile(uintptr(h), pipe), name: pipe}, nil

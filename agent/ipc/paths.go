@@ -1,13 +1,6 @@
 package ipc
 
-import (
-	"path/filepath"
-	"strconv"
-)
-
-// SystemSocket is where the system service listens (root-owned folder,
-// threats.md D10). Windows uses a named pipe instead (dial_windows.go).
-const SystemSocket = "/run/ardoise/agent.sock"
+import "path/filepath"
 
 // ForegroundStateDir returns where a foreground agent keeps its journal:
 // $XDG_STATE_HOME/ardoise, or ~/.local/state/ardoise, as desktop programs do.
@@ -16,14 +9,4 @@ func ForegroundStateDir(getenv func(string) string) string {
 		return filepath.Join(d, "ardoise")
 	}
 	return filepath.Join(getenv("HOME"), ".local", "state", "ardoise")
-}
-
-// ForegroundSocket returns the socket of a foreground agent:
-// $XDG_RUNTIME_DIR/ardoise/agent.sock when the session has a runtime
-// directory, else a per-uid name in the state directory.
-func ForegroundSocket(getenv func(string) string, uid int) string {
-	if d := getenv("XDG_RUNTIME_DIR"); filepath.IsAbs(d) {
-		return filepath.Join(d, "ardoise", "agent.sock")
-	}
-	return filepath.Join(ForegroundStateDir(getenv), "agent-"+strconv.Itoa(uid)+".sock")
 }
