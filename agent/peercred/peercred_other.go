@@ -1,4 +1,4 @@
-//go:build !linux
+//go:build !linux && !windows
 
 package peercred
 
@@ -9,10 +9,9 @@ import (
 	"runtime"
 )
 
-// As of 2026-11 the agent's local interface runs on Linux; macOS
-// (LOCAL_PEERCRED) and Windows (the named pipe client's token) are to come
-// with their wipers. Until then every peer is refused: the server fails
-// closed.
+// As of 2026-11 the agent's local interface runs on Linux and Windows;
+// macOS (LOCAL_PEERCRED) is to come with its wiper. Until then every peer
+// is refused: the server fails closed.
 func get(conn net.Conn) (Peer, error) {
 	return Peer{}, fmt.Errorf("peer credentials on %s: %w", runtime.GOOS, errors.ErrUnsupported)
 }
