@@ -182,6 +182,13 @@ func (l *peerListener) Accept() (net.Conn, error) {
 			c.Close()
 			continue
 		}
+		if a, ok := l.Listener.(admitter); ok {
+			if err := a.admit(pc); err != nil {
+				l.s.log.Warn("refused a local connection from another session", "sid", pc.SID, "session", pc.Session, "pid", pc.PID, "err", err)
+				c.Close()
+				continue
+			}
+		}
 		l.mu.Lock()
 		if l.perUID[pc.UID] >= l.s.cfg.MaxConnsPerUID {
 			l.mu.Unlock()
