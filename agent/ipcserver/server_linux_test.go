@@ -16,65 +16,12 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/ardoise-fr/ardoise/agent/ipc"
 )
-
-// testBackend stands in for the agent in this package's tests: it records
-// the calls that reach it, so a test can prove a refused request reached
-// nothing. The real agent behind this server is tested end to end in
-// cmd/ardoise.
-type testBackend struct {
-	mu      sync.Mutex
-	owner   uint32
-	active  bool
-	calls   []string
-	endWait time.Duration
-}
-
-func (b *testBackend) record(c string) { b.mu.Lock(); b.calls = append(b.calls, c); b.mu.Unlock() }
-func (b *testBackend) Calls() []string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return append([]string(nil), b.calls...)
-}
-func (b *testBackend) Owner() (uint32, bool) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.owner, b.active
-}
-func (b *testBackend) Status(ctx context.Context) ipc.Status {
-	b.record("status")
-	return ipc.Status{State: ipc.StateActive}
-}
-func (b *testBackend) Preview(ctx context.Context, limit int) (ipc.Preview, error) {
-	b.record("preview")
-	return ipc.Preview{Count: 1, Items: []ipc.PreviewItem{{Name: "Attestation CAF.pdf"}}}, nil
-}
-func (b *testBackend) Start(ctx context.Context, p Peer, r ipc.StartRequest) (ipc.Status, error) {
-	b.record("start " + r.Mode)
-	return ipc.Status{State: ipc.StateActive, Mode: r.Mode}, nil
-}
-func (b *testBackend) End(ctx context.Context, p Peer, r ipc.EndRequest) (ipc.WipeReport, error) {
-	b.record("end " + r.Reason)
-	time.Sleep(b.endWait)
-	return ipc.WipeReport{Verified: true}, nil
-}
-func (b *testBackend) Idle(ctx context.Context, p Peer, r ipc.IdleReport) error {
-	b.record("idle")
-	return nil
-}
-func (b *testBackend) Subscribe(since uint64) (<-chan ipc.Event, func()) {
-	ch := make(chan ipc.Event, 4)
-	for i := since + 1; i <= 3; i++ {
-		ch <- ipc.Event{Seq: i, Type: "state"}
-	}
-	return ch, func() {}
-}
 
 type fixture struct {
 	sock string
@@ -106,17 +53,6 @@ func serve(t *testing.T, tweak func(*Config)) *fixture {
 	go func() { f.srv.Serve(ctx, l); close(done) }()
 	t.Cleanup(func() { cancel(); <-done })
 	return f
-}
-
-type syncWriter struct {
-	mu sync.Mutex
-	w  *bytes.Buffer
-}
-
-func (s *syncWriter) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.w.Write(p)
 }
 
 // raw sends one raw HTTP request and returns the status and body.
