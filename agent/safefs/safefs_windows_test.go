@@ -400,8 +400,8 @@ func TestWindowsDirPrimitives(t *testing.T) {
 	}
 }
 
-// makeJunction turns the empty folder link into a junction to target
-// (FSCTL_SET_REPARSE_POINT with a mount-point buffer, as mklink /J does;
+// makeJunction turns the empty folder link into a junction to target, a
+// drive path or an NT name (FSCTL_SET_REPARSE_POINT with a mount-point buffer, as mklink /J does;
 // no privilege needed, which is what makes W1 an attack).
 func makeJunction(t *testing.T, link, target string) {
 	t.Helper()
@@ -415,7 +415,11 @@ func makeJunction(t *testing.T, link, target string) {
 		t.Fatal(err)
 	}
 	defer windows.CloseHandle(h)
-	sub, _ := windows.UTF16FromString(`\??\` + target)
+	nt := target
+	if !strings.HasPrefix(nt, `\`) { // a drive path, not an NT name such as \RPC Control
+		nt = `\??\` + target
+	}
+	sub, _ := windows.UTF16FromString(nt)
 	subLen := (len(sub) - 1) * 2
 	// REPARSE_DATA_BUFFER, MountPointReparseBuffer: substitute name then
 	// an empty print name, each NUL-terminated.
@@ -505,5 +509,91 @@ func TestW9_DACLDenyingDelete(t *testing.T) {
 	defer root.Close()
 	if err := root.Unlink("cv.pdf"); err != nil {
 		t.Fatalf("unlink despite the DACL: %v", err)
+	}
+}
+
+// W2: a junction to \RPC Control, where any user may create an object
+// manager symbolic link (\RPC Control\f.txt -> \??\C:\…\win.ini): through
+// a path, Downloads\x\f.txt is win.ini. The walker opens x itself (a
+// reparse point, never entered) and removes the junction alone.
+func TestW2_PseudoSymlinkThroughRPCControl(t *testing.T) {
+	skipUnderWine(t, "cannot make junctions (FSCTL_SET_REPARSE_POINT is not implemented)")
+	dir := scratch(t)
+	victim := filepath.Join(dir, "win.ini")
+	write(t, victim, "victim")
+	makeJunction(t, filepath.Join(dir, "Downloads", "x"), `\RPC Control`)
+	link := fmt.Sprintf("ardoise-test-%d.txt", os.Getpid())
+	closeLink := objectSymlink(t, `\RPC Control\`+link, `\??\`+victim)
+	defer closeLink()
+	if b, err := os.ReadFile(filepath.Join(dir, "Downloads", "x", link)); err != nil || string(b) != "victim" {
+		t.Skipf("the pseudo-symlink does not resolve on this Windows (%q, %v); nothing to defend against", b, err)
+	}
+	root, err := OpenRoot(filepath.Join(dir, "Downloads"), trustMe(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer root.Close()
+	if d, err := root.OpenDir("x"); !errors.Is(err, ErrSymlink) {
+		d.Close()
+		t.Fatalf("OpenDir of the junction: %v, want ErrSymlink", err)
+	}
+	if err := removeBelow(root); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(victim); err != nil || string(b) != "victim" {
+		t.Errorf("win.ini stand-in touched: %q, %v", b, err)
+	}
+}
+
+// objectSymlink creates an object manager symbolic link (what
+// symboliclink-testing-tools' CreateSymlink does) and returns its closer:
+// the link lives as long as its handle.
+func objectSymlink(t *testing.T, name, target string) func() {
+	t.Helper()
+	proc := windows.NewLazySystemDLL("ntdll.dll").NewProc("NtCreateSymbolicLinkObject")
+	n, err := windows.NewNTUnicodeString(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tg, err := windows.NewNTUnicodeString(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	oa := windows.OBJECT_ATTRIBUTES{ObjectName: n, Attributes: windows.OBJ_CASE_INSENSITIVE}
+	oa.Length = uint32(unsafe.Sizeof(oa))
+	var h windows.Handle
+	const symbolicLinkAllAccess = 0xF0001
+	if st, _, _ := proc.Call(uintptr(unsafe.Pointer(&h)), symbolicLinkAllAccess, uintptr(unsafe.Pointer(&oa)), uintptr(unsafe.Pointer(tg))); st != 0 {
+		t.Skipf("cannot create %s: NTSTATUS %#x", name, st)
+	}
+	return func() { windows.CloseHandle(h) }
+}
+
+// W8: a file another program holds open without FILE_SHARE_DELETE (Word
+// with cv.docx) cannot be deleted now; the error is a sharing violation,
+// which the wipe reports as "encore utilisé", retries, and keeps pending.
+// Once the program lets go, the same call deletes it.
+func TestW8_FileInUse(t *testing.T) {
+	dir := scratch(t)
+	p := filepath.Join(dir, "Downloads", "cv.docx")
+	write(t, p, "x")
+	u, _ := windows.UTF16PtrFromString(p)
+	h, err := windows.CreateFile(u, windows.GENERIC_READ, windows.FILE_SHARE_READ, nil, windows.OPEN_EXISTING, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, err := OpenRoot(filepath.Join(dir, "Downloads"), trustMe(t))
+	if err != nil {
+		windows.CloseHandle(h)
+		t.Fatal(err)
+	}
+	defer root.Close()
+	err = root.Unlink("cv.docx")
+	windows.CloseHandle(h)
+	if !errors.Is(err, windows.ERROR_SHARING_VIOLATION) {
+		t.Errorf("unlink of a file in use: %v, want a sharing violation", err)
+	}
+	if err := root.Unlink("cv.docx"); err != nil {
+		t.Errorf("unlink once released: %v", err)
 	}
 }
