@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
@@ -78,8 +79,8 @@ func (a *Agent) launchBrowser(u userdirs.User, mode string) bool {
 	if id == "" || id == "none" {
 		return false
 	}
-	if u.UID == 0 || uint32(os.Geteuid()) != u.UID {
-		a.log.Info("browser not opened: Ardoise opens browsers only as the session's user, never as root")
+	if !mayLaunchAs(runtime.GOOS, os.Geteuid(), u.UID) {
+		a.log.Info("browser not opened: Ardoise opens browsers only as the session's user, never as root or SYSTEM (the window opens it in the person's session)")
 		return false
 	}
 	b, err := browsers.Lookup(browsers.ID(id))
@@ -151,4 +152,14 @@ func (a *Agent) clearBrowsers(ctx context.Context, s *activeSession, c browsers.
 		rep.Error = err.Error()
 	}
 	return rep
+}
+
+// mayLaunchAs says whether an agent running with effective uid euid may
+// start a program for the session user uid itself: only as that very
+// user, never as root. On Windows never: the service is SYSTEM in session
+// 0, where a browser would run with the service's rights and no desktop;
+// the window, which runs in the person's session, opens it (threats.md
+// W14). os.Geteuid is -1 there, which must not match a uid either.
+func mayLaunchAs(goos string, euid int, uid uint32) bool {
+	return goos != "windows" && euid > 0 && uid != 0 && uint32(euid) == uid
 }
