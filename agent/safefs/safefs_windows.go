@@ -873,3 +873,102 @@ func (d *Dir) ReadFile(name string, max int64) ([]byte, error) {
 	}
 	return data, nil
 }
+
+// Streams returns the names of the named data streams of the entry name
+// in d, or of d itself when name is "." (Guide.pdf:notes, Desktop:cache;
+// threats.md W10). The main stream is not listed. The entry is opened
+// for its attributes only: nothing is read, no placeholder downloaded.
+func (d *Dir) Streams(name string) ([]string, error) {
+	h, done, err := d.openForStreams(name, statAccess)
+	if err != nil {
+		return nil, &PathError{Op: "list streams", Path: name, Err: err}
+	}
+	defer done()
+	buf := make([]byte, 4<<10)
+	for {
+		err := windows.GetFileInformationByHandleEx(h, windows.FileStreamInfo, &buf[0], uint32(len(buf)))
+		if err == nil {
+			break
+		}
+		if errors.Is(err, windows.ERROR_HANDLE_EOF) {
+			return nil, nil // no stream at all: a folder without named streams
+		}
+		if !errors.Is(err, windows.ERROR_MORE_DATA) || len(buf) >= 1<<20 {
+			if errors.Is(err, windows.ERROR_INVALID_PARAMETER) || errors.Is(err, windows.ERROR_NOT_SUPPORTED) || errors.Is(err, windows.ERROR_INVALID_FUNCTION) {
+				return nil, nil // a file system without streams (FAT)
+			}
+			return nil, &PathError{Op: "list streams", Path: name, Err: err}
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+	// FILE_STREAM_INFO: next u32, name length u32, size i64, allocation
+	// i64, then the name, ":name:$DATA" ("::$DATA" for the main stream).
+	var out []string
+	for off := 0; off+24 <= len(buf); {
+		next := *(*uint32)(unsafe.Pointer(&buf[off]))
+		nlen := int(*(*uint32)(unsafe.Pointer(&buf[off+4])))
+		if nlen == 0 || off+24+nlen > len(buf) || nlen%2 != 0 {
+			break
+		}
+		u16 := unsafe.Slice((*uint16)(unsafe.Pointer(&buf[off+24])), nlen/2)
+		if s, ok := streamName(syscall.UTF16ToString(u16)); ok {
+			out = append(out, s)
+		}
+		if next == 0 {
+			break
+		}
+		off += int(next)
+	}
+	return out, nil
+}
+
+// RemoveStream deletes the named data stream stream of the entry name in
+// d (or of d itself for "."), leaving the entry and its main stream: the
+// stream is opened relative to the entry's handle (":stream"), never by a
+// path, and deleted by handle.
+func (d *Dir) RemoveStream(name, stream string) error {
+	if stream == "" || strings.ContainsAny(stream, "\\/:\x00") {
+		return &PathError{Op: "remove stream", Path: name, Err: errors.New("is not a stream name")}
+	}
+	h, done, err := d.openForStreams(name, statAccess)
+	if err != nil {
+		return &PathError{Op: "remove stream", Path: name, Err: err}
+	}
+	defer done()
+	sh, err := ntOpen(h, ":"+stream, deleteAccess, windows.FILE_OPEN, windows.FILE_NON_DIRECTORY_FILE)
+	if err != nil {
+		return &PathError{Op: "remove stream", Path: name + ":" + stream, Err: err}
+	}
+	defer closeHandle(sh)
+	in, err := statHandle(sh)
+	if err != nil {
+		return &PathError{Op: "remove stream", Path: name + ":" + stream, Err: err}
+	}
+	if err := deleteByHandle(sh, in); err != nil {
+		return &PathError{Op: "remove stream", Path: name + ":" + stream, Err: err}
+	}
+	return nil
+}
+
+func (d *Dir) openForStreams(name string, access uint32) (windows.Handle, func(), error) {
+	if name == "." {
+		return d.h, func() {}, nil
+	}
+	if err := checkName(name); err != nil {
+		return 0, nil, err
+	}
+	h, err := ntOpen(d.h, name, access, windows.FILE_OPEN, 0)
+	if err != nil {
+		return 0, nil, err
+	}
+	return h, func() { closeHandle(h) }, nil
+}
+
+// streamName turns ":name:$DATA" into "name"; the main stream ("::$DATA")
+// and other stream types are not named data streams.
+func streamName(s string) (string, bool) {
+	if !strings.HasPrefix(s, ":") || !strings.HasSuffix(s, ":$DATA") || len(s) <= len("::$DATA") {
+		return "", false
+	}
+	return s[1 : len(s)-len(":$DATA")], true
+}
