@@ -21,6 +21,8 @@ import (
 	"errors"
 	"fmt"
 	"hash/maphash"
+	"io/fs"
+	"runtime"
 	"slices"
 	"time"
 
@@ -66,6 +68,54 @@ type Set struct {
 	names   []byte
 	byName  []int32 // indexes into recs, sorted by (pdev, pino, nameHash)
 	hashKey maphash.Seed
+	// streams are the named data streams of the entries (Windows only;
+	// threats.md W10), sorted: a stream the session adds to a
+	// pre-existing file or folder is removed, the file itself kept.
+	streams []streamRec
+}
+
+// streamRec is one named data stream of a baseline entry.
+type streamRec struct {
+	dev, ino uint64
+	name     string
+}
+
+func compareStream(a, b streamRec) int {
+	if c := cmp.Compare(a.dev, b.dev); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.ino, b.ino); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.name, b.name)
+}
+
+// HadStream reports whether the entry id had the named data stream name
+// at session start.
+func (s *Set) HadStream(id safefs.Identity, name string) bool {
+	if s == nil {
+		return false
+	}
+	_, ok := slices.BinarySearchFunc(s.streams, streamRec{dev: id.Dev, ino: id.Ino, name: name}, compareStream)
+	return ok
+}
+
+// NewStreams returns those of streams, the named data streams entry id has
+// now, that it did not have at session start: the session's.
+func (s *Set) NewStreams(id safefs.Identity, streams []string) []string {
+	var out []string
+	for _, n := range streams {
+		if !s.HadStream(id, n) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+func (s *Set) addStreams(id safefs.Identity, names []string) {
+	for _, n := range names {
+		s.streams = append(s.streams, streamRec{dev: id.Dev, ino: id.Ino, name: n})
+	}
 }
 
 // rootID is the identity of a root folder; ok is false for a root that
@@ -117,6 +167,8 @@ func (s *Set) finish() {
 	slices.SortFunc(s.recs, func(a, b rec) int { return s.compareRec(&a, &b) })
 	// A folder moved during the walk can be seen twice.
 	s.recs = slices.CompactFunc(s.recs, func(a, b rec) bool { return s.compareRec(&a, &b) == 0 })
+	slices.SortFunc(s.streams, compareStream)
+	s.streams = slices.CompactFunc(s.streams, func(a, b streamRec) bool { return compareStream(a, b) == 0 })
 	s.index()
 }
 
@@ -357,6 +409,10 @@ func (s *Set) Origin(r Record) (chain []Record, ok bool) {
 	return chain, true
 }
 
+// streamsPossible says whether entries can carry named data streams: on
+// Windows only, where listing them costs one open per entry.
+var streamsPossible = runtime.GOOS == "windows"
+
 // maxAttempts bounds how often Take walks a root again when the tree
 // changes under it.
 const maxAttempts = 8
@@ -395,9 +451,14 @@ func (s *Set) takeRoot(ctx context.Context, i uint16, root *safefs.Dir) error {
 	if err != nil {
 		return err
 	}
+	// Named streams exist on Windows only; elsewhere Streams answers at
+	// once with none.
+	if names, err := root.Streams("."); err == nil {
+		s.addStreams(rootInfo.Identity, names)
+	}
 	var err2 error
 	for attempt := 0; attempt < maxAttempts; attempt++ {
-		n, nn := len(s.recs), len(s.names)
+		n, nn, ns := len(s.recs), len(s.names), len(s.streams)
 		bounds, _ := root.MountPoints() // never stat a mount point (FUSE can hang)
 		w := &safefs.Walker{
 			Boundaries: bounds,
@@ -410,6 +471,13 @@ func (s *Set) takeRoot(ctx context.Context, i uint16, root *safefs.Dir) error {
 				if err != nil {
 					return safefs.Skip, err
 				}
+				if streamsPossible && e.Info.Mode&(fs.ModeSymlink|fs.ModeIrregular) == 0 {
+					names, err := e.Parent.Streams(e.Name)
+					if err != nil && !errors.Is(err, fs.ErrNotExist) {
+						return safefs.Skip, err
+					}
+					s.addStreams(e.Info.Identity, names)
+				}
 				if e.Info.IsDir() && SameMount(rootInfo, e.Info) {
 					return safefs.Descend, nil
 				}
@@ -421,7 +489,7 @@ func (s *Set) takeRoot(ctx context.Context, i uint16, root *safefs.Dir) error {
 		if err2 == nil {
 			return nil
 		}
-		s.recs, s.names = s.recs[:n], s.names[:nn]
+		s.recs, s.names, s.streams = s.recs[:n], s.names[:nn], s.streams[:ns]
 		if !errors.Is(err2, errUnstable) && !errors.Is(err2, safefs.ErrTreeChanged) {
 			return err2
 		}

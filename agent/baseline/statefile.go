@@ -21,17 +21,22 @@ import (
 
 // File format, little-endian:
 //
-//	magic "ARDOISE-BASELINE" | version u32 = 2 | taken i64 | roots u32
+//	magic "ARDOISE-BASELINE" | version u32 = 3 | taken i64 | roots u32
 //	roots × (present u8, dev u64, ino u64, btime i64)
 //	records u64
 //	records × (dev u64, ino u64, btime i64, pdev u64, pino u64, ctime i64,
 //	           size i64, uid u32, root u16, flags u16, nameLen u16, name)
+//	streams u64
+//	streams × (dev u64, ino u64, nameLen u16, name)
 //	SHA-256 of everything before it
 //
 // Records are sorted by identity, so a reader can check the order and
-// search the file as it is.
+// search the file as it is. Version 2, written by Ardoise before the
+// Windows streams, has no streams section and is still read: an agent
+// upgraded in the middle of a session finishes that session's wipe.
 const (
-	version    = 2
+	version    = 3
+	version2   = 2
 	recHeader  = 7*8 + 4 + 2 + 2 + 2
 	rootRecord = 1 + 3*8
 	flagDir    = 1
@@ -119,6 +124,15 @@ func (s *Set) writeTo(f io.Writer) error {
 		w.Write(b[:recHeader])
 		w.Write(s.names[r.nameOff : r.nameOff+uint32(r.nameLen)])
 	}
+	le.PutUint64(b[0:], uint64(len(s.streams)))
+	w.Write(b[:8])
+	for _, st := range s.streams {
+		le.PutUint64(b[0:], st.dev)
+		le.PutUint64(b[8:], st.ino)
+		le.PutUint16(b[16:], uint16(len(st.name)))
+		w.Write(b[:18])
+		w.WriteString(st.name)
+	}
 	if err := w.Flush(); err != nil {
 		return err
 	}
@@ -164,7 +178,8 @@ func parse(data []byte) (*Set, error) {
 	}
 	le := binary.LittleEndian
 	p := body[len(magic):]
-	if v := le.Uint32(p); v != version {
+	v := le.Uint32(p)
+	if v != version && v != version2 {
 		return nil, fmt.Errorf("version %d, want %d", v, version)
 	}
 	s := newSet()
@@ -222,6 +237,36 @@ func parse(data []byte) (*Set, error) {
 		}
 		if k := len(s.recs); k > 1 && s.compareRec(&s.recs[k-2], &s.recs[k-1]) >= 0 {
 			return nil, fmt.Errorf("record %d: out of order", i)
+		}
+	}
+	if v >= 3 {
+		if len(p) < 8 {
+			return nil, errors.New("truncated")
+		}
+		n := le.Uint64(p)
+		p = p[8:]
+		if n > uint64(len(p))/19 {
+			return nil, errors.New("bad stream count")
+		}
+		for i := uint64(0); i < n; i++ {
+			if len(p) < 18 {
+				return nil, errors.New("truncated")
+			}
+			st := streamRec{dev: le.Uint64(p), ino: le.Uint64(p[8:])}
+			l := int(le.Uint16(p[16:]))
+			p = p[18:]
+			if len(p) < l {
+				return nil, errors.New("truncated")
+			}
+			st.name = string(p[:l])
+			p = p[l:]
+			if st.name == "" || strings.ContainsAny(st.name, "/\\:\x00") {
+				return nil, fmt.Errorf("stream %d: bad name", i)
+			}
+			if k := len(s.streams); k > 0 && compareStream(s.streams[k-1], st) >= 0 {
+				return nil, fmt.Errorf("stream %d: out of order", i)
+			}
+			s.streams = append(s.streams, st)
 		}
 	}
 	if len(p) != 0 {
