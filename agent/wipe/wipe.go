@@ -96,11 +96,14 @@ type Item struct {
 // Removed counts what was deleted.
 type Removed struct {
 	Files, Dirs, Links, Other int
-	Bytes                     int64
+	// Streams counts named data streams the session added to entries
+	// that existed before it (Windows, threats.md W10).
+	Streams int
+	Bytes   int64
 }
 
-// Total is the number of entries removed.
-func (r Removed) Total() int { return r.Files + r.Dirs + r.Links + r.Other }
+// Total is the number of entries and streams removed.
+func (r Removed) Total() int { return r.Files + r.Dirs + r.Links + r.Other + r.Streams }
 
 // Kept counts what was found and deliberately left.
 type Kept struct {
@@ -316,10 +319,14 @@ func (w *wiper) wipeRoot(ctx context.Context, i int) {
 			w.failed[failKey(i, e.Rel())] = errReason(err)
 		}
 	}
+	w.removeStreams(i, w.cfg.Roots[i].Dir, ".", cl.rootInfo.Identity, "")
 	wk.Visit = func(e *safefs.WalkEntry) (safefs.Action, error) {
 		c := cl.classify(e)
 		if c != sessionEntry {
 			w.countKept(i, c, e)
+			if c == preexisting || c == modified {
+				w.removeStreams(i, e.Parent, e.Name, e.Info.Identity, e.Rel())
+			}
 			if e.Info.IsDir() && (c == preexisting || c == doubt) {
 				return safefs.Descend, nil // session entries may be inside
 			}
@@ -372,6 +379,30 @@ func (w *wiper) wipeRoot(ctx context.Context, i int) {
 }
 
 func failKey(root int, rel string) string { return strconv.Itoa(root) + "/" + rel }
+
+// removeStreams deletes the named data streams the session added to the
+// pre-existing entry name of parent ("." for the root itself, rel ""),
+// whose identity is id; the entry and its other streams stay (threats.md
+// W10). Streams exist on Windows only; elsewhere there is none to list.
+func (w *wiper) removeStreams(i int, parent *safefs.Dir, name string, id safefs.Identity, rel string) {
+	names, err := parent.Streams(name)
+	if err != nil {
+		if !errors.Is(err, fs.ErrNotExist) {
+			w.failed[failKey(i, rel+":")] = errReason(err)
+		}
+		return
+	}
+	for _, st := range w.cfg.Baseline.NewStreams(id, names) {
+		key := failKey(i, rel+":"+st)
+		if err := parent.RemoveStream(name, st); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			w.failed[key] = errReason(err)
+			continue
+		}
+		delete(w.failed, key)
+		w.res.Removed.Streams++
+		w.removed++
+	}
+}
 
 func (w *wiper) count(info safefs.Info) {
 	r := &w.res.Removed
@@ -430,9 +461,23 @@ func (w *wiper) scan(ctx context.Context, i int, fn func(Item)) error {
 	// empty one counts. children counts the entries of the folders being
 	// walked, by identity; it holds at most one key per level of depth.
 	children := map[safefs.Identity]int{}
+	streamsLeft := func(parent *safefs.Dir, name string, id safefs.Identity, rel string) {
+		names, err := parent.Streams(name)
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			fn(Item{Root: i, Rel: rel + ":", Kind: Other}) // cannot say it is clean
+			return
+		}
+		for _, st := range w.cfg.Baseline.NewStreams(id, names) {
+			fn(Item{Root: i, Rel: rel + ":" + st, Kind: Other})
+		}
+	}
+	streamsLeft(w.cfg.Roots[i].Dir, ".", cl.rootInfo.Identity, "")
 	wk.Visit = func(e *safefs.WalkEntry) (safefs.Action, error) {
 		children[e.ParentID]++
 		c := cl.classify(e)
+		if c == preexisting || c == modified {
+			streamsLeft(e.Parent, e.Name, e.Info.Identity, e.Rel())
+		}
 		if c == sessionEntry && !e.Info.IsDir() {
 			fn(Item{Root: i, Rel: e.Rel(), Kind: kindOf(e.Info.Mode)})
 		}

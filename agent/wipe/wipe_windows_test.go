@@ -1,0 +1,124 @@
+package wipe
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/ardoise-fr/ardoise/agent/baseline"
+	"github.com/ardoise-fr/ardoise/agent/safefs"
+	"golang.org/x/sys/windows"
+)
+
+// The whole wipe on Windows (and in CI under Wine): a baseline, files and
+// folders the session makes, the wipe and its verification. What existed
+// before stays, byte for byte; what the session made is gone; W10's
+// streams are checked where the file system has them (NTFS; not Wine).
+func TestWindowsWipe_W10(t *testing.T) {
+	dir, err := os.MkdirTemp("", "wipe")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// os.RemoveAll fails under Wine 8; what is left is tiny and in TEMP.
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	desktop := filepath.Join(dir, "Desktop")
+	mustWrite(t, filepath.Join(desktop, "Guide.pdf"), "guide")
+	mustWrite(t, filepath.Join(desktop, "Classeur", "règlement.txt"), "règlement")
+
+	root, err := safefs.OpenRoot(desktop, safefs.RootOptions{TrustedSIDs: []string{ownSID(t)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer root.Close()
+	base, err := baseline.Take(context.Background(), []*safefs.Dir{root})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// The session.
+	mustWrite(t, filepath.Join(desktop, "impots-2026.pdf"), "personal")
+	mustWrite(t, filepath.Join(desktop, "Nouveau dossier", "scan", "cni.jpg"), "personal")
+	mustWrite(t, filepath.Join(desktop, "Classeur", "brouillon.txt"), "personal")
+	streams := hasStreams(t, dir)
+	if streams {
+		mustWrite(t, filepath.Join(desktop, "Guide.pdf:notes"), "personal")
+		mustWrite(t, desktop+":cache", "personal")
+	}
+
+	res := Run(context.Background(), Config{
+		Roots:    []Root{{Dir: root, Scope: "session", Owners: []uint32{safefs.NobodyUID}}},
+		Baseline: base,
+	})
+	if !res.Verified || res.Leftover != 0 || len(res.RootErrors) != 0 {
+		t.Fatalf("wipe: verified %v, leftover %d, pending %+v, root errors %+v", res.Verified, res.Leftover, res.Pending, res.RootErrors)
+	}
+	for _, p := range []string{"impots-2026.pdf", "Nouveau dossier", filepath.Join("Classeur", "brouillon.txt")} {
+		if _, err := os.Lstat(filepath.Join(desktop, p)); !os.IsNotExist(err) {
+			t.Errorf("%s survived the wipe: %v", p, err)
+		}
+	}
+	for p, want := range map[string]string{"Guide.pdf": "guide", filepath.Join("Classeur", "règlement.txt"): "règlement"} {
+		if b, err := os.ReadFile(filepath.Join(desktop, p)); err != nil || string(b) != want {
+			t.Errorf("pre-existing %s: %q, %v", p, b, err)
+		}
+	}
+	if res.Removed.Files != 3 || res.Removed.Dirs != 2 {
+		t.Errorf("removed %+v, want 3 files and 2 folders", res.Removed)
+	}
+	if !streams {
+		t.Log("no alternate data streams on this file system (Wine); W10's streams are checked on NTFS")
+		return
+	}
+	if res.Removed.Streams != 2 {
+		t.Errorf("removed %d streams, want 2 (Guide.pdf:notes, Desktop:cache)", res.Removed.Streams)
+	}
+	for _, name := range []string{"Guide.pdf", "."} {
+		if got, err := root.Streams(name); err != nil || len(got) != 0 {
+			t.Errorf("streams of %s after the wipe: %q, %v", name, got, err)
+		}
+	}
+}
+
+func mustWrite(t *testing.T, p, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// hasStreams says whether the file system under dir keeps alternate data
+// streams: Wine writes "f:s" as a file of that name instead.
+func hasStreams(t *testing.T, dir string) bool {
+	t.Helper()
+	probe := filepath.Join(dir, "probe")
+	mustWrite(t, probe, "x")
+	defer os.Remove(probe)
+	if err := os.WriteFile(probe+":s", []byte("x"), 0o644); err != nil {
+		return false
+	}
+	d, err := safefs.OpenRoot(dir, safefs.RootOptions{TrustedSIDs: []string{ownSID(t)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	got, err := d.Streams("probe")
+	if err != nil || !slices.Contains(got, "s") {
+		os.Remove(probe + ":s") // a literal "probe:s" file
+		return false
+	}
+	return true
+}
+
+func ownSID(t *testing.T) string {
+	t.Helper()
+	u, err := windows.GetCurrentProcessToken().GetTokenUser()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u.User.Sid.String()
+}
