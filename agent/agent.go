@@ -189,6 +189,10 @@ func (a *Agent) Run(ctx context.Context) error {
 
 	l, err := ipcserver.Listen(a.cfg.Socket, a.cfg.Mode == System)
 	if err != nil {
+		// At error level, so that it reaches the journal or the Event Log
+		// as such: a name taken by another program may be an attack
+		// (threats.md I5, W6), and the agent never serves elsewhere.
+		a.log.Error("cannot open the local interface; the agent stops", "socket", a.cfg.Socket, "err", err)
 		return err
 	}
 	defer os.Remove(a.cfg.Socket)
