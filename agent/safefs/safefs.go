@@ -55,6 +55,10 @@ type Info struct {
 	ReparseTag uint32
 }
 
+// OwnerUnknown is Info.Owner on Windows when the owner could not be read:
+// it matches no SID.
+const OwnerUnknown = "?"
+
 // NobodyUID is the UID given on Windows to every owner that is not a
 // built-in system account: it matches no session user, so a check by UID
 // fails closed there until it compares SIDs.

@@ -782,6 +782,9 @@ func statHandle(h windows.Handle) (Info, error) {
 			in.Mode |= fs.ModeDir | 0o111
 		}
 	}
+	// An owner that cannot be read is nobody's: no session's, no trusted
+	// account's (fail closed).
+	in.Owner = OwnerUnknown
 	if sd, err := windows.GetSecurityInfo(h, windows.SE_FILE_OBJECT, windows.OWNER_SECURITY_INFORMATION); err == nil {
 		if o, _, err := sd.Owner(); err == nil && o != nil {
 			in.Owner = o.String()

@@ -43,3 +43,32 @@ func TestW12_CloudPlaceholderIsLeft(t *testing.T) {
 		t.Errorf("not reported: kept %+v, items %+v", w.kept, w.otherMedia)
 	}
 }
+
+// B7 and L14 on Windows: owners are SIDs there, and every account but
+// SYSTEM has the same placeholder UID (safefs.NobodyUID). A new entry is
+// the session's only if its owner SID is the session's; an owner that
+// could not be read is nobody's.
+func TestB7_WindowsOwnersAreSIDs(t *testing.T) {
+	const me, other = "S-1-5-21-1-2-3-1001", "S-1-5-21-1-2-3-1002"
+	c := &classifier{
+		root:     Root{Scope: "session", Owners: []uint32{safefs.NobodyUID}, OwnerSIDs: []string{me}},
+		rootInfo: safefs.Info{Identity: safefs.Identity{Dev: 7, Ino: 1}},
+	}
+	for _, x := range []struct {
+		owner string
+		want  class
+	}{
+		{me, sessionEntry},
+		{"s-1-5-21-1-2-3-1001", sessionEntry}, // SIDs compare without case
+		{other, foreign},
+		{"S-1-5-19", foreign}, // LOCAL SERVICE: a scanner's service
+		{safefs.OwnerUnknown, foreign},
+	} {
+		e := &safefs.WalkEntry{Name: "scan.pdf", Info: safefs.Info{
+			Identity: safefs.Identity{Dev: 7, Ino: 42}, UID: safefs.NobodyUID, Owner: x.owner,
+		}}
+		if got := c.classify(e); got != x.want {
+			t.Errorf("owner %s: class %v, want %v", x.owner, got, x.want)
+		}
+	}
+}

@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -40,6 +41,10 @@ type Root struct {
 	// session user, and for a scan folder the scanner's account. Entries of
 	// other owners are kept and reported (threats.md L14, B7).
 	Owners []uint32
+	// OwnerSIDs are the same on Windows, where owners are SIDs: an entry
+	// whose stat carries an owner SID is the session's only if that SID
+	// is listed here (Owners then means nothing).
+	OwnerSIDs []string
 }
 
 // Hooks let tests act at exact moments of the wipe (threats.md §4.0).
@@ -174,7 +179,7 @@ func (c *classifier) classify(e *safefs.WalkEntry) class {
 		return matched
 	}
 	verdict, rec := c.base.Lookup(e.Info.Identity)
-	if !c.owned(e.Info.UID) && (verdict == baseline.New || c.root.Scope == "all") {
+	if !c.owned(e.Info) && (verdict == baseline.New || c.root.Scope == "all") {
 		return foreign
 	}
 	if c.root.Scope == "all" {
@@ -195,13 +200,13 @@ func (c *classifier) classify(e *safefs.WalkEntry) class {
 	return sessionEntry
 }
 
-func (c *classifier) owned(uid uint32) bool {
-	for _, o := range c.root.Owners {
-		if o == uid {
-			return true
-		}
+func (c *classifier) owned(in safefs.Info) bool {
+	if in.Owner != "" {
+		// Windows: every account but SYSTEM has the same placeholder
+		// UID, so only the SID says whose the entry is.
+		return slices.ContainsFunc(c.root.OwnerSIDs, func(s string) bool { return strings.EqualFold(s, in.Owner) })
 	}
-	return false
+	return slices.Contains(c.root.Owners, in.UID)
 }
 
 // Run wipes the roots: passes of deletion each followed by a verification

@@ -2,6 +2,7 @@ package wipe
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -41,6 +42,12 @@ func TestWindowsWipe_W10(t *testing.T) {
 	mustWrite(t, filepath.Join(desktop, "impots-2026.pdf"), "personal")
 	mustWrite(t, filepath.Join(desktop, "Nouveau dossier", "scan", "cni.jpg"), "personal")
 	mustWrite(t, filepath.Join(desktop, "Classeur", "brouillon.txt"), "personal")
+	// B7/L14 on Windows: a file another account made during the session
+	// (a scanner's service, another user) is not the session's. Only the
+	// SID tells: every account but SYSTEM has the same placeholder UID.
+	other := filepath.Join(desktop, "scan-du-service.pdf")
+	mustWrite(t, other, "not the session's")
+	foreign := giveTo(t, other, "S-1-5-19") // LOCAL SERVICE
 	streams := hasStreams(t, dir)
 	if streams {
 		mustWrite(t, filepath.Join(desktop, "Guide.pdf:notes"), "personal")
@@ -48,7 +55,7 @@ func TestWindowsWipe_W10(t *testing.T) {
 	}
 
 	res := Run(context.Background(), Config{
-		Roots:    []Root{{Dir: root, Scope: "session", Owners: []uint32{safefs.NobodyUID}}},
+		Roots:    []Root{{Dir: root, Scope: "session", Owners: []uint32{safefs.NobodyUID}, OwnerSIDs: []string{ownSID(t)}}},
 		Baseline: base,
 	})
 	if !res.Verified || res.Leftover != 0 || len(res.RootErrors) != 0 {
@@ -64,8 +71,17 @@ func TestWindowsWipe_W10(t *testing.T) {
 			t.Errorf("pre-existing %s: %q, %v", p, b, err)
 		}
 	}
-	if res.Removed.Files != 3 || res.Removed.Dirs != 2 {
-		t.Errorf("removed %+v, want 3 files and 2 folders", res.Removed)
+	if foreign {
+		if b, err := os.ReadFile(other); err != nil || string(b) != "not the session's" || res.Kept.Foreign != 1 {
+			t.Errorf("another account's file: %q, %v; kept as foreign: %d", b, err, res.Kept.Foreign)
+		}
+	}
+	wantFiles := 3
+	if !foreign {
+		wantFiles = 4 // still ours, so the session's
+	}
+	if res.Removed.Files != wantFiles || res.Removed.Dirs != 2 {
+		t.Errorf("removed %+v, want %d files and 2 folders", res.Removed, wantFiles)
 	}
 	if !streams {
 		t.Log("no alternate data streams on this file system (Wine); W10's streams are checked on NTFS")
@@ -121,4 +137,29 @@ func ownSID(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return u.User.Sid.String()
+}
+
+// giveTo makes sid the owner of p; false when this system does not let us
+// (Windows wants the restore privilege for an owner not in our token).
+func giveTo(t *testing.T, p, sid string) bool {
+	t.Helper()
+	s, err := windows.StringToSid(sid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = windows.SetNamedSecurityInfo(p, windows.SE_FILE_OBJECT, windows.OWNER_SECURITY_INFORMATION, s, nil, nil, nil)
+	if err == nil {
+		// Wine answers yes and keeps the old owner: read it back.
+		sd, gerr := windows.GetNamedSecurityInfo(p, windows.SE_FILE_OBJECT, windows.OWNER_SECURITY_INFORMATION)
+		if err = gerr; err == nil {
+			if o, _, oerr := sd.Owner(); oerr != nil || !o.Equals(s) {
+				err = fmt.Errorf("the owner read back is %v", o)
+			}
+		}
+	}
+	if err != nil {
+		t.Logf("cannot give %s to %s (%v): the foreign-owner part is not checked here", filepath.Base(p), sid, err)
+		return false
+	}
+	return true
 }
