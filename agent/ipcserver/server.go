@@ -127,7 +127,7 @@ func (s *Server) routes() map[string]http.HandlerFunc {
 
 // Serve answers on l until ctx ends.
 func (s *Server) Serve(ctx context.Context, l net.Listener) error {
-	pl := &peerListener{Listener: l, s: s, perUID: map[uint32]int{}}
+	pl := &peerListener{Listener: l, s: s, perUser: map[string]int{}}
 	go func() {
 		<-ctx.Done()
 		sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
@@ -146,9 +146,9 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 // agent's descriptors (threats.md I4).
 type peerListener struct {
 	net.Listener
-	s      *Server
-	mu     sync.Mutex
-	perUID map[uint32]int
+	s       *Server
+	mu      sync.Mutex
+	perUser map[string]int // open connections per account (peerKey)
 }
 
 type peerConn struct {
@@ -161,9 +161,10 @@ type peerConn struct {
 func (c *peerConn) Close() error {
 	c.once.Do(func() {
 		c.l.mu.Lock()
-		c.l.perUID[c.peer.UID]--
-		if c.l.perUID[c.peer.UID] <= 0 {
-			delete(c.l.perUID, c.peer.UID)
+		k := peerKey(c.peer.Peer)
+		c.l.perUser[k]--
+		if c.l.perUser[k] <= 0 {
+			delete(c.l.perUser, k)
 		}
 		c.l.mu.Unlock()
 	})
@@ -190,13 +191,13 @@ func (l *peerListener) Accept() (net.Conn, error) {
 			}
 		}
 		l.mu.Lock()
-		if l.perUID[pc.UID] >= l.s.cfg.MaxConnsPerUID {
+		if l.perUser[peerKey(pc)] >= l.s.cfg.MaxConnsPerUID {
 			l.mu.Unlock()
-			l.s.log.Warn("too many connections from one user; closing", "uid", pc.UID)
+			l.s.log.Warn("too many connections from one user; closing", "uid", pc.UID, "sid", pc.SID)
 			c.Close()
 			continue
 		}
-		l.perUID[pc.UID]++
+		l.perUser[peerKey(pc)]++
 		l.mu.Unlock()
 		admin := pc.UID == 0 || (l.s.cfg.IsAdmin != nil && l.s.cfg.IsAdmin(pc.UID))
 		return &peerConn{Conn: c, peer: Peer{Peer: pc, Admin: admin}, l: l}, nil
@@ -429,4 +430,14 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
+}
+
+// peerKey names the account of a peer for the connection limit: its SID
+// on Windows, where every account but SYSTEM shares one placeholder uid,
+// else its uid.
+func peerKey(p peercred.Peer) string {
+	if p.SID != "" {
+		return p.SID
+	}
+	return strconv.FormatUint(uint64(p.UID), 10)
 }
