@@ -10,34 +10,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// CheckMedium tells whether root may be watched and wiped, judging by the
-// medium it lies on. It fails with an error wrapping ErrRemovableMedium
-// ("support amovible ou réseau") when the root's file system is of a
-// removable or network type, or its device says it is removable or sits on
-// USB; and with one wrapping ErrOtherMount ("autre support que le dossier
-// personnel") when the root is on another mount than anchor (the home
-// directory it was resolved from), for instance because the root is itself
-// a mount point. A source listed in rules.AllowSources is accepted. anchor
-// may be nil to check the medium alone.
-func CheckMedium(root, anchor *Dir, rules MediumRules) error {
-	m, err := root.Mount()
-	if err != nil {
-		return &PathError{Op: "check medium", Path: root.name, Err: err}
-	}
-	var anchorMnt uint64
-	if anchor != nil {
-		am, err := anchor.Mount()
-		if err != nil {
-			return &PathError{Op: "check medium", Path: anchor.name, Err: err}
-		}
-		anchorMnt = am.ID
-	}
-	if err := mediumVerdict(m, m.ID, anchorMnt, removableDevice(m), rules); err != nil {
-		return &PathError{Op: "check medium", Path: root.name, Err: fmt.Errorf("%w (%s %s)", err, m.FSType, strconv.Quote(m.Source))}
-	}
-	return nil
-}
-
 // Mount returns the entry of the mount table for the mount d is on, found
 // by the mount ID statx gave, or else by device and the longest mount
 // point above d's current path.
@@ -89,10 +61,10 @@ func (d *Dir) Where() (string, error) {
 	return p, nil
 }
 
-// removableDevice reports whether the block device of m says it is
+// removableMedium reports whether the block device of m says it is
 // removable, or is attached through USB (a USB disk often does not say it
 // is removable). The answers come from sysfs, which the kernel owns.
-func removableDevice(m Mount) bool {
+func removableMedium(m Mount) bool {
 	if !strings.HasPrefix(m.Source, "/dev/") {
 		return false
 	}

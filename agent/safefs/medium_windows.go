@@ -7,29 +7,6 @@ import (
 	"golang.org/x/sys/windows"
 )
 
-// CheckMedium refuses a root on removable, optical or network media unless
-// the policy names its volume, and one on another volume than anchor
-// (threats.md W5: a known folder redirected to D:\ or \\srv\partage).
-// Windows says what a volume is through its drive type.
-func CheckMedium(root, anchor *Dir, rules MediumRules) error {
-	m, err := root.Mount()
-	if err != nil {
-		return &PathError{Op: "check medium", Path: root.name, Err: err}
-	}
-	var anchorMnt uint64
-	if anchor != nil {
-		am, err := anchor.Mount()
-		if err != nil {
-			return &PathError{Op: "check medium", Path: anchor.name, Err: err}
-		}
-		anchorMnt = am.ID
-	}
-	if err := mediumVerdict(m, m.ID, anchorMnt, removableDrive(m.Point), rules); err != nil {
-		return &PathError{Op: "check medium", Path: root.name, Err: fmt.Errorf("%w (%s %s)", err, m.FSType, m.Point)}
-	}
-	return nil
-}
-
 // Mount describes the volume d is on: ID and Dev are the volume serial
 // number, Point the volume's root (C:\), Source the same as Point (what a
 // policy's allow list names), FSType what Windows calls the file system
@@ -56,10 +33,10 @@ func (d *Dir) Mount() (Mount, error) {
 	return Mount{ID: d.info.Dev, Dev: d.info.Dev, Point: point, Source: point, FSType: syscall.UTF16ToString(fsName), Root: `\`}, nil
 }
 
-// removableDrive reports whether Windows says the volume at point is a
+// removableMedium reports whether Windows says the volume m is a
 // removable, optical or network drive.
-func removableDrive(point string) bool {
-	u16, err := syscall.UTF16PtrFromString(point)
+func removableMedium(m Mount) bool {
+	u16, err := syscall.UTF16PtrFromString(m.Point)
 	if err != nil {
 		return true
 	}

@@ -129,3 +129,19 @@ func (o RootOptions) trusts(uid uint32) bool {
 	}
 	return false
 }
+
+// OpenDirExpect opens the child directory name like OpenDir and checks that
+// it is the object want (same device and inode), as listed earlier. On a
+// mismatch it closes it and fails with ErrChanged: the name was replaced
+// between the listing and the open.
+func (d *Dir) OpenDirExpect(name string, want Identity) (*Dir, error) {
+	nd, err := d.OpenDir(name)
+	if err != nil {
+		return nil, err
+	}
+	if in := nd.Info(); in.Dev != want.Dev || in.Ino != want.Ino {
+		nd.Close()
+		return nil, &PathError{Op: "open", Path: name, Err: ErrChanged}
+	}
+	return nd, nil
+}

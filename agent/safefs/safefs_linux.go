@@ -210,22 +210,6 @@ func (d *Dir) OpenDir(name string) (*Dir, error) {
 	return nd, nil
 }
 
-// OpenDirExpect opens the child directory name like OpenDir and checks that
-// it is the object want (same device and inode), as listed earlier. On a
-// mismatch it closes it and fails with ErrChanged: the name was replaced
-// between the listing and the open.
-func (d *Dir) OpenDirExpect(name string, want Identity) (*Dir, error) {
-	nd, err := d.OpenDir(name)
-	if err != nil {
-		return nil, err
-	}
-	if nd.info.Dev != want.Dev || nd.info.Ino != want.Ino {
-		nd.Close()
-		return nil, &PathError{Op: "open", Path: name, Err: ErrChanged}
-	}
-	return nd, nil
-}
-
 // OpenParent opens ".." of d and checks that it is the object want. It is how
 // a walker with a bounded number of open handles climbs back up a deep tree.
 func (d *Dir) OpenParent(want Identity) (*Dir, error) {

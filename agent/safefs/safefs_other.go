@@ -38,7 +38,6 @@ func (d *Dir) Reopen() (*Dir, error)                                  { return n
 func (d *Dir) Restat() (Info, error)                                  { return Info{}, errUnsupported }
 func (d *Dir) Stat(name string) (Info, error)                         { return Info{}, errUnsupported }
 func (d *Dir) OpenDir(name string) (*Dir, error)                      { return nil, errUnsupported }
-func (d *Dir) OpenDirExpect(name string, want Identity) (*Dir, error) { return nil, errUnsupported }
 func (d *Dir) OpenParent(want Identity) (*Dir, error)                 { return nil, errUnsupported }
 func (d *Dir) Unlink(name string) error                               { return errUnsupported }
 func (d *Dir) RemoveDir(name string) error                            { return errUnsupported }

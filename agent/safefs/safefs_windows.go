@@ -316,20 +316,6 @@ func (d *Dir) OpenDir(name string) (*Dir, error) {
 	return nd, nil
 }
 
-// OpenDirExpect opens the child directory name like OpenDir and checks
-// that it is the object want; otherwise it fails with ErrChanged.
-func (d *Dir) OpenDirExpect(name string, want Identity) (*Dir, error) {
-	nd, err := d.OpenDir(name)
-	if err != nil {
-		return nil, err
-	}
-	if nd.info.Dev != want.Dev || nd.info.Ino != want.Ino {
-		nd.Close()
-		return nil, &PathError{Op: "open", Path: name, Err: ErrChanged}
-	}
-	return nd, nil
-}
-
 // OpenParent opens the folder holding d and checks that it is the object
 // want. NT has no ".." relative to a handle: the parent is opened by the
 // path Windows gives for d now, with OBJ_DONT_REPARSE, so a junction

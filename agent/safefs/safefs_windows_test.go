@@ -398,6 +398,11 @@ func TestWindowsDirPrimitives(t *testing.T) {
 	if m, err := root.Mount(); err != nil || m.ID != root.Info().Dev || m.Point == "" {
 		t.Errorf("Mount: %+v, %v", m, err)
 	}
+	// The system drive is a fixed disk: accepted; the same volume as an
+	// anchor on it too.
+	if err := CheckMedium(root, sub, MediumRules{}); err != nil {
+		t.Errorf("CheckMedium on the system drive: %v", err)
+	}
 }
 
 // makeJunction turns the empty folder link into a junction to target, a
