@@ -230,9 +230,9 @@ func (d *Dir) Info() Info { return d.info }
 
 // WatchPath returns the directory's current path, as Windows resolves the
 // open handle. Windows has no name that stays bound to a handle, so a
-// watch follows this path: a watch redirected by a swap only makes the
-// watcher record names, which the wipe checks again by identity and owner
-// before it deletes anything.
+// watch added on it would follow a junction swapped in meanwhile; the
+// watcher therefore does not run on Windows yet (agent/watch), and the
+// wipe's rescan, by handle, finds everything.
 func (d *Dir) WatchPath() string {
 	p, err := finalPath(d.h)
 	if err != nil {
