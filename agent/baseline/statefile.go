@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/ardoise-fr/ardoise/agent/durable"
 	"github.com/ardoise-fr/ardoise/agent/safefs"
 )
 
@@ -79,7 +80,7 @@ func (s *Set) WriteFile(path string) error {
 	if err := os.Rename(tmp.Name(), path); err != nil {
 		return fmt.Errorf("write baseline %s: %w", path, err)
 	}
-	return syncDir(dir)
+	return durable.SyncDir(dir)
 }
 
 func (s *Set) writeTo(f io.Writer) error {
@@ -138,18 +139,6 @@ func (s *Set) writeTo(f io.Writer) error {
 	}
 	_, err := f.Write(sum.Sum(nil))
 	return err
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("sync %s: %w", dir, err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("sync %s: %w", dir, err)
-	}
-	return nil
 }
 
 // ReadFile loads a baseline written by WriteFile. A damaged file gives an

@@ -20,3 +20,12 @@ func ForegroundSocket(getenv func(string) string, uid int) string {
 	}
 	return filepath.Join(ForegroundStateDir(getenv), "agent-"+strconv.Itoa(uid)+".sock")
 }
+
+// ForegroundStateDir returns where a foreground agent keeps its journal:
+// $XDG_STATE_HOME/ardoise, or ~/.local/state/ardoise, as desktop programs do.
+func ForegroundStateDir(getenv func(string) string) string {
+	if d := getenv("XDG_STATE_HOME"); filepath.IsAbs(d) {
+		return filepath.Join(d, "ardoise")
+	}
+	return filepath.Join(getenv("HOME"), ".local", "state", "ardoise")
+}

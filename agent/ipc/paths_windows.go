@@ -1,5 +1,7 @@
 package ipc
 
+import "path/filepath"
+
 // SystemSocket is the system service's named pipe. Only a process holding
 // the Administrators group (the service runs as LocalSystem) may create a
 // pipe under ProtectedPrefix\Administrators, so a user cannot squat the
@@ -18,4 +20,14 @@ func ForegroundSocket(getenv func(string) string, uid int) string {
 		sid = "unknown-user"
 	}
 	return `\\.\pipe\Ardoise\agent-` + sid
+}
+
+// ForegroundStateDir returns where a foreground agent keeps its journal on
+// Windows: %LOCALAPPDATA%\Ardoise, the user's own local (not roaming)
+// application data, as desktop programs do.
+func ForegroundStateDir(getenv func(string) string) string {
+	if d := getenv("LOCALAPPDATA"); filepath.IsAbs(d) {
+		return filepath.Join(d, "Ardoise")
+	}
+	return filepath.Join(getenv("USERPROFILE"), "AppData", "Local", "Ardoise")
 }

@@ -25,6 +25,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ardoise-fr/ardoise/agent/durable"
 	"github.com/ardoise-fr/ardoise/agent/safefs"
 )
 
@@ -140,26 +141,6 @@ var crcT = crc32.MakeTable(crc32.Castagnoli)
 // ErrUnsafeStateDir means the state directory could be changed by someone
 // other than the agent's user (threats.md S2).
 var ErrUnsafeStateDir = errors.New("state directory is not private to the agent")
-
-// CheckStateDir verifies that dir is a directory owned by the current user,
-// mode 0700, and that no folder above it can be changed by anyone else
-// (threats.md S2, D10).
-func CheckStateDir(dir string) error {
-	euid := uint32(os.Geteuid())
-	d, err := safefs.OpenRoot(dir, safefs.RootOptions{TrustedUIDs: []uint32{euid}})
-	if err != nil {
-		return fmt.Errorf("state directory %s: %w: %w; it must be a real folder whose parents only you and root can change", dir, ErrUnsafeStateDir, err)
-	}
-	defer d.Close()
-	in := d.Info()
-	if in.UID != euid {
-		return fmt.Errorf("state directory %s is owned by uid %d, not %d: %w (run: chown %d %s)", dir, in.UID, euid, ErrUnsafeStateDir, euid, dir)
-	}
-	if in.Mode.Perm() != 0o700 {
-		return fmt.Errorf("state directory %s has mode %o, not 700: %w (run: chmod 700 %s)", dir, in.Mode.Perm(), ErrUnsafeStateDir, dir)
-	}
-	return nil
-}
 
 // Open checks the state directory, reads back any unfinished session and
 // opens the journal for appending. rec is nil when no session was left
@@ -371,7 +352,7 @@ func (j *Journal) Finish(c Counts) error {
 	if err != nil {
 		return fmt.Errorf("clear journal: %w", err)
 	}
-	return syncDir(j.dir)
+	return durable.SyncDir(j.dir)
 }
 
 // Close flushes and closes the journal, leaving an unfinished session in it.
@@ -386,15 +367,6 @@ func (j *Journal) Close() error {
 	err := j.f.Close()
 	j.f = nil
 	return err
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }
 
 // LastSummary reads the counts of the last completed session, if any.
