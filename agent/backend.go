@@ -13,6 +13,7 @@ import (
 	"github.com/ardoise-fr/ardoise/agent/browsers"
 	"github.com/ardoise-fr/ardoise/agent/ipc"
 	"github.com/ardoise-fr/ardoise/agent/ipcserver"
+	"github.com/ardoise-fr/ardoise/agent/peercred"
 	"github.com/ardoise-fr/ardoise/agent/safefs"
 	"github.com/ardoise-fr/ardoise/agent/session"
 	"github.com/ardoise-fr/ardoise/agent/userdirs"
@@ -23,14 +24,14 @@ import (
 // The methods below are the agent as its local interface sees it
 // (ipcserver.Backend). The server has already checked who may call them.
 
-// Owner returns the uid of the running session's user.
-func (a *Agent) Owner() (uint32, bool) {
+// Owner returns the account of the running session's user.
+func (a *Agent) Owner() (peercred.Account, bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.cur == nil {
-		return 0, false
+		return peercred.Account{}, false
 	}
-	return a.cur.user.UID, true
+	return account(a.cur.user), true
 }
 
 // Status says what the agent is doing; it holds no file name.
@@ -142,7 +143,7 @@ func (a *Agent) Start(ctx context.Context, p ipcserver.Peer, r ipc.StartRequest)
 	if a.cfg.Mode == Foreground {
 		// A foreground agent acts for the user who started it, and only
 		// that user (or root) may ask.
-		if p.UID != a.cfg.User.UID && p.UID != 0 {
+		if !p.Account().Same(account(a.cfg.User)) && p.UID != 0 {
 			return ipc.Status{}, ipcserver.Errorf(http.StatusForbidden, "forbidden", "cet agent agit pour un autre utilisateur (this agent acts for another user)")
 		}
 		return a.start(ctx, a.cfg.User, a.cfg.Source, r.Mode)
@@ -160,15 +161,15 @@ func (a *Agent) Start(ctx context.Context, p ipcserver.Peer, r ipc.StartRequest)
 // End ends the session and returns the wipe's report.
 func (a *Agent) End(ctx context.Context, p ipcserver.Peer, r ipc.EndRequest) (ipc.WipeReport, error) {
 	reason := session.Reason(r.Reason)
-	if p.Admin && p.UID != a.sessionUID() {
+	if owner, ok := a.Owner(); p.Admin && (!ok || !p.Account().Same(owner)) {
 		reason = session.Command
 	}
 	return a.end(ctx, reason)
 }
 
-func (a *Agent) sessionUID() uint32 {
-	uid, _ := a.Owner()
-	return uid
+// account is how the local interface names u.
+func account(u userdirs.User) peercred.Account {
+	return peercred.Account{UID: u.UID, SID: u.SID}
 }
 
 // Idle records how long the person has been away.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ardoise-fr/ardoise/agent/ipc"
+	"github.com/ardoise-fr/ardoise/agent/peercred"
 )
 
 // testBackend stands in for the agent in this package's tests: it records
@@ -14,12 +15,13 @@ import (
 // nothing. The real agent behind this server is tested end to end in
 // cmd/ardoise.
 type testBackend struct {
-	mu      sync.Mutex
-	owner   uint32
-	active  bool
-	calls   []string
-	endWait time.Duration
-	started Peer // who last started a session
+	mu       sync.Mutex
+	owner    uint32
+	ownerSID string // Windows
+	active   bool
+	calls    []string
+	endWait  time.Duration
+	started  Peer // who last started a session
 }
 
 func (b *testBackend) record(c string) { b.mu.Lock(); b.calls = append(b.calls, c); b.mu.Unlock() }
@@ -28,10 +30,10 @@ func (b *testBackend) Calls() []string {
 	defer b.mu.Unlock()
 	return append([]string(nil), b.calls...)
 }
-func (b *testBackend) Owner() (uint32, bool) {
+func (b *testBackend) Owner() (peercred.Account, bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return b.owner, b.active
+	return peercred.Account{UID: b.owner, SID: b.ownerSID}, b.active
 }
 func (b *testBackend) Status(ctx context.Context) ipc.Status {
 	b.record("status")

@@ -32,9 +32,9 @@ type Peer struct {
 
 // Backend is the agent as the server sees it.
 type Backend interface {
-	// Owner returns the uid of the current session's user; ok is false
-	// when no session runs.
-	Owner() (uid uint32, ok bool)
+	// Owner returns the account of the current session's user; ok is
+	// false when no session runs.
+	Owner() (owner peercred.Account, ok bool)
 	Status(ctx context.Context) ipc.Status
 	Preview(ctx context.Context, limit int) (ipc.Preview, error)
 	// Start starts a session for p's own user. While a session of p's user
@@ -279,10 +279,10 @@ func (s *Server) mayActOnSession(r *http.Request, what string) (Peer, error) {
 	if !ok {
 		return p, Errorf(http.StatusConflict, "no_session", "aucune session en cours (no session)")
 	}
-	if p.Admin || p.UID == owner {
+	if p.Admin || p.Account().Same(owner) {
 		return p, nil
 	}
-	s.log.Warn("refused a request for another user's session", "uid", p.UID, "pid", p.PID, "request", what)
+	s.log.Warn("refused a request for another user's session", "uid", p.UID, "sid", p.SID, "pid", p.PID, "request", what)
 	return p, Errorf(http.StatusForbidden, "forbidden", "cette session appartient à un autre utilisateur (this session belongs to another user)")
 }
 
@@ -326,7 +326,7 @@ func (s *Server) serveStart(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p, _ := peerOf(r)
-	if owner, ok := s.cfg.Backend.Owner(); ok && owner != p.UID && !p.Admin {
+	if owner, ok := s.cfg.Backend.Owner(); ok && !owner.Same(p.Account()) && !p.Admin {
 		s.log.Warn("refused a session start while another user's session runs", "uid", p.UID, "pid", p.PID)
 		writeError(w, Errorf(http.StatusForbidden, "forbidden", "une session d'un autre utilisateur est en cours (another user's session is running)"))
 		return
@@ -393,7 +393,7 @@ func (s *Server) serveIdle(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) {
 	p, _ := peerOf(r)
-	if owner, ok := s.cfg.Backend.Owner(); ok && owner != p.UID && !p.Admin {
+	if owner, ok := s.cfg.Backend.Owner(); ok && !owner.Same(p.Account()) && !p.Admin {
 		s.log.Warn("refused an event stream of another user's session", "uid", p.UID, "pid", p.PID)
 		writeError(w, Errorf(http.StatusForbidden, "forbidden", "cette session appartient à un autre utilisateur (this session belongs to another user)"))
 		return
@@ -418,7 +418,7 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) {
 			if !ok {
 				return // dropped for being slow: the client resumes with since
 			}
-			if owner, ok := s.cfg.Backend.Owner(); ok && owner != p.UID && !p.Admin {
+			if owner, ok := s.cfg.Backend.Owner(); ok && !owner.Same(p.Account()) && !p.Admin {
 				return // the session changed hands
 			}
 			rc.SetWriteDeadline(time.Now().Add(10 * time.Second))
