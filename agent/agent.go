@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -134,11 +135,13 @@ type activeSession struct {
 type sessionRoot struct {
 	policy policies.Root
 	owners []uint32 // uids whose new entries belong to the session
-	path   string
-	dir    *safefs.Dir // nil when refused
-	state  string      // watching, refused, absent
-	code   string
-	reason string
+	// ownerSIDs are the same accounts on Windows, where owners are SIDs.
+	ownerSIDs []string
+	path      string
+	dir       *safefs.Dir // nil when refused
+	state     string      // watching, refused, absent
+	code      string
+	reason    string
 }
 
 func (s *activeSession) close() {
@@ -420,11 +423,12 @@ func (a *Agent) startWatcher(s *activeSession) {
 // following a link at the root or above it; a root that cannot be opened
 // safely is refused with a reason and the others go on (threats.md L8).
 func (a *Agent) openRoots(s *activeSession, src userdirs.Source) {
-	trust := safefs.RootOptions{TrustedUIDs: []uint32{s.user.UID}}
+	trust := trustFor(s.user)
 	var home *safefs.Dir
 	var homeErr error
 	for _, pr := range s.policy.Roots {
-		r := &sessionRoot{policy: pr, owners: a.owners(s.user, pr), state: "watching"}
+		r := &sessionRoot{policy: pr, state: "watching"}
+		r.owners, r.ownerSIDs = a.owners(s.user, pr)
 		s.roots = append(s.roots, r)
 		loc, err := userdirs.Resolve(s.user, src, pr.Path)
 		if err != nil {
@@ -478,13 +482,21 @@ var traceFolders = map[string]struct{ rel, label string }{
 const recentFiles = ".local/share/recently-used.xbel"
 
 func (a *Agent) openTraces(s *activeSession, home *safefs.Dir, homeErr error) {
-	trust := safefs.RootOptions{TrustedUIDs: []uint32{s.user.UID}}
+	trust := trustFor(s.user)
 	var later []string
 	for _, tr := range s.policy.Traces {
+		if runtime.GOOS == "windows" && tr != "clipboard" {
+			// Their places are the Linux desktop's (XDG trash, thumbnail
+			// cache, recently-used.xbel, /dev/shm, CUPS); the Windows ones
+			// (Recycle Bin, thumbcache, Recent items, the spooler) are not
+			// handled yet. Never create Linux folders in a Windows profile.
+			a.log.Warn("trace not cleared on Windows yet", "trace", tr)
+			continue
+		}
 		switch tr {
 		case "trash", "thumbnails":
 			tf := traceFolders[tr]
-			r := &sessionRoot{policy: policies.Root{Label: tf.label, Kind: "files", Scope: "session"}, owners: []uint32{s.user.UID}, path: filepath.Join(s.user.Home, tf.rel), state: "watching"}
+			r := &sessionRoot{policy: policies.Root{Label: tf.label, Kind: "files", Scope: "session"}, owners: []uint32{s.user.UID}, ownerSIDs: sidsOf(s.user), path: filepath.Join(s.user.Home, tf.rel), state: "watching"}
 			s.roots = append(s.roots, r)
 			if homeErr != nil {
 				r.refuse("error", "dossier personnel inaccessible")
@@ -498,7 +510,7 @@ func (a *Agent) openTraces(s *activeSession, home *safefs.Dir, homeErr error) {
 			}
 			r.dir = d
 		case "shared_memory":
-			r := &sessionRoot{policy: policies.Root{Label: "Mémoire partagée", Kind: "files", Scope: "session"}, owners: []uint32{s.user.UID}, path: "/dev/shm", state: "watching"}
+			r := &sessionRoot{policy: policies.Root{Label: "Mémoire partagée", Kind: "files", Scope: "session"}, owners: []uint32{s.user.UID}, ownerSIDs: sidsOf(s.user), path: "/dev/shm", state: "watching"}
 			s.roots = append(s.roots, r)
 			d, err := safefs.OpenRoot("/dev/shm", trust)
 			if err != nil {
@@ -546,7 +558,7 @@ func (a *Agent) clearRecentFiles(s *activeSession) (bool, error) {
 	if !s.traceRecent {
 		return false, nil
 	}
-	trust := safefs.RootOptions{TrustedUIDs: []uint32{s.user.UID}}
+	trust := trustFor(s.user)
 	home, err := safefs.OpenRoot(s.user.Home, trust)
 	if err != nil {
 		return false, err
@@ -602,9 +614,9 @@ func (r *sessionRoot) refuseErr(err error) {
 }
 
 func (a *Agent) journalSession(s *activeSession) journal.Session {
-	js := journal.Session{ID: s.id, Mode: s.mode, UID: s.user.UID, Started: s.started}
+	js := journal.Session{ID: s.id, Mode: s.mode, UID: s.user.UID, SID: s.user.SID, Started: s.started}
 	for _, r := range s.roots {
-		jr := journal.Root{Label: r.policy.Label, State: r.state, Reason: r.code, Scope: r.policy.Scope, Keep: r.policy.Keep, Owners: r.owners}
+		jr := journal.Root{Label: r.policy.Label, State: r.state, Reason: r.code, Scope: r.policy.Scope, Keep: r.policy.Keep, Owners: r.owners, OwnerSIDs: r.ownerSIDs}
 		if r.dir != nil {
 			in := r.dir.Info()
 			jr.Path, jr.Dev, jr.Ino = []byte(r.path), in.Dev, in.Ino
@@ -614,17 +626,32 @@ func (a *Agent) journalSession(s *activeSession) journal.Session {
 	return js
 }
 
-// owners are the uids whose new entries in a root belong to the session.
-func (a *Agent) owners(u userdirs.User, r policies.Root) []uint32 {
-	out := []uint32{u.UID}
+// owners are the accounts whose new entries in a root belong to the
+// session: uids, and on Windows SIDs.
+func (a *Agent) owners(u userdirs.User, r policies.Root) (uids []uint32, sids []string) {
+	uids, sids = []uint32{u.UID}, sidsOf(u)
 	for _, name := range r.AlsoOwnedBy {
 		if o, _, err := userdirs.LookupName(name); err == nil {
-			out = append(out, o.UID)
+			uids, sids = append(uids, o.UID), append(sids, sidsOf(o)...)
 		} else {
 			a.log.Warn("an also_owned_by account does not exist; ignoring it", "account", name)
 		}
 	}
-	return out
+	return uids, sids
+}
+
+// sidsOf is u's SID as a list: empty outside Windows.
+func sidsOf(u userdirs.User) []string {
+	if u.SID == "" {
+		return nil
+	}
+	return []string{u.SID}
+}
+
+// trustFor trusts u for the folders above a root: by uid, and on Windows
+// by SID.
+func trustFor(u userdirs.User) safefs.RootOptions {
+	return safefs.RootOptions{TrustedUIDs: []uint32{u.UID}, TrustedSIDs: sidsOf(u)}
 }
 
 // --- ending a session ------------------------------------------------------
@@ -667,7 +694,7 @@ func (a *Agent) wipeLocked(ctx context.Context, s *activeSession, reason session
 		a.bus.publish(ipc.Event{Type: ipc.EventProgress, Count: n})
 	}}
 	for _, r := range s.roots {
-		cfg.Roots = append(cfg.Roots, wipe.Root{Dir: r.dir, Scope: r.policy.Scope, Keep: r.policy.Keep, Owners: r.owners})
+		cfg.Roots = append(cfg.Roots, wipe.Root{Dir: r.dir, Scope: r.policy.Scope, Keep: r.policy.Keep, Owners: r.owners, OwnerSIDs: r.ownerSIDs})
 	}
 	started := time.Now()
 	// Browsers first: they may still be writing a download, and a
@@ -774,22 +801,26 @@ func (a *Agent) recover(ctx context.Context, rec *journal.Recovered) {
 	}
 	a.log.Info("finishing a session left unfinished", "session", rec.Session.ID, "phase", string(rec.Phase), "recorded_entries", len(rec.Entries))
 	u, _, err := userdirs.Lookup(rec.Session.UID)
-	if err != nil {
-		u = userdirs.User{UID: rec.Session.UID}
+	if err != nil || rec.Session.SID != "" {
+		// Windows accounts are known by SID; their uid means nothing.
+		u = userdirs.User{UID: rec.Session.UID, SID: rec.Session.SID}
 	}
-	if a.cfg.Mode == Foreground && rec.Session.UID == a.cfg.User.UID {
+	if a.cfg.Mode == Foreground && account(u).Same(account(a.cfg.User)) {
 		// The foreground agent's user is who started it, with the home
 		// it was given ($HOME), not the password database's.
 		u = a.cfg.User
 	}
 	s := &activeSession{policy: a.policy(), id: rec.Session.ID, mode: rec.Session.Mode, user: u, started: rec.Session.Started}
-	trust := safefs.RootOptions{TrustedUIDs: []uint32{rec.Session.UID}}
+	trust := trustFor(u)
 	for _, jr := range rec.Session.Roots {
-		owners := jr.Owners
+		owners, ownerSIDs := jr.Owners, jr.OwnerSIDs
 		if len(owners) == 0 {
 			owners = []uint32{rec.Session.UID}
 		}
-		r := &sessionRoot{policy: policies.Root{Label: jr.Label, Scope: jr.Scope, Keep: jr.Keep}, owners: owners, path: string(jr.Path), state: jr.State}
+		if len(ownerSIDs) == 0 {
+			ownerSIDs = sidsOf(u)
+		}
+		r := &sessionRoot{policy: policies.Root{Label: jr.Label, Scope: jr.Scope, Keep: jr.Keep}, owners: owners, ownerSIDs: ownerSIDs, path: string(jr.Path), state: jr.State}
 		s.roots = append(s.roots, r)
 		if len(jr.Path) == 0 {
 			continue
