@@ -1,0 +1,249 @@
+//go:build linux
+
+package main
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// The Windows build of the agent, run for real under Wine: a foreground
+// session in a Windows profile, files made during it, `session end`
+// through the named pipe, and a crash (every Windows process of the
+// prefix killed at once, as a power cut would) finished at the next start.
+// Wine is not Windows (no junctions, ACLs not enforced, no streams: the
+// safefs tests say which cases need Windows itself), but the agent's
+// Windows code paths all run here: the NT walker, the pipe, the state
+// folder, the journal and its recovery.
+
+// wine finds Wine and the MinGW compiler the exec script needs; without
+// them the test is skipped, unless CI requires it.
+func wine(t *testing.T) (execScript, wineserver string) {
+	t.Helper()
+	script, err := filepath.Abs("../../.ci/wine/exec")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err1 := exec.LookPath("x86_64-w64-mingw32-gcc")
+	_, err2 := os.Stat("/usr/lib/wine/wine64")
+	if err1 != nil || err2 != nil {
+		if os.Getenv("ARDOISE_REQUIRE_WINE") == "1" {
+			t.Fatalf("Wine or MinGW missing (%v, %v); .ci/test installs wine64 and gcc-mingw-w64-x86-64", err1, err2)
+		}
+		t.Skip("Wine (wine64) or MinGW is not installed; .ci/test installs them as root")
+	}
+	for _, p := range []string{"/usr/bin/wineserver", "/usr/lib/wine/wineserver64"} {
+		if _, err := os.Stat(p); err == nil {
+			return script, p
+		}
+	}
+	t.Fatal("wineserver not found beside wine64")
+	return "", ""
+}
+
+var (
+	winBuildOnce sync.Once
+	winBin       string
+	winBuildErr  error
+)
+
+func ardoiseExe(t *testing.T) string {
+	t.Helper()
+	winBuildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "ardoise-exe-")
+		if err != nil {
+			winBuildErr = err
+			return
+		}
+		winBin = filepath.Join(dir, "ardoise.exe")
+		cmd := exec.Command("go", "build", "-o", winBin, ".")
+		cmd.Env = append(os.Environ(), "GOOS=windows", "GOARCH=amd64", "CGO_ENABLED=0")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			winBuildErr = errors.New("go build for Windows: " + err.Error() + "\n" + string(out))
+		}
+	})
+	if winBuildErr != nil {
+		t.Fatal(winBuildErr)
+	}
+	return winBin
+}
+
+// winePrefix is a Windows installation of its own for one test, and the
+// profile folder of its user (C:\users\NAME) as a Linux path.
+type winePrefix struct {
+	t                  *testing.T
+	dir, exec, server  string
+	profile, downloads string
+}
+
+func newWinePrefix(t *testing.T) *winePrefix {
+	script, server := wine(t)
+	w := &winePrefix{t: t, dir: filepath.Join(t.TempDir(), "prefix"), exec: script, server: server}
+	t.Cleanup(w.kill)
+	if out, err := w.cmd("cmd", "/c", "echo", "ready").CombinedOutput(); err != nil || !strings.Contains(string(out), "ready") {
+		t.Fatalf("make the Wine prefix: %v\n%s", err, out)
+	}
+	users, err := os.ReadDir(filepath.Join(w.dir, "drive_c", "users"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range users {
+		if u.Name() != "Public" && u.IsDir() {
+			w.profile = filepath.Join(w.dir, "drive_c", "users", u.Name())
+		}
+	}
+	if w.profile == "" {
+		t.Fatal("no user profile in the Wine prefix")
+	}
+	// Wine makes the user's folders links to the Linux home; the agent
+	// rightly refuses them (another volume). Real folders, as on Windows.
+	for _, d := range []string{"Desktop", "Documents", "Downloads", "Pictures"} {
+		p := filepath.Join(w.profile, d)
+		if fi, err := os.Lstat(p); err == nil && fi.Mode()&os.ModeSymlink != 0 {
+			os.Remove(p)
+		}
+		if err := os.MkdirAll(p, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.downloads = filepath.Join(w.profile, "Downloads")
+	return w
+}
+
+func (w *winePrefix) cmd(args ...string) *exec.Cmd {
+	c := exec.Command(w.exec, args...)
+	c.Env = append(os.Environ(), "ARDOISE_WINEPREFIX="+w.dir)
+	return c
+}
+
+// kill ends every Windows process of the prefix at once.
+func (w *winePrefix) kill() {
+	c := exec.Command(w.server, "-k")
+	c.Env = append(os.Environ(), "WINEPREFIX="+w.dir)
+	c.Run()
+}
+
+// lockedBuffer collects a process's output while the test reads it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// startAgent starts `ardoise.exe run` and waits for the log line want.
+func (w *winePrefix) startAgent(exe, want string) (*exec.Cmd, *lockedBuffer) {
+	w.t.Helper()
+	out := &lockedBuffer{}
+	c := w.cmd(exe, "run", "--no-browser")
+	c.Stdout, c.Stderr = out, out
+	if err := c.Start(); err != nil {
+		w.t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { c.Wait(); close(done) }()
+	w.t.Cleanup(func() { w.kill(); <-done })
+	deadline := time.Now().Add(90 * time.Second)
+	for !strings.Contains(out.String(), want) {
+		select {
+		case <-done:
+			w.t.Fatalf("the agent stopped before %q:\n%s", want, out)
+		default:
+		}
+		if time.Now().After(deadline) {
+			w.t.Fatalf("no %q from the agent in 90 s:\n%s", want, out)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return c, out
+}
+
+func writeFile(t *testing.T, p, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestWindowsAgentUnderWine(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts Wine twice (about a minute)")
+	}
+	w := newWinePrefix(t)
+	exe := ardoiseExe(t)
+	guide := filepath.Join(w.downloads, "guide-de-la-mediatheque.pdf")
+	writeFile(t, guide, "the library's")
+
+	// A session, ended through the named pipe by the command line.
+	_, log := w.startAgent(exe, "session started")
+	writeFile(t, filepath.Join(w.downloads, "avis-impot-2026.pdf"), "personal")
+	writeFile(t, filepath.Join(w.downloads, "scans", "cni-recto.jpg"), "personal")
+	out, err := w.cmd(exe, "session", "end").CombinedOutput()
+	if err != nil {
+		t.Fatalf("session end: %v\n%s\nagent:\n%s", err, out, log)
+	}
+	if !strings.Contains(string(out), "verified: nothing left") {
+		t.Errorf("session end did not verify:\n%s", out)
+	}
+	assertOnly(t, w.downloads, "guide-de-la-mediatheque.pdf")
+
+	// The next session, cut by killing every Windows process at once.
+	writeFile(t, filepath.Join(w.downloads, "..", "Desktop", "old.txt"), "before") // pre-existing for the next session
+	out, err = w.cmd(exe, "session", "start").CombinedOutput()
+	if err != nil {
+		t.Fatalf("session start: %v\n%s\nagent:\n%s", err, out, log)
+	}
+	writeFile(t, filepath.Join(w.downloads, "releve-caf.pdf"), "personal")
+	writeFile(t, filepath.Join(w.profile, "Desktop", "cv.odt"), "personal")
+	w.kill()
+	if _, err := os.Stat(filepath.Join(w.downloads, "releve-caf.pdf")); err != nil {
+		t.Fatalf("the crash already removed the file? %v", err)
+	}
+
+	// The next start finishes that session's wipe before anything else.
+	_, log = w.startAgent(exe, "agent ready")
+	if !strings.Contains(log.String(), "finishing a session left unfinished") {
+		t.Errorf("no recovery at start:\n%s", log)
+	}
+	assertOnly(t, w.downloads, "guide-de-la-mediatheque.pdf")
+	assertOnly(t, filepath.Join(w.profile, "Desktop"), "old.txt")
+	if b, err := os.ReadFile(guide); err != nil || string(b) != "the library's" {
+		t.Errorf("the library's file: %q, %v", b, err)
+	}
+}
+
+// assertOnly checks that dir holds exactly the names want.
+func assertOnly(t *testing.T, dir string, want ...string) {
+	t.Helper()
+	es, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range es {
+		got = append(got, e.Name())
+	}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("%s holds %q, want %q", dir, got, want)
+	}
+}
