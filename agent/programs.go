@@ -133,7 +133,7 @@ func (a *Agent) clearBrowsers(ctx context.Context, s *activeSession, c browsers.
 	}
 	bs := browsers.Select(s.policy.Browsers.Close)
 	if len(bs) > 0 {
-		home, err := safefs.OpenRoot(s.user.Home, safefs.RootOptions{TrustedUIDs: []uint32{s.user.UID}})
+		home, err := safefs.OpenRoot(s.user.Home, trustFor(s.user))
 		if err != nil {
 			errs = append(errs, err)
 		} else {

@@ -53,6 +53,8 @@ type Root struct {
 	Scope  string
 	Keep   []string
 	Owners []uint32
+	// OwnerSIDs are the owners on Windows.
+	OwnerSIDs []string `json:",omitempty"`
 }
 
 // Session is the record written when a session starts.
@@ -60,6 +62,7 @@ type Session struct {
 	ID      string
 	Mode    string // "public" or "accompanied"
 	UID     uint32
+	SID     string `json:",omitempty"` // the account on Windows
 	Started time.Time
 	Roots   []Root
 }
