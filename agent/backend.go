@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/ardoise-fr/ardoise/agent/browsers"
@@ -148,11 +149,11 @@ func (a *Agent) Start(ctx context.Context, p ipcserver.Peer, r ipc.StartRequest)
 		}
 		return a.start(ctx, a.cfg.User, a.cfg.Source, r.Mode)
 	}
-	u, src, err := userdirs.Lookup(p.UID)
+	u, src, err := lookupPeer(p)
 	if err != nil {
 		return ipc.Status{}, ipcserver.Errorf(http.StatusForbidden, "forbidden", "compte inconnu (unknown account)")
 	}
-	if p.UID == 0 || !slices.Contains(a.policy().Accounts.Kiosk, u.Name) {
+	if p.UID == 0 || !isKiosk(a.policy().Accounts.Kiosk, u) {
 		return ipc.Status{}, ipcserver.Errorf(http.StatusForbidden, "not_kiosk", "ce compte n'est pas un compte public de la politique (this account is not one of the policy's kiosk accounts)")
 	}
 	return a.start(ctx, u, src, r.Mode)
@@ -205,4 +206,28 @@ func browserCommand(p *policies.Policy, mode string) *ipc.Command {
 		return nil
 	}
 	return &ipc.Command{Program: cmd.Path, Args: cmd.Args[1:]}
+}
+
+// lookupPeer finds the peer's account: by SID on Windows, by uid elsewhere.
+func lookupPeer(p ipcserver.Peer) (userdirs.User, userdirs.Source, error) {
+	if p.SID != "" {
+		return userdirs.LookupSID(p.SID)
+	}
+	return userdirs.Lookup(p.UID)
+}
+
+// isKiosk reports whether u is one of the policy's public accounts. On
+// Windows an account is named DOMAIN\name (PC-BIBLI\lecteur) and names do
+// not depend on case; the policy may give the name alone.
+func isKiosk(kiosk []string, u userdirs.User) bool {
+	if u.SID == "" {
+		return slices.Contains(kiosk, u.Name)
+	}
+	bare := u.Name[strings.LastIndexByte(u.Name, '\\')+1:]
+	for _, k := range kiosk {
+		if strings.EqualFold(k, u.Name) || strings.EqualFold(k, bare) {
+			return true
+		}
+	}
+	return false
 }

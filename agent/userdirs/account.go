@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os/user"
 	"path/filepath"
+	"runtime"
 	"strconv"
 )
 
@@ -16,6 +17,20 @@ func Lookup(uid uint32) (User, Source, error) {
 	u, err := user.LookupId(strconv.FormatUint(uint64(uid), 10))
 	if err != nil {
 		return User{}, Source{}, fmt.Errorf("look up uid %d in the password database: %w", uid, err)
+	}
+	return systemAccount(u)
+}
+
+// LookupSID returns the Windows account whose SID is sid, with the
+// system-mode Source, like [Lookup]: on Windows an account is its SID,
+// and the uid of a Windows peer means nothing.
+func LookupSID(sid string) (User, Source, error) {
+	if runtime.GOOS != "windows" {
+		return User{}, Source{}, fmt.Errorf("look up SID %s: accounts are SIDs on Windows only", sid)
+	}
+	u, err := user.LookupId(sid)
+	if err != nil {
+		return User{}, Source{}, fmt.Errorf("look up the account %s: %w", sid, err)
 	}
 	return systemAccount(u)
 }

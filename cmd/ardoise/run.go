@@ -69,8 +69,8 @@ func runAgent(ctx context.Context, e *env, o any, args []string) error {
 	if _, err := newLogger(e, opts.log, slog.LevelInfo, "text"); err != nil {
 		return err
 	}
-	if opts.system && os.Geteuid() != 0 {
-		return errors.New("--system needs root: the system service cleans other accounts' folders")
+	if opts.system && !privileged() {
+		return errors.New(needPrivilege)
 	}
 	cfg := agent.Config{Version: agentVersion(), StartSession: !opts.system && !opts.noSession}
 	if opts.system {

@@ -80,27 +80,20 @@ func ardoiseExe(t *testing.T) string {
 type winePrefix struct {
 	t                  *testing.T
 	dir, exec, server  string
+	user               string // the Windows account (Wine takes it from $USER)
 	profile, downloads string
 }
 
-func newWinePrefix(t *testing.T) *winePrefix {
+func newWinePrefix(t *testing.T, user string) *winePrefix {
 	script, server := wine(t)
-	w := &winePrefix{t: t, dir: filepath.Join(t.TempDir(), "prefix"), exec: script, server: server}
+	w := &winePrefix{t: t, dir: filepath.Join(t.TempDir(), "prefix"), exec: script, server: server, user: user}
 	t.Cleanup(w.kill)
 	if out, err := w.cmd("cmd", "/c", "echo", "ready").CombinedOutput(); err != nil || !strings.Contains(string(out), "ready") {
 		t.Fatalf("make the Wine prefix: %v\n%s", err, out)
 	}
-	users, err := os.ReadDir(filepath.Join(w.dir, "drive_c", "users"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, u := range users {
-		if u.Name() != "Public" && u.IsDir() {
-			w.profile = filepath.Join(w.dir, "drive_c", "users", u.Name())
-		}
-	}
-	if w.profile == "" {
-		t.Fatal("no user profile in the Wine prefix")
+	w.profile = filepath.Join(w.dir, "drive_c", "users", user)
+	if _, err := os.Stat(w.profile); err != nil {
+		t.Fatalf("no profile for %s in the Wine prefix: %v", user, err)
 	}
 	// Wine makes the user's folders links to the Linux home; the agent
 	// rightly refuses them (another volume). Real folders, as on Windows.
@@ -119,7 +112,7 @@ func newWinePrefix(t *testing.T) *winePrefix {
 
 func (w *winePrefix) cmd(args ...string) *exec.Cmd {
 	c := exec.Command(w.exec, args...)
-	c.Env = append(os.Environ(), "ARDOISE_WINEPREFIX="+w.dir)
+	c.Env = append(os.Environ(), "ARDOISE_WINEPREFIX="+w.dir, "USER="+w.user)
 	return c
 }
 
@@ -148,11 +141,12 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
-// startAgent starts `ardoise.exe run` and waits for the log line want.
-func (w *winePrefix) startAgent(exe, want string) (*exec.Cmd, *lockedBuffer) {
+// startAgent starts `ardoise.exe run` with args and waits for the log
+// line want.
+func (w *winePrefix) startAgent(exe, want string, args ...string) (*exec.Cmd, *lockedBuffer) {
 	w.t.Helper()
 	out := &lockedBuffer{}
-	c := w.cmd(exe, "run", "--no-browser")
+	c := w.cmd(append([]string{exe, "run"}, args...)...)
 	c.Stdout, c.Stderr = out, out
 	if err := c.Start(); err != nil {
 		w.t.Fatal(err)
@@ -189,13 +183,13 @@ func TestWindowsAgentUnderWine(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts Wine twice (about a minute)")
 	}
-	w := newWinePrefix(t)
+	w := newWinePrefix(t, "root")
 	exe := ardoiseExe(t)
 	guide := filepath.Join(w.downloads, "guide-de-la-mediatheque.pdf")
 	writeFile(t, guide, "the library's")
 
 	// A session, ended through the named pipe by the command line.
-	_, log := w.startAgent(exe, "session started")
+	_, log := w.startAgent(exe, "session started", "--no-browser")
 	writeFile(t, filepath.Join(w.downloads, "avis-impot-2026.pdf"), "personal")
 	writeFile(t, filepath.Join(w.downloads, "scans", "cni-recto.jpg"), "personal")
 	out, err := w.cmd(exe, "session", "end").CombinedOutput()
@@ -221,7 +215,7 @@ func TestWindowsAgentUnderWine(t *testing.T) {
 	}
 
 	// The next start finishes that session's wipe before anything else.
-	_, log = w.startAgent(exe, "agent ready")
+	_, log = w.startAgent(exe, "agent ready", "--no-browser")
 	if !strings.Contains(log.String(), "finishing a session left unfinished") {
 		t.Errorf("no recovery at start:\n%s", log)
 	}
@@ -230,6 +224,38 @@ func TestWindowsAgentUnderWine(t *testing.T) {
 	if b, err := os.ReadFile(guide); err != nil || string(b) != "the library's" {
 		t.Errorf("the library's file: %q, %v", b, err)
 	}
+}
+
+// The system service's mode on Windows: the agent as an administrator, a
+// kiosk account (PC\lecteur, named "lecteur" in the policy) that starts
+// and ends its session through the protected pipe; the account is found
+// by its SID, its profile from HKLM ProfileList.
+func TestWindowsServiceModeUnderWine(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts Wine (about 30 s)")
+	}
+	w := newWinePrefix(t, "lecteur")
+	exe := ardoiseExe(t)
+	policy := filepath.Join(t.TempDir(), "policy.yaml")
+	writeFile(t, policy, "version: 1\nroots:\n  - path: \"{downloads}\"\n  - path: \"{desktop}\"\naccounts:\n  kiosk: [lecteur]\n")
+	winPolicy := "Z:" + strings.ReplaceAll(policy, "/", `\`)
+	writeFile(t, filepath.Join(w.downloads, "guide.pdf"), "the library's")
+
+	_, log := w.startAgent(exe, "agent ready", "--system", "--policy", winPolicy)
+	if !strings.Contains(log.String(), `ProtectedPrefix\\\\Administrators`) {
+		t.Errorf("the service does not listen on the protected pipe:\n%s", log)
+	}
+	if out, err := w.cmd(exe, "session", "start").CombinedOutput(); err != nil {
+		t.Fatalf("session start as the kiosk account: %v\n%s\nagent:\n%s", err, out, log)
+	}
+	writeFile(t, filepath.Join(w.downloads, "attestation-caf.pdf"), "personal")
+	writeFile(t, filepath.Join(w.profile, "Desktop", "lettre.odt"), "personal")
+	out, err := w.cmd(exe, "session", "end").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "verified: nothing left") {
+		t.Fatalf("session end: %v\n%s\nagent:\n%s", err, out, log)
+	}
+	assertOnly(t, w.downloads, "guide.pdf")
+	assertOnly(t, filepath.Join(w.profile, "Desktop"))
 }
 
 // assertOnly checks that dir holds exactly the names want.

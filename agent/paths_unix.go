@@ -1,0 +1,5 @@
+//go:build !windows
+
+package agent
+
+func systemStateDir() string { return "/var/lib/ardoise" }
