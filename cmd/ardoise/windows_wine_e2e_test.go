@@ -3,7 +3,6 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"os"
 	"os/exec"
@@ -123,29 +122,11 @@ func (w *winePrefix) kill() {
 	c.Run()
 }
 
-// lockedBuffer collects a process's output while the test reads it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // startAgent starts `ardoise.exe run` with args and waits for the log
 // line want.
-func (w *winePrefix) startAgent(exe, want string, args ...string) (*exec.Cmd, *lockedBuffer) {
+func (w *winePrefix) startAgent(exe, want string, args ...string) (*exec.Cmd, *syncBuffer) {
 	w.t.Helper()
-	out := &lockedBuffer{}
+	out := &syncBuffer{}
 	c := w.cmd(append([]string{exe, "run"}, args...)...)
 	c.Stdout, c.Stderr = out, out
 	if err := c.Start(); err != nil {
