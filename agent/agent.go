@@ -486,11 +486,7 @@ func (a *Agent) openTraces(s *activeSession, home *safefs.Dir, homeErr error) {
 	var later []string
 	for _, tr := range s.policy.Traces {
 		if runtime.GOOS == "windows" && tr != "clipboard" {
-			// Their places are the Linux desktop's (XDG trash, thumbnail
-			// cache, recently-used.xbel, /dev/shm, CUPS); the Windows ones
-			// (Recycle Bin, thumbcache, Recent items, the spooler) are not
-			// handled yet. Never create Linux folders in a Windows profile.
-			a.log.Warn("trace not cleared on Windows yet", "trace", tr)
+			a.openWindowsTrace(s, home, homeErr, tr)
 			continue
 		}
 		switch tr {

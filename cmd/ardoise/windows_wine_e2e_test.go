@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -169,10 +170,29 @@ func TestWindowsAgentUnderWine(t *testing.T) {
 	guide := filepath.Join(w.downloads, "guide-de-la-mediatheque.pdf")
 	writeFile(t, guide, "the library's")
 
+	// The agent, then the places Windows' Explorer makes at first use:
+	// the Recent items and the account's Recycle Bin folder (named by its
+	// SID, which the foreground pipe's name carries), each with an entry
+	// from before.
+	_, log := w.startAgent(exe, "agent ready", "--no-browser", "--no-session")
+	m := regexp.MustCompile(`agent-(S-1-5-[0-9-]+)`).FindStringSubmatch(log.String())
+	if m == nil {
+		t.Fatalf("no SID in the pipe's name:\n%s", log)
+	}
+	recent := filepath.Join(w.profile, "AppData", "Roaming", "Microsoft", "Windows", "Recent")
+	bin := filepath.Join(w.dir, "drive_c", "$Recycle.Bin", m[1])
+	writeFile(t, filepath.Join(recent, "guide-de-la-mediatheque.pdf.lnk"), "before")
+	writeFile(t, filepath.Join(bin, "desktop.ini"), "before")
+
 	// A session, ended through the named pipe by the command line.
-	_, log := w.startAgent(exe, "session started", "--no-browser")
+	if out, err := w.cmd(exe, "session", "start").CombinedOutput(); err != nil {
+		t.Fatalf("session start: %v\n%s\nagent:\n%s", err, out, log)
+	}
 	writeFile(t, filepath.Join(w.downloads, "avis-impot-2026.pdf"), "personal")
 	writeFile(t, filepath.Join(w.downloads, "scans", "cni-recto.jpg"), "personal")
+	writeFile(t, filepath.Join(recent, "avis-impot-2026.pdf.lnk"), "personal")
+	writeFile(t, filepath.Join(bin, "$RAB12CD.pdf"), "personal")
+	writeFile(t, filepath.Join(bin, "$IAB12CD.pdf"), "personal")
 	out, err := w.cmd(exe, "session", "end").CombinedOutput()
 	if err != nil {
 		t.Fatalf("session end: %v\n%s\nagent:\n%s", err, out, log)
@@ -181,6 +201,8 @@ func TestWindowsAgentUnderWine(t *testing.T) {
 		t.Errorf("session end did not verify:\n%s", out)
 	}
 	assertOnly(t, w.downloads, "guide-de-la-mediatheque.pdf")
+	assertOnly(t, recent, "guide-de-la-mediatheque.pdf.lnk")
+	assertOnly(t, bin, "desktop.ini")
 
 	// The next session, cut by killing every Windows process at once.
 	writeFile(t, filepath.Join(w.downloads, "..", "Desktop", "old.txt"), "before") // pre-existing for the next session
