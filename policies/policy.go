@@ -43,7 +43,10 @@ type Policy struct {
 	// shared_memory. Default: trash, recent_files, thumbnails. The clipboard
 	// is left out of the default because only a program running in the
 	// person's own graphical session can clear it; add it where the Ardoise
-	// window runs in every session.
+	// window runs in every session. On Windows, trash is the account's
+	// Recycle Bin folder and recent_files the Recent items; thumbnails,
+	// print_queue and shared_memory are not cleared there yet (the log says
+	// so at each session).
 	Traces []string `yaml:"traces"`
 
 	// Notice is what the window tells the public.
