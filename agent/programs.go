@@ -138,18 +138,12 @@ func (a *Agent) clearBrowsers(ctx context.Context, s *activeSession, c browsers.
 		errs = append(errs, closeErr)
 	}
 	bs := browsers.Select(s.policy.Browsers.Close)
-	if len(bs) > 0 && s.user.SID != "" {
-		// Profiles are told by owner uid, which Windows accounts lack:
-		// not cleared there yet, and said so rather than half done.
-		errs = append(errs, errors.New("browser profiles are not cleared on Windows yet"))
-		bs = nil
-	}
 	if len(bs) > 0 {
 		home, err := safefs.OpenRoot(s.user.Home, trustFor(s.user))
 		if err != nil {
 			errs = append(errs, err)
 		} else {
-			cl := browsers.ClearProfiles(ctx, home, s.user.UID, bs)
+			cl := browsers.ClearProfiles(ctx, home, s.user.UID, s.user.SID, bs)
 			home.Close()
 			rep.Profiles, rep.Erased, rep.Pending, rep.Refused = cl.Profiles, cl.Removed, cl.Pending, len(cl.Refused)
 			for _, r := range cl.Refused {

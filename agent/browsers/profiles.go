@@ -65,6 +65,12 @@ var profileData = map[Family][]string{
 	},
 }
 
+// account is the session's account, as files name it.
+type account struct {
+	uids []uint32
+	sids []string
+}
+
 // maxProfilesIni bounds the profiles.ini read: it lists a few profiles.
 const maxProfilesIni = 64 << 10
 
@@ -72,12 +78,17 @@ const maxProfilesIni = 64 << 10
 // person logged in or tells where they went (profileData). Browsers must be
 // closed first (CloseUserBrowsers). Only folders directly inside the
 // browser's own folders are cleaned, reached without following a link,
-// on the home's file system, and only entries owned by uid are erased. A
-// Firefox profile that profiles.ini places elsewhere is refused and
-// reported (threats.md L12): a user can write that file.
-func ClearProfiles(ctx context.Context, home *safefs.Dir, uid uint32, bs []Browser) Cleaned {
+// on the home's file system, and only entries owned by the session's
+// account (uid, or sid on Windows, where it decides; "" elsewhere) are
+// erased. A Firefox profile that profiles.ini places elsewhere is refused
+// and reported (threats.md L12): a user can write that file.
+func ClearProfiles(ctx context.Context, home *safefs.Dir, uid uint32, sid string, bs []Browser) Cleaned {
 	var c Cleaned
-	trust := safefs.RootOptions{TrustedUIDs: []uint32{uid}}
+	o := account{uids: []uint32{uid}}
+	if sid != "" {
+		o.sids = []string{sid}
+	}
+	trust := safefs.RootOptions{TrustedUIDs: o.uids, TrustedSIDs: o.sids}
 	for _, b := range bs {
 		for _, rel := range b.ProfileRoots {
 			root, err := home.OpenBeneath(rel, trust)
@@ -93,7 +104,7 @@ func ClearProfiles(ctx context.Context, home *safefs.Dir, uid uint32, bs []Brows
 					c.Refused = append(c.Refused, Refusal{Browser: b.ID, Code: "outside_profile_folder", Reason: "profil hors du dossier du navigateur"})
 				}
 			}
-			clearRoot(ctx, root, uid, b, &c)
+			clearRoot(ctx, root, o, b, &c)
 			root.Close()
 		}
 	}
@@ -155,7 +166,7 @@ func outsideProfiles(root *safefs.Dir) []string {
 }
 
 // clearRoot cleans every profile folder directly inside root.
-func clearRoot(ctx context.Context, root *safefs.Dir, uid uint32, b Browser, c *Cleaned) {
+func clearRoot(ctx context.Context, root *safefs.Dir, o account, b Browser, c *Cleaned) {
 	var names []string
 	for {
 		ents, err := root.ReadEntries(256)
@@ -172,7 +183,7 @@ func clearRoot(ctx context.Context, root *safefs.Dir, uid uint32, b Browser, c *
 	rootInfo := root.Info()
 	for _, name := range names {
 		info, err := root.Stat(name)
-		if err != nil || !info.IsDir() || info.UID != uid || (rootInfo.MntID != 0 && info.MntID != rootInfo.MntID) || info.Dev != rootInfo.Dev {
+		if err != nil || !info.IsDir() || !info.OwnedBy(o.uids, o.sids) || (rootInfo.MntID != 0 && info.MntID != rootInfo.MntID) || info.Dev != rootInfo.Dev {
 			continue // not a profile folder of this user on this disk
 		}
 		prof, err := root.OpenDirExpect(name, info.Identity)
@@ -182,7 +193,7 @@ func clearRoot(ctx context.Context, root *safefs.Dir, uid uint32, b Browser, c *
 		// Browsers keep other folders beside their profiles (crash
 		// reports, components): a folder counts as a profile when it held
 		// some of a visit's data.
-		if clearProfile(ctx, prof, uid, profileData[b.Family], c) > 0 {
+		if clearProfile(ctx, prof, o, profileData[b.Family], c) > 0 {
 			c.Profiles++
 		}
 		prof.Close()
@@ -191,7 +202,7 @@ func clearRoot(ctx context.Context, root *safefs.Dir, uid uint32, b Browser, c *
 
 // clearProfile erases the data names in prof and returns how many were
 // there.
-func clearProfile(ctx context.Context, prof *safefs.Dir, uid uint32, data []string, c *Cleaned) int {
+func clearProfile(ctx context.Context, prof *safefs.Dir, o account, data []string, c *Cleaned) int {
 	found := 0
 	for _, name := range data {
 		info, err := prof.Stat(name)
@@ -199,7 +210,7 @@ func clearProfile(ctx context.Context, prof *safefs.Dir, uid uint32, data []stri
 			continue
 		}
 		found++
-		if err != nil || info.UID != uid {
+		if err != nil || !info.OwnedBy(o.uids, o.sids) {
 			c.Pending++
 			continue
 		}
@@ -217,7 +228,7 @@ func clearProfile(ctx context.Context, prof *safefs.Dir, uid uint32, data []stri
 			c.Pending++
 			continue
 		}
-		res := wipe.Run(ctx, wipe.Config{Roots: []wipe.Root{{Dir: d, Scope: "all", Owners: []uint32{uid}}}})
+		res := wipe.Run(ctx, wipe.Config{Roots: []wipe.Root{{Dir: d, Scope: "all", Owners: o.uids, OwnerSIDs: o.sids}}})
 		d.Close()
 		c.Removed += res.Removed.Total()
 		left := res.Leftover + len(res.RootErrors) + res.Kept.Foreign + res.Kept.OtherMedium

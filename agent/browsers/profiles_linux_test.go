@@ -40,7 +40,7 @@ func (e *profileEnv) clear(t *testing.T, ids ...string) Cleaned {
 		t.Fatal(err)
 	}
 	defer home.Close()
-	return ClearProfiles(context.Background(), home, e.uid, Select(ids))
+	return ClearProfiles(context.Background(), home, e.uid, "", Select(ids))
 }
 
 func (e *profileEnv) exists(t *testing.T, rel string, want bool) {

@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strings"
 )
 
 // Identity names a file system object independently of its path. Two entries
@@ -66,6 +67,26 @@ const NobodyUID = 0xFFFFFFFF
 
 // IsDir reports whether the entry is a directory.
 func (i Info) IsDir() bool { return i.Mode.IsDir() }
+
+// OwnedBy reports whether one of the accounts owns the entry: by SID when
+// the entry has an owner SID (Windows, where the UID of every account but
+// SYSTEM is NobodyUID and must not decide), else by uid.
+func (i Info) OwnedBy(uids []uint32, sids []string) bool {
+	if i.Owner != "" {
+		for _, s := range sids {
+			if strings.EqualFold(s, i.Owner) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, u := range uids {
+		if u == i.UID {
+			return true
+		}
+	}
+	return false
+}
 
 // Entry is one name read from a directory.
 type Entry struct {

@@ -17,7 +17,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -179,7 +178,7 @@ func (c *classifier) classify(e *safefs.WalkEntry) class {
 		return matched
 	}
 	verdict, rec := c.base.Lookup(e.Info.Identity)
-	if !c.owned(e.Info) && (verdict == baseline.New || c.root.Scope == "all") {
+	if !e.Info.OwnedBy(c.root.Owners, c.root.OwnerSIDs) && (verdict == baseline.New || c.root.Scope == "all") {
 		return foreign
 	}
 	if c.root.Scope == "all" {
@@ -198,15 +197,6 @@ func (c *classifier) classify(e *safefs.WalkEntry) class {
 		return replaced
 	}
 	return sessionEntry
-}
-
-func (c *classifier) owned(in safefs.Info) bool {
-	if in.Owner != "" {
-		// Windows: every account but SYSTEM has the same placeholder
-		// UID, so only the SID says whose the entry is.
-		return slices.ContainsFunc(c.root.OwnerSIDs, func(s string) bool { return strings.EqualFold(s, in.Owner) })
-	}
-	return slices.Contains(c.root.Owners, in.UID)
 }
 
 // Run wipes the roots: passes of deletion each followed by a verification

@@ -183,6 +183,10 @@ func TestWindowsAgentUnderWine(t *testing.T) {
 	bin := filepath.Join(w.dir, "drive_c", "$Recycle.Bin", m[1])
 	writeFile(t, filepath.Join(recent, "guide-de-la-mediatheque.pdf.lnk"), "before")
 	writeFile(t, filepath.Join(bin, "desktop.ini"), "before")
+	// A Firefox profile: its settings are the library's, what a visit
+	// leaves (being logged in, history, site storage) goes.
+	profile := filepath.Join(w.profile, "AppData", "Roaming", "Mozilla", "Firefox", "Profiles", "k3x9.default-release")
+	writeFile(t, filepath.Join(profile, "prefs.js"), "the library's settings")
 
 	// A session, ended through the named pipe by the command line.
 	if out, err := w.cmd(exe, "session", "start").CombinedOutput(); err != nil {
@@ -193,6 +197,9 @@ func TestWindowsAgentUnderWine(t *testing.T) {
 	writeFile(t, filepath.Join(recent, "avis-impot-2026.pdf.lnk"), "personal")
 	writeFile(t, filepath.Join(bin, "$RAB12CD.pdf"), "personal")
 	writeFile(t, filepath.Join(bin, "$IAB12CD.pdf"), "personal")
+	writeFile(t, filepath.Join(profile, "cookies.sqlite"), "logged in at caf.fr")
+	writeFile(t, filepath.Join(profile, "places.sqlite"), "history")
+	writeFile(t, filepath.Join(profile, "storage", "default", "https+++www.impots.gouv.fr", "ls", "data.sqlite"), "site storage")
 	out, err := w.cmd(exe, "session", "end").CombinedOutput()
 	if err != nil {
 		t.Fatalf("session end: %v\n%s\nagent:\n%s", err, out, log)
@@ -203,6 +210,7 @@ func TestWindowsAgentUnderWine(t *testing.T) {
 	assertOnly(t, w.downloads, "guide-de-la-mediatheque.pdf")
 	assertOnly(t, recent, "guide-de-la-mediatheque.pdf.lnk")
 	assertOnly(t, bin, "desktop.ini")
+	assertOnly(t, profile, "prefs.js")
 
 	// The next session, cut by killing every Windows process at once.
 	writeFile(t, filepath.Join(w.downloads, "..", "Desktop", "old.txt"), "before") // pre-existing for the next session
