@@ -106,17 +106,11 @@ func (a *Agent) closeBrowsers(ctx context.Context, s *activeSession) (browsers.C
 	if len(bs) == 0 {
 		return browsers.Closed{}, nil
 	}
-	if s.user.SID != "" {
-		// Windows accounts have no uid, and a polite close must come from
-		// inside the person's session (the window's job, to come).
-		a.log.Warn("browsers not closed: closing them is not done on Windows yet")
-		return browsers.Closed{}, nil
-	}
-	if s.user.UID == 0 {
+	if s.user.SID == "" && s.user.UID == 0 {
 		a.log.Info("browsers not closed: the session belongs to root, whose programs Ardoise never stops")
 		return browsers.Closed{}, nil
 	}
-	c, err := browsers.CloseUserBrowsers(ctx, s.user.UID, bs, browsers.DefaultGrace)
+	c, err := browsers.CloseUserBrowsers(ctx, s.user.UID, s.user.SID, bs, browsers.DefaultGrace)
 	if err != nil {
 		a.log.Warn("browsers could not all be closed; their profiles are cleared anyway", "err", err)
 	}

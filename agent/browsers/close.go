@@ -33,21 +33,22 @@ type target struct {
 	browser ID
 }
 
-// CloseUserBrowsers closes every process of bs run by uid: first politely
+// CloseUserBrowsers closes every process of bs run by the session's
+// account (uid; on Windows sid, which then decides): first politely
 // (SIGTERM, which browsers take as "quit"), then, after grace, by force,
-// with their child processes. Processes of other users, and of root, are
-// never touched: uid 0 is refused. Processes are recognised by their
+// with their child processes. Processes of other users, and of root or
+// SYSTEM, are never touched. Processes are recognised by their
 // executable, since browsers' helper processes have other names.
 //
 // On Windows a polite close must come from inside the user's session
 // (gopsutil's Terminate is a hard kill there); the window does it, and the
 // agent's call is the forced step.
-func CloseUserBrowsers(ctx context.Context, uid uint32, bs []Browser, grace time.Duration) (Closed, error) {
+func CloseUserBrowsers(ctx context.Context, uid uint32, sid string, bs []Browser, grace time.Duration) (Closed, error) {
 	var c Closed
-	if uid == 0 {
-		return c, errors.New("refusing to close root's processes: browsers are closed for the session's user only")
+	if (sid == "" && uid == 0) || strings.EqualFold(sid, "S-1-5-18") {
+		return c, errors.New("refusing to close root's or SYSTEM's processes: browsers are closed for the session's user only")
 	}
-	targets, err := findTargets(ctx, uid, bs)
+	targets, err := findTargets(ctx, account{uids: []uint32{uid}, sids: sidList(sid)}, bs)
 	if err != nil {
 		return c, err
 	}
@@ -91,9 +92,9 @@ func CloseUserBrowsers(ctx context.Context, uid uint32, bs []Browser, grace time
 	return c, nil
 }
 
-// findTargets lists uid's processes running a browser's executable, and
-// their descendants run by the same uid.
-func findTargets(ctx context.Context, uid uint32, bs []Browser) ([]target, error) {
+// findTargets lists the account's processes running a browser's
+// executable, and their descendants run by the same account.
+func findTargets(ctx context.Context, o account, bs []Browser) ([]target, error) {
 	procs, err := process.ProcessesWithContext(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("list processes: %w", err)
@@ -101,8 +102,7 @@ func findTargets(ctx context.Context, uid uint32, bs []Browser) ([]target, error
 	byPID := map[int32]target{}
 	children := map[int32][]*process.Process{}
 	for _, p := range procs {
-		uids, err := p.UidsWithContext(ctx)
-		if err != nil || len(uids) == 0 || uids[0] != uid {
+		if !runBy(ctx, p, o) {
 			continue // gone, or someone else's: never touched
 		}
 		if ppid, err := p.PpidWithContext(ctx); err == nil {
@@ -115,7 +115,7 @@ func findTargets(ctx context.Context, uid uint32, bs []Browser) ([]target, error
 		// An upgrade replaces the file under a running browser.
 		exe = strings.TrimSuffix(exe, " (deleted)")
 		for _, b := range bs {
-			if slices.Contains(b.Executables, exe) {
+			if slices.ContainsFunc(b.Executables, func(e string) bool { return sameExe(e, exe) }) {
 				if t, ok := newTarget(ctx, p, b.ID); ok {
 					byPID[p.Pid] = t
 				}

@@ -82,7 +82,7 @@ func TestCloseUserBrowsers(t *testing.T) {
 	roots := startAs(t, 0, sleepExe, "60")
 	time.Sleep(200 * time.Millisecond) // let bash start its child
 
-	c, err := CloseUserBrowsers(context.Background(), nobody, []Browser{b}, 500*time.Millisecond)
+	c, err := CloseUserBrowsers(context.Background(), nobody, "", []Browser{b}, 500*time.Millisecond)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +98,7 @@ func TestCloseUserBrowsers(t *testing.T) {
 		t.Error("root's process was closed")
 	}
 
-	if _, err := CloseUserBrowsers(context.Background(), 0, []Browser{b}, time.Second); err == nil {
+	if _, err := CloseUserBrowsers(context.Background(), 0, "", []Browser{b}, time.Second); err == nil {
 		t.Error("closing root's browsers was not refused")
 	}
 	if exited(roots, 100*time.Millisecond) {
@@ -109,7 +109,7 @@ func TestCloseUserBrowsers(t *testing.T) {
 // TestCloseNothingRunning: no browser, nothing done, no error.
 func TestCloseNothingRunning(t *testing.T) {
 	b, _ := fakeBrowser(t, "/bin/sleep")
-	c, err := CloseUserBrowsers(context.Background(), uint32(os.Getuid()+1), []Browser{b}, time.Second)
+	c, err := CloseUserBrowsers(context.Background(), uint32(os.Getuid()+1), "", []Browser{b}, time.Second)
 	if err != nil || c.Graceful+c.Killed+c.Left != 0 {
 		t.Errorf("%+v %v", c, err)
 	}

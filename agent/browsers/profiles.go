@@ -65,10 +65,17 @@ var profileData = map[Family][]string{
 	},
 }
 
-// account is the session's account, as files name it.
+// account is the session's account, as files and processes name it.
 type account struct {
 	uids []uint32
 	sids []string
+}
+
+func sidList(sid string) []string {
+	if sid == "" {
+		return nil
+	}
+	return []string{sid}
 }
 
 // maxProfilesIni bounds the profiles.ini read: it lists a few profiles.
@@ -84,10 +91,7 @@ const maxProfilesIni = 64 << 10
 // and reported (threats.md L12): a user can write that file.
 func ClearProfiles(ctx context.Context, home *safefs.Dir, uid uint32, sid string, bs []Browser) Cleaned {
 	var c Cleaned
-	o := account{uids: []uint32{uid}}
-	if sid != "" {
-		o.sids = []string{sid}
-	}
+	o := account{uids: []uint32{uid}, sids: sidList(sid)}
 	trust := safefs.RootOptions{TrustedUIDs: o.uids, TrustedSIDs: o.sids}
 	for _, b := range bs {
 		for _, rel := range b.ProfileRoots {

@@ -83,7 +83,7 @@ func BenchmarkCloseBrowsers(b *testing.B) {
 			b.StopTimer()
 			open()
 			b.StartTimer()
-			c, err := browsers.CloseUserBrowsers(context.Background(), nobodyUID, bs, browsers.DefaultGrace)
+			c, err := browsers.CloseUserBrowsers(context.Background(), nobodyUID, "", bs, browsers.DefaultGrace)
 			if err != nil {
 				b.Fatal(err)
 			}

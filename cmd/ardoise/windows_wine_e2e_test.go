@@ -151,6 +151,39 @@ func (w *winePrefix) startAgent(exe, want string, args ...string) (*exec.Cmd, *s
 	return c, out
 }
 
+// startFakeBrowser runs a stand-in for Firefox at its Windows place (a
+// Windows program that waits) as the prefix's user, and returns a channel
+// closed when it ends.
+func (w *winePrefix) startFakeBrowser() <-chan struct{} {
+	w.t.Helper()
+	src := w.t.TempDir()
+	writeFile(w.t, filepath.Join(src, "go.mod"), "module sleeper\n\ngo 1.26\n")
+	writeFile(w.t, filepath.Join(src, "main.go"), "package main\n\nimport \"time\"\n\nfunc main() { time.Sleep(10 * time.Minute) }\n")
+	exe := filepath.Join(w.dir, "drive_c", "Program Files", "Mozilla Firefox", "firefox.exe")
+	if err := os.MkdirAll(filepath.Dir(exe), 0o755); err != nil {
+		w.t.Fatal(err)
+	}
+	build := exec.Command("go", "build", "-o", exe, ".")
+	build.Dir = src
+	build.Env = append(os.Environ(), "GOOS=windows", "GOARCH=amd64", "CGO_ENABLED=0", "GOFLAGS=-mod=mod")
+	if out, err := build.CombinedOutput(); err != nil {
+		w.t.Fatalf("build the stand-in browser: %v\n%s", err, out)
+	}
+	c := w.cmd(`C:\Program Files\Mozilla Firefox\firefox.exe`)
+	if err := c.Start(); err != nil {
+		w.t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { c.Wait(); close(done) }()
+	time.Sleep(2 * time.Second) // let Wine start it
+	select {
+	case <-done:
+		w.t.Fatal("the stand-in browser did not start")
+	default:
+	}
+	return done
+}
+
 func writeFile(t *testing.T, p, content string) {
 	t.Helper()
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
@@ -197,6 +230,7 @@ func TestWindowsAgentUnderWine(t *testing.T) {
 	writeFile(t, filepath.Join(recent, "avis-impot-2026.pdf.lnk"), "personal")
 	writeFile(t, filepath.Join(bin, "$RAB12CD.pdf"), "personal")
 	writeFile(t, filepath.Join(bin, "$IAB12CD.pdf"), "personal")
+	browser := w.startFakeBrowser()
 	writeFile(t, filepath.Join(profile, "cookies.sqlite"), "logged in at caf.fr")
 	writeFile(t, filepath.Join(profile, "places.sqlite"), "history")
 	writeFile(t, filepath.Join(profile, "storage", "default", "https+++www.impots.gouv.fr", "ls", "data.sqlite"), "site storage")
@@ -206,6 +240,14 @@ func TestWindowsAgentUnderWine(t *testing.T) {
 	}
 	if !strings.Contains(string(out), "verified: nothing left") {
 		t.Errorf("session end did not verify:\n%s", out)
+	}
+	select {
+	case <-browser:
+	case <-time.After(10 * time.Second):
+		t.Errorf("the browser still runs after the session's end:\n%s", log)
+	}
+	if !strings.Contains(log.String(), `msg="browsers closed" browsers=[firefox]`) {
+		t.Errorf("the agent did not say it closed Firefox:\n%s", log)
 	}
 	assertOnly(t, w.downloads, "guide-de-la-mediatheque.pdf")
 	assertOnly(t, recent, "guide-de-la-mediatheque.pdf.lnk")
