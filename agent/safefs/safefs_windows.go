@@ -78,6 +78,10 @@ var builtinOwners = []string{
 // ntOpen opens name relative to the directory root (or the NT path name
 // when root is 0) without following any reparse point.
 func ntOpen(root windows.Handle, name string, access, disposition, options uint32) (windows.Handle, error) {
+	return ntOpenAttrs(root, name, windows.OBJ_DONT_REPARSE, access, disposition, options)
+}
+
+func ntOpenAttrs(root windows.Handle, name string, attrs, access, disposition, options uint32) (windows.Handle, error) {
 	u16, err := syscall.UTF16FromString(name) // WTF-8: every name Windows can hold round-trips
 	if err != nil {
 		return 0, err
@@ -87,7 +91,7 @@ func ntOpen(root windows.Handle, name string, access, disposition, options uint3
 		return 0, windows.ERROR_FILENAME_EXCED_RANGE
 	}
 	us := windows.NTUnicodeString{Length: uint16(n * 2), MaximumLength: uint16(n*2 + 2), Buffer: &u16[0]}
-	oa := windows.OBJECT_ATTRIBUTES{RootDirectory: root, ObjectName: &us, Attributes: windows.OBJ_DONT_REPARSE}
+	oa := windows.OBJECT_ATTRIBUTES{RootDirectory: root, ObjectName: &us, Attributes: attrs}
 	oa.Length = uint32(unsafe.Sizeof(oa))
 	var h windows.Handle
 	var iosb windows.IO_STATUS_BLOCK
@@ -126,13 +130,8 @@ func OpenRoot(p string, opts RootOptions) (*Dir, error) {
 		return nil, &PathError{Op: "open root", Path: p, Err: ErrNotAbsolute}
 	}
 	top := vol + `\`
-	h, err := ntOpen(0, `\??\`+top, dirAccess, windows.FILE_OPEN, windows.FILE_DIRECTORY_FILE)
+	cur, err := openVolumeRoot(vol)
 	if err != nil {
-		return nil, &PathError{Op: "open root", Path: top, Err: err}
-	}
-	cur := &Dir{h: h, name: top, bufp: -1}
-	if cur.info, err = statHandle(h); err != nil {
-		cur.Close()
 		return nil, &PathError{Op: "open root", Path: top, Err: err}
 	}
 	rest := strings.TrimPrefix(p[len(vol):], `\`)
@@ -155,6 +154,29 @@ func OpenRoot(p string, opts RootOptions) (*Dir, error) {
 		cur = next
 	}
 	return cur, nil
+}
+
+// openVolumeRoot opens the root folder of the drive vol ("C:"). The drive
+// letter is itself an object-manager link (\??\C: -> \Device\HarddiskVolumeN),
+// which OBJ_DONT_REPARSE would refuse, so this one open follows it: drive
+// letters are the administrators' (or, for a program run by a user, that
+// user's own). The handle must then be the drive's root folder itself;
+// every open below it refuses reparse points.
+func openVolumeRoot(vol string) (*Dir, error) {
+	h, err := ntOpenAttrs(0, `\??\`+vol+`\`, 0, dirAccess, windows.FILE_OPEN, windows.FILE_DIRECTORY_FILE)
+	if err != nil {
+		return nil, err
+	}
+	d := &Dir{h: h, name: vol + `\`, bufp: -1}
+	if d.info, err = statHandle(h); err != nil {
+		d.Close()
+		return nil, err
+	}
+	if p, err := finalPath(h); err != nil || !strings.EqualFold(p, vol+`\`) || d.info.ReparseTag != 0 {
+		d.Close()
+		return nil, fmt.Errorf("%s\\ does not open the drive's root folder (it leads to %q): %w", vol, p, ErrSymlink)
+	}
+	return d, nil
 }
 
 // OpenBeneath opens the directory at the relative path rel beneath d, one
@@ -317,10 +339,10 @@ func (d *Dir) OpenDir(name string) (*Dir, error) {
 }
 
 // OpenParent opens the folder holding d and checks that it is the object
-// want. NT has no ".." relative to a handle: the parent is opened by the
-// path Windows gives for d now, with OBJ_DONT_REPARSE, so a junction
-// planted anywhere on that path makes it fail, and the identity check
-// catches a folder moved meanwhile.
+// want. NT has no ".." relative to a handle: the parent is reached from
+// the drive's root along the path Windows gives for d now, one name at a
+// time with OBJ_DONT_REPARSE, so a junction planted anywhere on that path
+// makes it fail, and the identity check catches a folder moved meanwhile.
 func (d *Dir) OpenParent(want Identity) (*Dir, error) {
 	p, err := finalPath(d.h)
 	if err != nil {
@@ -330,15 +352,22 @@ func (d *Dir) OpenParent(want Identity) (*Dir, error) {
 	if parent == p {
 		return nil, &PathError{Op: "open", Path: "..", Err: ErrChanged}
 	}
-	h, err := ntOpen(0, `\??\`+parent, dirAccess, windows.FILE_OPEN, windows.FILE_DIRECTORY_FILE)
+	vol := filepath.VolumeName(parent)
+	nd, err := openVolumeRoot(vol)
 	if err != nil {
 		return nil, &PathError{Op: "open", Path: "..", Err: err}
 	}
-	nd := &Dir{h: h, name: "..", bufp: -1}
-	if nd.info, err = statHandle(h); err != nil {
-		nd.Close()
-		return nil, &PathError{Op: "open", Path: "..", Err: err}
+	if rest := strings.Trim(parent[len(vol):], `\`); rest != "" {
+		for _, comp := range strings.Split(rest, `\`) {
+			next, err := nd.OpenDir(comp)
+			nd.Close()
+			if err != nil {
+				return nil, &PathError{Op: "open", Path: "..", Err: err}
+			}
+			nd = next
+		}
 	}
+	nd.name = ".."
 	if nd.info.Dev != want.Dev || nd.info.Ino != want.Ino || nd.info.ReparseTag != 0 {
 		nd.Close()
 		return nil, &PathError{Op: "open", Path: "..", Err: ErrChanged}
