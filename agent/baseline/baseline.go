@@ -71,7 +71,8 @@ type Set struct {
 	// streams are the named data streams of the entries (Windows only;
 	// threats.md W10), sorted: a stream the session adds to a
 	// pre-existing file or folder is removed, the file itself kept.
-	streams []streamRec
+	streams      []streamRec
+	streamsKnown bool // the streams were listed (see HasStreams)
 }
 
 // streamRec is one named data stream of a baseline entry.
@@ -409,6 +410,18 @@ func (s *Set) Origin(r Record) (chain []Record, ok bool) {
 	return chain, true
 }
 
+// StreamsRecorded says whether a baseline lists the named streams of an
+// entry like in: not of links and other reparse points, which are never
+// opened.
+func StreamsRecorded(in safefs.Info) bool {
+	return in.Mode&(fs.ModeSymlink|fs.ModeIrregular) == 0
+}
+
+// HasStreams says whether the set records named streams at all: taken on
+// Windows, or read from a file that has the streams section (version 3).
+// A version 2 file lists none, which must not make every stream look new.
+func (s *Set) HasStreams() bool { return s != nil && s.streamsKnown }
+
 // streamsPossible says whether entries can carry named data streams: on
 // Windows only, where listing them costs one open per entry.
 var streamsPossible = runtime.GOOS == "windows"
@@ -429,6 +442,7 @@ var errUnstable = errors.New("a folder changed while it was being recorded")
 func Take(ctx context.Context, roots []*safefs.Dir) (*Set, error) {
 	s := newSet()
 	s.taken = fsNow()
+	s.streamsKnown = streamsPossible
 	for i, root := range roots {
 		if root == nil {
 			s.roots = append(s.roots, rootID{})
@@ -452,10 +466,13 @@ func (s *Set) takeRoot(ctx context.Context, i uint16, root *safefs.Dir) error {
 		return err
 	}
 	// Named streams exist on Windows only; elsewhere Streams answers at
-	// once with none.
-	if names, err := root.Streams("."); err == nil {
-		s.addStreams(rootInfo.Identity, names)
+	// once with none. A root whose streams cannot be listed fails the
+	// baseline: they would all look new to the wipe.
+	names, err := root.Streams(".")
+	if err != nil {
+		return fmt.Errorf("list the streams of the folder itself: %w", err)
 	}
+	s.addStreams(rootInfo.Identity, names)
 	var err2 error
 	for attempt := 0; attempt < maxAttempts; attempt++ {
 		n, nn, ns := len(s.recs), len(s.names), len(s.streams)
@@ -471,7 +488,7 @@ func (s *Set) takeRoot(ctx context.Context, i uint16, root *safefs.Dir) error {
 				if err != nil {
 					return safefs.Skip, err
 				}
-				if streamsPossible && e.Info.Mode&(fs.ModeSymlink|fs.ModeIrregular) == 0 {
+				if streamsPossible && StreamsRecorded(e.Info) {
 					names, err := e.Parent.Streams(e.Name)
 					if err != nil && !errors.Is(err, fs.ErrNotExist) {
 						return safefs.Skip, err

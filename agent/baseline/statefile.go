@@ -229,6 +229,7 @@ func parse(data []byte) (*Set, error) {
 		}
 	}
 	if v >= 3 {
+		s.streamsKnown = true
 		if len(p) < 8 {
 			return nil, errors.New("truncated")
 		}

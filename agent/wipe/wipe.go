@@ -319,7 +319,7 @@ func (w *wiper) wipeRoot(ctx context.Context, i int) {
 		c := cl.classify(e)
 		if c != sessionEntry {
 			w.countKept(i, c, e)
-			if c == preexisting || c == modified {
+			if (c == preexisting || c == modified) && streamsRecorded(e.Info) {
 				w.removeStreams(i, e.Parent, e.Name, e.Info.Identity, e.Rel())
 			}
 			if e.Info.IsDir() && (c == preexisting || c == doubt) {
@@ -380,7 +380,7 @@ func failKey(root int, rel string) string { return strconv.Itoa(root) + "/" + re
 // whose identity is id; the entry and its other streams stay (threats.md
 // W10). Streams exist on Windows only; elsewhere there is none to list.
 func (w *wiper) removeStreams(i int, parent *safefs.Dir, name string, id safefs.Identity, rel string) {
-	names, err := parent.Streams(name)
+	names, err := w.streamsOf(parent, name)
 	if err != nil {
 		if !errors.Is(err, fs.ErrNotExist) {
 			w.failed[failKey(i, rel+":")] = errReason(err)
@@ -397,6 +397,21 @@ func (w *wiper) removeStreams(i int, parent *safefs.Dir, name string, id safefs.
 		w.res.Removed.Streams++
 		w.removed++
 	}
+}
+
+// streamsRecorded says whether the baseline lists the streams of an entry
+// like this one: links and other reparse points are never opened, so
+// their streams are neither recorded nor removed (they would all look
+// new). It is baseline.StreamsRecorded, the same rule on both sides.
+func streamsRecorded(in safefs.Info) bool { return baseline.StreamsRecorded(in) }
+
+// streamsOf lists the named streams of name in parent, or none when the
+// baseline could not have recorded them.
+func (w *wiper) streamsOf(parent *safefs.Dir, name string) ([]string, error) {
+	if !w.cfg.Baseline.HasStreams() {
+		return nil, nil
+	}
+	return parent.Streams(name)
 }
 
 func (w *wiper) count(info safefs.Info) {
@@ -457,7 +472,7 @@ func (w *wiper) scan(ctx context.Context, i int, fn func(Item)) error {
 	// walked, by identity; it holds at most one key per level of depth.
 	children := map[safefs.Identity]int{}
 	streamsLeft := func(parent *safefs.Dir, name string, id safefs.Identity, rel string) {
-		names, err := parent.Streams(name)
+		names, err := w.streamsOf(parent, name)
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {
 			fn(Item{Root: i, Rel: rel + ":", Kind: Other}) // cannot say it is clean
 			return
@@ -470,7 +485,7 @@ func (w *wiper) scan(ctx context.Context, i int, fn func(Item)) error {
 	wk.Visit = func(e *safefs.WalkEntry) (safefs.Action, error) {
 		children[e.ParentID]++
 		c := cl.classify(e)
-		if c == preexisting || c == modified {
+		if (c == preexisting || c == modified) && streamsRecorded(e.Info) {
 			streamsLeft(e.Parent, e.Name, e.Info.Identity, e.Rel())
 		}
 		if c == sessionEntry && !e.Info.IsDir() {
