@@ -297,7 +297,7 @@ func (a *Agent) start(ctx context.Context, u userdirs.User, src userdirs.Source,
 		}
 	}
 	if cur != nil {
-		if cur.user.UID == u.UID && cur.mode != mode && mode == ipc.ModeAccompanied {
+		if account(cur.user).Same(account(u)) && cur.mode != mode && mode == ipc.ModeAccompanied {
 			// An aidant joins: the mode changes, the baseline is never
 			// retaken (threats.md B6). The other way is refused: a
 			// window started again at login must not turn an accompanied
@@ -796,9 +796,15 @@ func (a *Agent) recover(ctx context.Context, rec *journal.Recovered) {
 		a.log.Warn("invalid journal entries ignored", "count", rec.Invalid)
 	}
 	a.log.Info("finishing a session left unfinished", "session", rec.Session.ID, "phase", string(rec.Phase), "recorded_entries", len(rec.Entries))
-	u, _, err := userdirs.Lookup(rec.Session.UID)
-	if err != nil || rec.Session.SID != "" {
+	var u userdirs.User
+	var err error
+	if rec.Session.SID != "" {
 		// Windows accounts are known by SID; their uid means nothing.
+		u, _, err = userdirs.LookupSID(rec.Session.SID)
+	} else {
+		u, _, err = userdirs.Lookup(rec.Session.UID)
+	}
+	if err != nil {
 		u = userdirs.User{UID: rec.Session.UID, SID: rec.Session.SID}
 	}
 	if a.cfg.Mode == Foreground && account(u).Same(account(a.cfg.User)) {

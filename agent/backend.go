@@ -153,7 +153,7 @@ func (a *Agent) Start(ctx context.Context, p ipcserver.Peer, r ipc.StartRequest)
 	if err != nil {
 		return ipc.Status{}, ipcserver.Errorf(http.StatusForbidden, "forbidden", "compte inconnu (unknown account)")
 	}
-	if p.UID == 0 || !isKiosk(a.policy().Accounts.Kiosk, u) {
+	if p.UID == 0 || !isKiosk(a.policy().Accounts.Kiosk, u, localDomain()) {
 		return ipc.Status{}, ipcserver.Errorf(http.StatusForbidden, "not_kiosk", "ce compte n'est pas un compte public de la politique (this account is not one of the policy's kiosk accounts)")
 	}
 	return a.start(ctx, u, src, r.Mode)
@@ -217,15 +217,21 @@ func lookupPeer(p ipcserver.Peer) (userdirs.User, userdirs.Source, error) {
 }
 
 // isKiosk reports whether u is one of the policy's public accounts. On
-// Windows an account is named DOMAIN\name (PC-BIBLI\lecteur) and names do
-// not depend on case; the policy may give the name alone.
-func isKiosk(kiosk []string, u userdirs.User) bool {
+// Windows an account is named DOMAIN\name and names do not depend on case;
+// the policy may give a local account (local is this computer's own
+// domain, PC-BIBLI in PC-BIBLI\lecteur) by its name alone, never a
+// domain's: a staff member's domain account called "lecteur" is not the
+// public one.
+func isKiosk(kiosk []string, u userdirs.User, local string) bool {
 	if u.SID == "" {
 		return slices.Contains(kiosk, u.Name)
 	}
-	bare := u.Name[strings.LastIndexByte(u.Name, '\\')+1:]
+	domain, bare, _ := strings.Cut(u.Name, `\`)
+	if bare == "" {
+		domain, bare = "", u.Name
+	}
 	for _, k := range kiosk {
-		if strings.EqualFold(k, u.Name) || strings.EqualFold(k, bare) {
+		if strings.EqualFold(k, u.Name) || (local != "" && strings.EqualFold(domain, local) && strings.EqualFold(k, bare)) {
 			return true
 		}
 	}

@@ -6,8 +6,8 @@ import "github.com/ardoise-fr/ardoise/agent/ipc"
 // can write to (threats.md D10).
 const SystemSocket = ipc.SystemSocket
 
-// SystemStateDir is the system service's state folder (paths_unix.go,
-// paths_windows.go).
+// SystemStateDir is the system service's state folder (platform_unix.go,
+// platform_windows.go).
 var SystemStateDir = systemStateDir()
 
 // ForegroundStateDir and ForegroundSocket are where a foreground agent

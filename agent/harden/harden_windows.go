@@ -17,6 +17,7 @@ var (
 	kernel32                       = windows.NewLazySystemDLL("kernel32.dll")
 	procSetProcessMitigationPolicy = kernel32.NewProc("SetProcessMitigationPolicy")
 	procGetProcessMitigationPolicy = kernel32.NewProc("GetProcessMitigationPolicy")
+	procAdjustTokenPrivileges      = windows.NewLazySystemDLL("advapi32.dll").NewProc("AdjustTokenPrivileges")
 )
 
 func apply() []Step {
@@ -75,11 +76,23 @@ func enablePrivileges(names ...string) error {
 		tp.Privileges[0] = windows.LUIDAndAttributes{Luid: luid, Attributes: windows.SE_PRIVILEGE_ENABLED}
 		// AdjustTokenPrivileges succeeds with ERROR_NOT_ALL_ASSIGNED when
 		// the account lacks the privilege: that is a failure here.
-		if err := windows.AdjustTokenPrivileges(tok, false, &tp, 0, nil, nil); err != nil {
+		if err := adjust(tok, &tp); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", n, err))
-		} else if e := windows.GetLastError(); errors.Is(e, windows.ERROR_NOT_ALL_ASSIGNED) {
-			errs = append(errs, fmt.Errorf("%s: the account does not hold it (run the service as LocalSystem)", n))
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// adjust enables tp's privilege. AdjustTokenPrivileges succeeds with
+// ERROR_NOT_ALL_ASSIGNED as its last error when the account lacks the
+// privilege; Call reads that error at once, on the same thread.
+func adjust(tok windows.Token, tp *windows.Tokenprivileges) error {
+	r, _, err := procAdjustTokenPrivileges.Call(uintptr(tok), 0, uintptr(unsafe.Pointer(tp)), 0, 0, 0)
+	if r == 0 {
+		return err
+	}
+	if errors.Is(err, windows.ERROR_NOT_ALL_ASSIGNED) {
+		return errors.New("the account does not hold it (run the service as LocalSystem)")
+	}
+	return nil
 }

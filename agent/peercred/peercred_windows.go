@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"syscall"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/windows"
@@ -26,6 +27,9 @@ var procGetNamedPipeClientSessionID = windows.NewLazySystemDLL("kernel32.dll").N
 // of that gap; it needs a request read first, so it belongs in the HTTP
 // layer, not at accept time.
 func get(conn net.Conn) (Peer, error) {
+	// Every process made after this moment is not the client, which
+	// connected before it.
+	asked := time.Now()
 	sc, ok := conn.(syscall.Conn)
 	if !ok {
 		return Peer{}, fmt.Errorf("peer credentials: %T is not a named pipe", conn)
@@ -36,13 +40,13 @@ func get(conn net.Conn) (Peer, error) {
 	}
 	var p Peer
 	var gerr error
-	if err := raw.Control(func(fd uintptr) { p, gerr = pipeClient(windows.Handle(fd)) }); err != nil {
+	if err := raw.Control(func(fd uintptr) { p, gerr = pipeClient(windows.Handle(fd), asked) }); err != nil {
 		return Peer{}, fmt.Errorf("peer credentials: %w", err)
 	}
 	return p, gerr
 }
 
-func pipeClient(h windows.Handle) (Peer, error) {
+func pipeClient(h windows.Handle, asked time.Time) (Peer, error) {
 	var flags uint32
 	if err := windows.GetNamedPipeInfo(h, &flags, nil, nil, nil); err != nil {
 		return Peer{}, fmt.Errorf("peer credentials: not a named pipe: %w", err)
@@ -58,7 +62,7 @@ func pipeClient(h windows.Handle) (Peer, error) {
 	if r, _, err := procGetNamedPipeClientSessionID.Call(uintptr(h), uintptr(unsafe.Pointer(&connSession))); r == 0 {
 		return Peer{}, fmt.Errorf("peer credentials: GetNamedPipeClientSessionId: %w", err)
 	}
-	sid, session, err := processUser(pid)
+	sid, session, err := processUser(pid, asked)
 	if err != nil {
 		return Peer{}, fmt.Errorf("peer credentials of process %d: %w", pid, err)
 	}
@@ -72,13 +76,23 @@ func pipeClient(h windows.Handle) (Peer, error) {
 	return Peer{UID: uid, GID: Nobody, PID: int32(pid), SID: sid, Session: session}, nil
 }
 
-// processUser returns the user SID and session of pid's token.
-func processUser(pid uint32) (sid string, session uint32, err error) {
+// processUser returns the user SID and session of pid's token. A process
+// created after asked cannot be the client, which connected before: its
+// PID was reused (a SYSTEM process of the same session would otherwise be
+// taken for the client).
+func processUser(pid uint32, asked time.Time) (sid string, session uint32, err error) {
 	ph, err := windows.OpenProcess(windows.PROCESS_QUERY_LIMITED_INFORMATION, false, pid)
 	if err != nil {
 		return "", 0, fmt.Errorf("open the process: %w", err)
 	}
 	defer windows.CloseHandle(ph)
+	var created, exited, kernel, user windows.Filetime
+	if err := windows.GetProcessTimes(ph, &created, &exited, &kernel, &user); err != nil {
+		return "", 0, fmt.Errorf("read when it started: %w", err)
+	}
+	if t := time.Unix(0, created.Nanoseconds()); t.After(asked) {
+		return "", 0, fmt.Errorf("process %d started at %s, after the client connected: its PID was reused, refusing it", pid, t.Format(time.RFC3339Nano))
+	}
 	var tok windows.Token
 	if err := windows.OpenProcessToken(ph, windows.TOKEN_QUERY, &tok); err != nil {
 		return "", 0, fmt.Errorf("open its token: %w", err)

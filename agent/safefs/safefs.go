@@ -20,7 +20,8 @@ import (
 // Identity names a file system object independently of its path. Two entries
 // with the same Dev and Ino are the same object; Btime (birth time, in
 // nanoseconds since the epoch, 0 when the file system has none) tells a reused
-// inode number from the original.
+// inode number from the original. On Windows Btime is always 1: file IDs
+// are not reused, and the creation time can be set by users.
 type Identity struct {
 	Dev   uint64
 	Ino   uint64

@@ -743,9 +743,8 @@ type fileIDInfo struct {
 }
 
 // statHandle reads what the walker needs from an open handle: identity
-// (volume serial and 128-bit file ID, folded to 64 bits, plus creation
-// time against ID reuse), type, reparse tag, owner, links, size, change
-// time.
+// (volume serial and 128-bit file ID, folded to 64 bits), type, reparse
+// tag, owner, links, size, change time.
 func statHandle(h windows.Handle) (Info, error) {
 	var bh windows.ByHandleFileInformation
 	if err := windows.GetFileInformationByHandle(h, &bh); err != nil {
@@ -761,9 +760,13 @@ func statHandle(h windows.Handle) (Info, error) {
 	}
 	in := Info{
 		Identity: Identity{
-			Dev:   uint64(bh.VolumeSerialNumber),
-			Ino:   uint64(bh.FileIndexHigh)<<32 | uint64(bh.FileIndexLow),
-			Btime: filetimeNanos(bi.CreationTime),
+			Dev: uint64(bh.VolumeSerialNumber),
+			Ino: uint64(bh.FileIndexHigh)<<32 | uint64(bh.FileIndexLow),
+			// Not the creation time: anyone who may write a file's
+			// attributes can set it (SetFileTime), which would make a
+			// pre-existing file look new. NTFS and ReFS file IDs carry a
+			// sequence number, so a reused ID is already another ID.
+			Btime: 1,
 		},
 		Nlink:      uint64(bh.NumberOfLinks),
 		Size:       int64(bh.FileSizeHigh)<<32 | int64(bh.FileSizeLow),

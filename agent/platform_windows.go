@@ -3,6 +3,8 @@ package agent
 import (
 	"os"
 	"path/filepath"
+
+	"golang.org/x/sys/windows"
 )
 
 // systemStateDir is %ProgramData%\Ardoise\state, where the installer puts
@@ -13,4 +15,14 @@ func systemStateDir() string {
 		pd = `C:\ProgramData`
 	}
 	return filepath.Join(pd, "Ardoise", "state")
+}
+
+// localDomain is the domain of the computer's own accounts (its NetBIOS
+// name: PC-BIBLI for PC-BIBLI\lecteur).
+func localDomain() string {
+	n, err := windows.ComputerName()
+	if err != nil {
+		return ""
+	}
+	return n
 }

@@ -1,5 +1,0 @@
-//go:build !windows
-
-package agent
-
-func systemStateDir() string { return "/var/lib/ardoise" }
