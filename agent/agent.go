@@ -174,7 +174,7 @@ func (a *Agent) baselinePath() string { return filepath.Join(a.cfg.StateDir, "ba
 // Run starts the agent and blocks until ctx ends. Then, as the policy says,
 // it ends the running session (erasing what it created) before returning.
 func (a *Agent) Run(ctx context.Context) error {
-	if err := os.MkdirAll(a.cfg.StateDir, 0o700); err != nil {
+	if err := journal.MakeStateDir(a.cfg.StateDir); err != nil {
 		return fmt.Errorf("create state directory: %w", err)
 	}
 	j, rec, err := journal.Open(a.cfg.StateDir)

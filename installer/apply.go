@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/ardoise-fr/ardoise/agent/journal"
 )
 
 // ManifestName is the file, in the state folder, that remembers what
@@ -114,8 +116,11 @@ func Install(p Plan, stateDir string, h Hooks, o Options) error {
 		return writeManifest(mpath, m)
 	}
 	if !o.DryRun {
-		if err := os.MkdirAll(filepath.Dir(mpath), 0o700); err != nil {
-			return fmt.Errorf("create the state folder: %w", err)
+		// The agent's own folder, made as the agent makes it (on Windows
+		// with a protected access list: ProgramData's would let every user
+		// write in it).
+		if err := journal.MakeStateDir(filepath.Dir(mpath)); err != nil {
+			return err
 		}
 	}
 	if err := save(); err != nil {

@@ -1,3 +1,9 @@
+//go:build !windows
+
+// The fixtures hold Unix paths, which replay rightly refuses on Windows;
+// there the journal is exercised end to end, crash and recovery included,
+// by cmd/ardoise's TestWindowsAgentUnderWine.
+
 package journal
 
 import (

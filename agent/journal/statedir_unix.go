@@ -28,3 +28,13 @@ func CheckStateDir(dir string) error {
 	}
 	return nil
 }
+
+// MakeStateDir creates the state folder dir if it is missing, private to
+// the agent's account (mode 0700). An existing folder is left as it is:
+// CheckStateDir judges it.
+func MakeStateDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("create the state folder %s: %w", dir, err)
+	}
+	return nil
+}
