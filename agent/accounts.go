@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/ardoise-fr/ardoise/agent/ipc"
@@ -47,10 +49,10 @@ func (a *Agent) watchAccounts(ctx context.Context, table procs.Table) {
 		if err != nil {
 			continue
 		}
-		running := map[uint32]bool{}
+		running := map[string]bool{}
 		for _, p := range list {
 			if !p.Ended {
-				running[p.UIDs[0]] = true
+				running[procAccount(p)] = true
 			}
 		}
 		a.mu.Lock()
@@ -61,7 +63,7 @@ func (a *Agent) watchAccounts(ctx context.Context, table procs.Table) {
 			if s.id != id {
 				absent, id = 0, s.id
 			}
-			if running[s.user.UID] {
+			if running[userAccount(s.user)] {
 				absent = 0
 				continue
 			}
@@ -81,17 +83,17 @@ func (a *Agent) watchAccounts(ctx context.Context, table procs.Table) {
 
 // startForKioskInUse starts a session for the first kiosk account of the
 // policy that has programs running.
-func (a *Agent) startForKioskInUse(ctx context.Context, running map[uint32]bool) {
+func (a *Agent) startForKioskInUse(ctx context.Context, running map[string]bool) {
 	for _, name := range a.policy().Accounts.Kiosk {
 		u, src, err := userdirs.LookupName(name)
-		if err != nil || u.UID == 0 || !running[u.UID] {
+		if err != nil || isSystemAccount(u) || !running[userAccount(u)] {
 			continue
 		}
 		_, err = a.start(ctx, u, src, ipc.ModePublic)
 		var ie *ipcserver.Error
 		switch {
 		case err == nil:
-			a.log.Info("a kiosk account is in use: session started", "uid", u.UID)
+			a.log.Info("a kiosk account is in use: session started", "account", u.Name, "uid", u.UID)
 		case errors.As(err, &ie) && ie.Status == http.StatusConflict:
 			// Someone asked at the same moment, or a wipe is pending.
 		default:
@@ -99,4 +101,30 @@ func (a *Agent) startForKioskInUse(ctx context.Context, running map[uint32]bool)
 		}
 		return
 	}
+}
+
+// procAccount and userAccount name an account the same way for a process
+// and for a user: the SID on Windows, where every account has uid 0 or
+// Nobody, else the real uid.
+func procAccount(p procs.Proc) string {
+	if p.Owner != "" {
+		return strings.ToUpper(p.Owner)
+	}
+	return strconv.FormatUint(uint64(p.UIDs[0]), 10)
+}
+
+func userAccount(u userdirs.User) string {
+	if u.SID != "" {
+		return strings.ToUpper(u.SID)
+	}
+	return strconv.FormatUint(uint64(u.UID), 10)
+}
+
+// isSystemAccount reports root, or SYSTEM on Windows: never a public
+// account.
+func isSystemAccount(u userdirs.User) bool {
+	if u.SID != "" {
+		return u.SID == "S-1-5-18"
+	}
+	return u.UID == 0
 }

@@ -35,6 +35,9 @@ type Proc struct {
 	// Stopped reports a process stopped by a signal: it cannot start
 	// another one until it is continued.
 	Stopped bool
+	// Owner is the SID of the process's user on Windows, where UIDs
+	// mean nothing; "" elsewhere.
+	Owner string
 }
 
 func (p Proc) ownedBy(uid uint32) bool {

@@ -38,6 +38,16 @@ func LookupSID(sid string) (User, Source, error) {
 // LookupName returns the account called name from the password database,
 // with the system-mode Source, like [Lookup].
 func LookupName(name string) (User, Source, error) {
+	if runtime.GOOS == "windows" {
+		// The account's SID first (LookupAccountName), then the account
+		// by SID, as for a peer: os/user's Lookup also asks NetUserGetInfo
+		// for a display name Ardoise does not need.
+		sid, err := accountSID(name)
+		if err != nil {
+			return User{}, Source{}, fmt.Errorf("look up the account %q: %w", name, err)
+		}
+		return LookupSID(sid)
+	}
 	u, err := user.Lookup(name)
 	if err != nil {
 		return User{}, Source{}, fmt.Errorf("look up account %q in the password database: %w", name, err)

@@ -6,6 +6,7 @@ import (
 	"os/user"
 	"path/filepath"
 
+	"golang.org/x/sys/windows"
 	"golang.org/x/sys/windows/registry"
 )
 
@@ -105,4 +106,13 @@ func boundedString(k registry.Key, name string) (string, error) {
 	}
 	v, _, err := k.GetStringValue(name)
 	return v, err
+}
+
+// accountSID is the SID of the account called name (LookupAccountName).
+func accountSID(name string) (string, error) {
+	sid, _, _, err := windows.LookupSID("", name)
+	if err != nil {
+		return "", err
+	}
+	return sid.String(), nil
 }
