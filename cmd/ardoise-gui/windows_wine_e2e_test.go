@@ -5,12 +5,12 @@ package main
 import (
 	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/ardoise-fr/ardoise/cmd/internal/winetest"
 	"github.com/ardoise-fr/ardoise/gui/xvfb"
 )
 
@@ -22,48 +22,17 @@ import (
 // beside the Linux ones. Wine draws with the host's OpenGL (Mesa).
 func TestRealWindowOnWindowsUnderWine(t *testing.T) {
 	need(t, "Xvfb", "xdotool", "xwd", "xwdtopnm", "pnmtopng")
-	script, err := filepath.Abs("../../.ci/wine/exec")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err1 := exec.LookPath("x86_64-w64-mingw32-gcc")
-	_, err2 := os.Stat("/usr/lib/wine/wine64")
-	if err1 != nil || err2 != nil {
-		if os.Getenv("ARDOISE_REQUIRE_WINE") == "1" {
-			t.Fatalf("Wine or MinGW missing: %v, %v", err1, err2)
-		}
-		t.Skip("Wine (wine64) or MinGW is not installed; .ci/test installs them as root")
-	}
 	if testing.Short() {
 		t.Skip("builds the window for Windows and starts Wine (about a minute)")
 	}
-	bin := t.TempDir()
-	crossBuild(t, filepath.Join(bin, "ardoise.exe"), "../ardoise", "CGO_ENABLED=0")
-	crossBuild(t, filepath.Join(bin, "ardoise-gui.exe"), ".", "CGO_ENABLED=1", "CC=x86_64-w64-mingw32-gcc")
-
-	prefix := filepath.Join(t.TempDir(), "prefix")
 	display := xvfb.Start(t, "1024x768x24")
-	env := append(os.Environ(), "ARDOISE_WINEPREFIX="+prefix, "USER=lecteur", "DISPLAY="+display)
-	t.Cleanup(func() {
-		k := exec.Command("/usr/lib/wine/wineserver64", "-k")
-		k.Env = append(os.Environ(), "WINEPREFIX="+prefix)
-		k.Run()
-	})
-	wine := func(args ...string) *exec.Cmd {
-		c := exec.Command(script, args...)
-		c.Env = env
-		return c
-	}
-	if out, err := wine("cmd", "/c", "echo", "ready").CombinedOutput(); err != nil {
-		t.Fatalf("make the Wine prefix: %v\n%s", err, out)
-	}
-	// Wine makes Downloads a link to the Linux home, which the agent
-	// rightly refuses; a real folder, as on Windows.
-	downloads := filepath.Join(prefix, "drive_c", "users", "lecteur", "Downloads")
-	os.Remove(downloads)
-	if err := os.MkdirAll(downloads, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	w := winetest.New(t, "lecteur", "DISPLAY="+display)
+	bin := t.TempDir()
+	winetest.CrossBuild(t, filepath.Join(bin, "ardoise.exe"), "../ardoise", "CGO_ENABLED=0")
+	winetest.CrossBuild(t, filepath.Join(bin, "ardoise-gui.exe"), ".", "CGO_ENABLED=1", "CC=x86_64-w64-mingw32-gcc")
+	downloads := filepath.Join(w.Profile, "Downloads")
+	env := w.Env()
+	script := w.Script()
 
 	var alog, glog lines
 	start(t, &alog, env, script, filepath.Join(bin, "ardoise.exe"), "run", "--no-browser", "--no-window")
@@ -92,15 +61,5 @@ func TestRealWindowOnWindowsUnderWine(t *testing.T) {
 	}
 	if !strings.Contains(alog.String(), "session ended") {
 		t.Errorf("the agent did not end the session:\n%s", alog.String())
-	}
-}
-
-// crossBuild builds pkg for Windows into out.
-func crossBuild(t *testing.T, out, pkg string, env ...string) {
-	t.Helper()
-	c := exec.Command("go", "build", "-o", out, pkg)
-	c.Env = append(append(os.Environ(), "GOOS=windows", "GOARCH=amd64"), env...)
-	if b, err := c.CombinedOutput(); err != nil {
-		t.Fatalf("go build %s for Windows: %v\n%s", pkg, err, b)
 	}
 }

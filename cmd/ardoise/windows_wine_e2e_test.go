@@ -3,15 +3,15 @@
 package main
 
 import (
-	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/ardoise-fr/ardoise/cmd/internal/winetest"
 )
 
 // The Windows build of the agent, run for real under Wine: a foreground
@@ -23,104 +23,25 @@ import (
 // Windows code paths all run here: the NT walker, the pipe, the state
 // folder, the journal and its recovery.
 
-// wine finds Wine and the MinGW compiler the exec script needs; without
-// them the test is skipped, unless CI requires it.
-func wine(t *testing.T) (execScript, wineserver string) {
-	t.Helper()
-	script, err := filepath.Abs("../../.ci/wine/exec")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err1 := exec.LookPath("x86_64-w64-mingw32-gcc")
-	_, err2 := os.Stat("/usr/lib/wine/wine64")
-	if err1 != nil || err2 != nil {
-		if os.Getenv("ARDOISE_REQUIRE_WINE") == "1" {
-			t.Fatalf("Wine or MinGW missing (%v, %v); .ci/test installs wine64 and gcc-mingw-w64-x86-64", err1, err2)
-		}
-		t.Skip("Wine (wine64) or MinGW is not installed; .ci/test installs them as root")
-	}
-	for _, p := range []string{"/usr/bin/wineserver", "/usr/lib/wine/wineserver64"} {
-		if _, err := os.Stat(p); err == nil {
-			return script, p
-		}
-	}
-	t.Fatal("wineserver not found beside wine64")
-	return "", ""
-}
-
-var (
-	winBuildOnce sync.Once
-	winBin       string
-	winBuildErr  error
-)
-
+// ardoiseExe builds the Windows agent (the build cache makes the second
+// build of a run immediate).
 func ardoiseExe(t *testing.T) string {
 	t.Helper()
-	winBuildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "ardoise-exe-")
-		if err != nil {
-			winBuildErr = err
-			return
-		}
-		winBin = filepath.Join(dir, "ardoise.exe")
-		cmd := exec.Command("go", "build", "-o", winBin, ".")
-		cmd.Env = append(os.Environ(), "GOOS=windows", "GOARCH=amd64", "CGO_ENABLED=0")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			winBuildErr = errors.New("go build for Windows: " + err.Error() + "\n" + string(out))
-		}
-	})
-	if winBuildErr != nil {
-		t.Fatal(winBuildErr)
-	}
-	return winBin
+	exe := filepath.Join(t.TempDir(), "ardoise.exe")
+	winetest.CrossBuild(t, exe, ".", "CGO_ENABLED=0")
+	return exe
 }
 
-// winePrefix is a Windows installation of its own for one test, and the
-// profile folder of its user (C:\users\NAME) as a Linux path.
+// winePrefix is a Wine prefix with the agent's test helpers.
 type winePrefix struct {
-	t                  *testing.T
-	dir, exec, server  string
-	user               string // the Windows account (Wine takes it from $USER)
-	profile, downloads string
+	*winetest.Prefix
+	t         *testing.T
+	downloads string
 }
 
 func newWinePrefix(t *testing.T, user string) *winePrefix {
-	script, server := wine(t)
-	w := &winePrefix{t: t, dir: filepath.Join(t.TempDir(), "prefix"), exec: script, server: server, user: user}
-	t.Cleanup(w.kill)
-	if out, err := w.cmd("cmd", "/c", "echo", "ready").CombinedOutput(); err != nil || !strings.Contains(string(out), "ready") {
-		t.Fatalf("make the Wine prefix: %v\n%s", err, out)
-	}
-	w.profile = filepath.Join(w.dir, "drive_c", "users", user)
-	if _, err := os.Stat(w.profile); err != nil {
-		t.Fatalf("no profile for %s in the Wine prefix: %v", user, err)
-	}
-	// Wine makes the user's folders links to the Linux home; the agent
-	// rightly refuses them (another volume). Real folders, as on Windows.
-	for _, d := range []string{"Desktop", "Documents", "Downloads", "Pictures"} {
-		p := filepath.Join(w.profile, d)
-		if fi, err := os.Lstat(p); err == nil && fi.Mode()&os.ModeSymlink != 0 {
-			os.Remove(p)
-		}
-		if err := os.MkdirAll(p, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	w.downloads = filepath.Join(w.profile, "Downloads")
-	return w
-}
-
-func (w *winePrefix) cmd(args ...string) *exec.Cmd {
-	c := exec.Command(w.exec, args...)
-	c.Env = append(os.Environ(), "ARDOISE_WINEPREFIX="+w.dir, "USER="+w.user)
-	return c
-}
-
-// kill ends every Windows process of the prefix at once.
-func (w *winePrefix) kill() {
-	c := exec.Command(w.server, "-k")
-	c.Env = append(os.Environ(), "WINEPREFIX="+w.dir)
-	c.Run()
+	p := winetest.New(t, user)
+	return &winePrefix{Prefix: p, t: t, downloads: filepath.Join(p.Profile, "Downloads")}
 }
 
 // startAgent starts `ardoise.exe run` with args and waits for the log
@@ -128,14 +49,14 @@ func (w *winePrefix) kill() {
 func (w *winePrefix) startAgent(exe, want string, args ...string) (*exec.Cmd, *syncBuffer) {
 	w.t.Helper()
 	out := &syncBuffer{}
-	c := w.cmd(append([]string{exe, "run"}, args...)...)
+	c := w.Cmd(append([]string{exe, "run"}, args...)...)
 	c.Stdout, c.Stderr = out, out
 	if err := c.Start(); err != nil {
 		w.t.Fatal(err)
 	}
 	done := make(chan struct{})
 	go func() { c.Wait(); close(done) }()
-	w.t.Cleanup(func() { w.kill(); <-done })
+	w.t.Cleanup(func() { w.Kill(); <-done })
 	deadline := time.Now().Add(90 * time.Second)
 	for !strings.Contains(out.String(), want) {
 		select {
@@ -159,7 +80,7 @@ func (w *winePrefix) startFakeBrowser() <-chan struct{} {
 	src := w.t.TempDir()
 	writeFile(w.t, filepath.Join(src, "go.mod"), "module sleeper\n\ngo 1.26\n")
 	writeFile(w.t, filepath.Join(src, "main.go"), "package main\n\nimport \"time\"\n\nfunc main() { time.Sleep(10 * time.Minute) }\n")
-	exe := filepath.Join(w.dir, "drive_c", "Program Files", "Mozilla Firefox", "firefox.exe")
+	exe := filepath.Join(w.Dir, "drive_c", "Program Files", "Mozilla Firefox", "firefox.exe")
 	if err := os.MkdirAll(filepath.Dir(exe), 0o755); err != nil {
 		w.t.Fatal(err)
 	}
@@ -169,7 +90,7 @@ func (w *winePrefix) startFakeBrowser() <-chan struct{} {
 	if out, err := build.CombinedOutput(); err != nil {
 		w.t.Fatalf("build the stand-in browser: %v\n%s", err, out)
 	}
-	c := w.cmd(`C:\Program Files\Mozilla Firefox\firefox.exe`)
+	c := w.Cmd(`C:\Program Files\Mozilla Firefox\firefox.exe`)
 	if err := c.Start(); err != nil {
 		w.t.Fatal(err)
 	}
@@ -212,17 +133,17 @@ func TestWindowsAgentUnderWine(t *testing.T) {
 	if m == nil {
 		t.Fatalf("no SID in the pipe's name:\n%s", log)
 	}
-	recent := filepath.Join(w.profile, "AppData", "Roaming", "Microsoft", "Windows", "Recent")
-	bin := filepath.Join(w.dir, "drive_c", "$Recycle.Bin", m[1])
+	recent := filepath.Join(w.Profile, "AppData", "Roaming", "Microsoft", "Windows", "Recent")
+	bin := filepath.Join(w.Dir, "drive_c", "$Recycle.Bin", m[1])
 	writeFile(t, filepath.Join(recent, "guide-de-la-mediatheque.pdf.lnk"), "before")
 	writeFile(t, filepath.Join(bin, "desktop.ini"), "before")
 	// A Firefox profile: its settings are the library's, what a visit
 	// leaves (being logged in, history, site storage) goes.
-	profile := filepath.Join(w.profile, "AppData", "Roaming", "Mozilla", "Firefox", "Profiles", "k3x9.default-release")
+	profile := filepath.Join(w.Profile, "AppData", "Roaming", "Mozilla", "Firefox", "Profiles", "k3x9.default-release")
 	writeFile(t, filepath.Join(profile, "prefs.js"), "the library's settings")
 
 	// A session, ended through the named pipe by the command line.
-	if out, err := w.cmd(exe, "session", "start").CombinedOutput(); err != nil {
+	if out, err := w.Cmd(exe, "session", "start").CombinedOutput(); err != nil {
 		t.Fatalf("session start: %v\n%s\nagent:\n%s", err, out, log)
 	}
 	writeFile(t, filepath.Join(w.downloads, "avis-impot-2026.pdf"), "personal")
@@ -234,7 +155,7 @@ func TestWindowsAgentUnderWine(t *testing.T) {
 	writeFile(t, filepath.Join(profile, "cookies.sqlite"), "logged in at caf.fr")
 	writeFile(t, filepath.Join(profile, "places.sqlite"), "history")
 	writeFile(t, filepath.Join(profile, "storage", "default", "https+++www.impots.gouv.fr", "ls", "data.sqlite"), "site storage")
-	out, err := w.cmd(exe, "session", "end").CombinedOutput()
+	out, err := w.Cmd(exe, "session", "end").CombinedOutput()
 	if err != nil {
 		t.Fatalf("session end: %v\n%s\nagent:\n%s", err, out, log)
 	}
@@ -256,13 +177,13 @@ func TestWindowsAgentUnderWine(t *testing.T) {
 
 	// The next session, cut by killing every Windows process at once.
 	writeFile(t, filepath.Join(w.downloads, "..", "Desktop", "old.txt"), "before") // pre-existing for the next session
-	out, err = w.cmd(exe, "session", "start").CombinedOutput()
+	out, err = w.Cmd(exe, "session", "start").CombinedOutput()
 	if err != nil {
 		t.Fatalf("session start: %v\n%s\nagent:\n%s", err, out, log)
 	}
 	writeFile(t, filepath.Join(w.downloads, "releve-caf.pdf"), "personal")
-	writeFile(t, filepath.Join(w.profile, "Desktop", "cv.odt"), "personal")
-	w.kill()
+	writeFile(t, filepath.Join(w.Profile, "Desktop", "cv.odt"), "personal")
+	w.Kill()
 	if _, err := os.Stat(filepath.Join(w.downloads, "releve-caf.pdf")); err != nil {
 		t.Fatalf("the crash already removed the file? %v", err)
 	}
@@ -273,7 +194,7 @@ func TestWindowsAgentUnderWine(t *testing.T) {
 		t.Errorf("no recovery at start:\n%s", log)
 	}
 	assertOnly(t, w.downloads, "guide-de-la-mediatheque.pdf")
-	assertOnly(t, filepath.Join(w.profile, "Desktop"), "old.txt")
+	assertOnly(t, filepath.Join(w.Profile, "Desktop"), "old.txt")
 	if b, err := os.ReadFile(guide); err != nil || string(b) != "the library's" {
 		t.Errorf("the library's file: %q, %v", b, err)
 	}
@@ -310,13 +231,13 @@ func TestWindowsServiceModeUnderWine(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 	}
 	writeFile(t, filepath.Join(w.downloads, "attestation-caf.pdf"), "personal")
-	writeFile(t, filepath.Join(w.profile, "Desktop", "lettre.odt"), "personal")
-	out, err := w.cmd(exe, "session", "end").CombinedOutput()
+	writeFile(t, filepath.Join(w.Profile, "Desktop", "lettre.odt"), "personal")
+	out, err := w.Cmd(exe, "session", "end").CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "verified: nothing left") {
 		t.Fatalf("session end: %v\n%s\nagent:\n%s", err, out, log)
 	}
 	assertOnly(t, w.downloads, "guide.pdf")
-	assertOnly(t, filepath.Join(w.profile, "Desktop"))
+	assertOnly(t, filepath.Join(w.Profile, "Desktop"))
 }
 
 // assertOnly checks that dir holds exactly the names want.
