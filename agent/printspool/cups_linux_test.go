@@ -294,21 +294,55 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
+// The test's print users are real local accounts, as a kiosk account is:
+// since Debian's 2.4.2-3+deb12u10 (the fix for CVE-2026-27447), cupsd
+// looks the owner of a job up in the password database when it checks
+// Send-Document, and crashes when the name has no account (OpenPrinting
+// CUPS issue #1555, fixed upstream in 2.4.19), so made-up names no longer
+// print at all.
+var (
+	alice = "ardc10alice"
+	bob   = "ardc10bob"
+	upper = "ARDC10ALICE" // alice's name in capitals: another account
+)
+
+// testAccount makes a local account without a home for the test's length.
+// A name in capitals needs useradd --badname (Debian's NAME_REGEX is lower
+// case only).
+func testAccount(t *testing.T, name string) {
+	t.Helper()
+	useradd := findTool(t, "useradd")
+	userdel := findTool(t, "userdel")
+	exec.Command(userdel, name).Run() // left by a killed run
+	args := []string{"--no-create-home", "--shell", "/usr/sbin/nologin", "--user-group"}
+	if strings.ToLower(name) != name {
+		args = append(args, "--badname")
+	}
+	if out, err := exec.Command(useradd, append(args, name)...).CombinedOutput(); err != nil {
+		t.Fatalf("useradd %s: %v\n%s", name, err, out)
+	}
+	t.Cleanup(func() { exec.Command(userdel, name).Run() })
+}
+
 func TestC10_PrintSpool(t *testing.T) {
 	c := startCupsd(t, false)
+	for _, u := range []string{alice, bob, upper} {
+		testAccount(t, u)
+	}
 
-	aliceDone := c.print(t, "alice", false)
-	aliceHeld := c.print(t, "alice", true)
-	bobDone := c.print(t, "bob", false)
-	bobHeld := c.print(t, "bob", true)
-	// cupsd's my-jobs matches names without regard to case: the job of
-	// ALICE comes back in alice's list and must be left alone.
-	upperDone := c.print(t, "ALICE", false)
+	aliceDone := c.print(t, alice, false)
+	aliceHeld := c.print(t, alice, true)
+	bobDone := c.print(t, bob, false)
+	bobHeld := c.print(t, bob, true)
+	// Before deb12u10, cupsd's my-jobs matched names without regard to
+	// case, so the job of ALICE came back in alice's list; since, it may
+	// not. Either way it is another account's and must be left alone.
+	upperDone := c.print(t, upper, false)
 	all := []string{aliceDone, aliceHeld, bobDone, bobHeld, upperDone}
 
 	waitFor(t, "the finished jobs in lpstat -W completed", func() bool {
 		done := c.lpstat(t, "completed")
-		return done[aliceDone] == "alice" && done[bobDone] == "bob" && done[upperDone] == "ALICE"
+		return done[aliceDone] == alice && done[bobDone] == bob && done[upperDone] == upper
 	})
 	waitFor(t, "the c* and d* files of every job", func() bool {
 		for _, id := range all {
@@ -321,20 +355,23 @@ func TestC10_PrintSpool(t *testing.T) {
 		return true
 	})
 	pending := c.lpstat(t, "not-completed")
-	if pending[aliceHeld] != "alice" || pending[bobHeld] != "bob" {
+	if pending[aliceHeld] != alice || pending[bobHeld] != bob {
 		t.Fatalf("held jobs before the purge: %v", pending)
 	}
 	before := c.snapshot(t)
 
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	res, err := PurgeUser(ctx, c.socket, "alice")
+	res, err := PurgeUser(ctx, c.socket, alice)
 	if err != nil {
 		t.Fatalf("PurgeUser: %v", err)
 	}
-	if res.Found != 2 || res.Purged != 2 || res.Cancelled != 1 || res.Skipped != 1 || len(res.Errors) != 0 {
-		t.Errorf("result %+v, want 2 found and purged, 1 of them cancelled (held), 1 skipped (ALICE)", res)
+	// Skipped is 1 where the scheduler lists ALICE's job as alice's
+	// (case-insensitive my-jobs, deb12u9 and before), 0 where it does not.
+	if res.Found != 2 || res.Purged != 2 || res.Cancelled != 1 || res.Skipped > 1 || len(res.Errors) != 0 {
+		t.Errorf("result %+v, want 2 found and purged, 1 of them cancelled (held), at most 1 skipped (%s)", res, upper)
 	}
+	t.Logf("jobs the scheduler listed for %s that were another account's (case): %d", alice, res.Skipped)
 
 	// C10's expectations, seen through the CUPS tools and the spool itself.
 	for which, jobs := range map[string]map[string]string{
@@ -343,8 +380,8 @@ func TestC10_PrintSpool(t *testing.T) {
 		"all":           c.lpstat(t, "all"),
 	} {
 		for id, user := range jobs {
-			if user == "alice" {
-				t.Errorf("lpstat -W %s -o still lists job %s of alice", which, id)
+			if user == alice {
+				t.Errorf("lpstat -W %s -o still lists job %s of %s", which, id, alice)
 			}
 		}
 	}
@@ -376,12 +413,12 @@ func TestC10_PrintSpool(t *testing.T) {
 		}
 	}
 	done, notDone := c.lpstat(t, "completed"), c.lpstat(t, "not-completed")
-	if done[bobDone] != "bob" || done[upperDone] != "ALICE" || notDone[bobHeld] != "bob" {
+	if done[bobDone] != bob || done[upperDone] != upper || notDone[bobHeld] != bob {
 		t.Errorf("other users' jobs after the purge: completed %v, not completed %v", done, notDone)
 	}
 
 	// A second purge finds nothing: the first left nothing behind.
-	res, err = PurgeUser(ctx, c.socket, "alice")
+	res, err = PurgeUser(ctx, c.socket, alice)
 	if err != nil || res.Found != 0 || res.Purged != 0 {
 		t.Errorf("second PurgeUser = %+v, %v; want nothing found", res, err)
 	}
@@ -391,10 +428,11 @@ func TestC10_PrintSpool(t *testing.T) {
 // agent proves it is root with PeerCred on the domain socket.
 func TestC10_PrintSpoolPeerCred(t *testing.T) {
 	c := startCupsd(t, true)
-	id := c.print(t, "alice", false)
-	waitFor(t, "alice's job in lpstat -W completed", func() bool { return c.lpstat(t, "completed")[id] == "alice" })
+	testAccount(t, alice)
+	id := c.print(t, alice, false)
+	waitFor(t, "alice's job in lpstat -W completed", func() bool { return c.lpstat(t, "completed")[id] == alice })
 
-	res, err := PurgeUser(context.Background(), c.socket, "alice")
+	res, err := PurgeUser(context.Background(), c.socket, alice)
 	if err != nil || res.Purged != 1 {
 		t.Fatalf("PurgeUser = %+v, %v", res, err)
 	}
