@@ -61,3 +61,35 @@ var ErrTooLarge = errors.New("is too large")
 
 // ReadFile fails on this operating system.
 func (d *Dir) ReadFile(name string, max int64) ([]byte, error) { return nil, errUnsupported }
+
+// Quarantine does not exist on this operating system.
+type Quarantine struct{}
+
+// OpenQuarantine fails on this operating system.
+func (d *Dir) OpenQuarantine() (*Quarantine, int, error) { return nil, 0, errUnsupported }
+
+// Close does nothing.
+func (q *Quarantine) Close() error { return nil }
+
+// Where is empty.
+func (q *Quarantine) Where() string { return "" }
+
+// RemoveExpect fails on this operating system.
+func (d *Dir) RemoveExpect(q *Quarantine, name string, want Identity) error { return errUnsupported }
+
+// RemoveDirExpect fails on this operating system.
+func (d *Dir) RemoveDirExpect(q *Quarantine, name string, want Identity) error {
+	return errUnsupported
+}
+
+// LockForWipe changes nothing on this operating system.
+func (d *Dir) LockForWipe() (bool, error) { return false, nil }
+
+// WipeLocked is false on this operating system.
+func (d *Dir) WipeLocked(name string, info Info) bool { return false }
+
+// ClosedToPublic is false on this operating system.
+func (d *Dir) ClosedToPublic() bool { return false }
+
+// IsQuarantine is false on this operating system.
+func (d *Dir) IsQuarantine(name string, info Info) bool { return false }

@@ -379,7 +379,11 @@ func (d *Dir) OpenParent(want Identity) (*Dir, error) {
 // junction itself (never what it points to). The entry is opened for
 // deletion only, never for reading or writing, so nothing is written
 // through a hard link and a cloud placeholder is not downloaded.
-func (d *Dir) Unlink(name string) error {
+func (d *Dir) Unlink(name string) error { return d.unlinkHandle(name, nil) }
+
+// unlinkHandle opens name, checks it is want when want is set, and deletes
+// the handle: the object deleted is the one checked (R2).
+func (d *Dir) unlinkHandle(name string, want *Identity) error {
 	if err := checkName(name); err != nil {
 		return &PathError{Op: "unlink", Path: name, Err: err}
 	}
@@ -392,9 +396,13 @@ func (d *Dir) Unlink(name string) error {
 	if err != nil {
 		return &PathError{Op: "unlink", Path: name, Err: err}
 	}
+	if want != nil && !sameObject(in.Identity, *want) {
+		return &PathError{Op: "unlink", Path: name, Err: &SwapError{PutBackAs: name}}
+	}
 	if in.IsDir() && in.ReparseTag == 0 {
 		return &PathError{Op: "unlink", Path: name, Err: syscall.EISDIR}
 	}
+	pause(RaceUnlink)
 	if err := deleteByHandle(h, in); err != nil {
 		return &PathError{Op: "unlink", Path: name, Err: err}
 	}
@@ -403,7 +411,9 @@ func (d *Dir) Unlink(name string) error {
 
 // RemoveDir removes the empty directory name from d. A junction is not a
 // directory here: Unlink removes it.
-func (d *Dir) RemoveDir(name string) error {
+func (d *Dir) RemoveDir(name string) error { return d.removeDirHandle(name, nil) }
+
+func (d *Dir) removeDirHandle(name string, want *Identity) error {
 	if err := checkName(name); err != nil {
 		return &PathError{Op: "remove", Path: name, Err: err}
 	}
@@ -416,9 +426,13 @@ func (d *Dir) RemoveDir(name string) error {
 	if err != nil {
 		return &PathError{Op: "remove", Path: name, Err: err}
 	}
+	if want != nil && !sameObject(in.Identity, *want) {
+		return &PathError{Op: "remove", Path: name, Err: &SwapError{PutBackAs: name}}
+	}
 	if in.ReparseTag != 0 {
 		return &PathError{Op: "remove", Path: name, Err: ErrNotDir}
 	}
+	pause(RaceRmdir)
 	if err := deleteByHandle(h, in); err != nil {
 		return &PathError{Op: "remove", Path: name, Err: err}
 	}

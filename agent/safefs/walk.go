@@ -99,6 +99,10 @@ type Walker struct {
 	// (a baseline, a verification) cares, because a folder renamed into a
 	// part of the tree already walked is missed. Optional.
 	Vanished func(e *WalkEntry) error
+	// Entered is called once a directory Visit asked to enter is open,
+	// before any of its entries is read; dir is its handle, owned by the
+	// walker. An error stops the walk.
+	Entered func(e *WalkEntry, dir *Dir) error
 	// BeforeOpenDir is a test hook called just before a child directory is
 	// opened.
 	BeforeOpenDir func(e *WalkEntry)
@@ -251,6 +255,7 @@ func (w *Walker) Walk(ctx context.Context, root *Dir) error {
 		if w.BeforeOpenDir != nil {
 			w.BeforeOpenDir(e)
 		}
+		pause(RaceOpen)
 		child, err := f.dir.OpenDirExpect(ent.Name, info.Identity)
 		if err != nil {
 			if errors.Is(err, ErrSymlink) || errors.Is(err, ErrNotDir) || errors.Is(err, ErrChanged) || isNotExist(err) {
@@ -279,6 +284,12 @@ func (w *Walker) Walk(ctx context.Context, root *Dir) error {
 				continue
 			}
 			return err
+		}
+		if w.Entered != nil {
+			if err := w.Entered(e, child); err != nil {
+				child.Close()
+				return err
+			}
 		}
 		open++
 		stack = append(stack, &frame{dir: child, id: child.Info().Identity, name: ent.Name, up: f, toMount: f.toMount && prefixes[rel], entry: *e})
