@@ -205,45 +205,12 @@ func clearRoot(ctx context.Context, root *safefs.Dir, o account, b Browser, c *C
 }
 
 // clearProfile erases the data names in prof and returns how many were
-// there.
+// there. The deletion rule is the wipe's (wipe.RemoveNames): each entry is
+// removed only as the entry that was checked, so a name swapped for a
+// library file at the last moment deletes nothing (R2).
 func clearProfile(ctx context.Context, prof *safefs.Dir, o account, data []string, c *Cleaned) int {
-	found := 0
-	for _, name := range data {
-		info, err := prof.Stat(name)
-		if errors.Is(err, fs.ErrNotExist) {
-			continue
-		}
-		found++
-		if err != nil || !info.OwnedBy(o.uids, o.sids) {
-			c.Pending++
-			continue
-		}
-		if !info.IsDir() {
-			// A file, or a link itself (never what it points to).
-			if err := prof.Unlink(name); err != nil {
-				c.Pending++
-			} else {
-				c.Removed++
-			}
-			continue
-		}
-		d, err := prof.OpenDirExpect(name, info.Identity)
-		if err != nil {
-			c.Pending++
-			continue
-		}
-		res := wipe.Run(ctx, wipe.Config{Roots: []wipe.Root{{Dir: d, Scope: "all", Owners: o.uids, OwnerSIDs: o.sids}}})
-		d.Close()
-		c.Removed += res.Removed.Total()
-		left := res.Leftover + len(res.RootErrors) + res.Kept.Foreign + res.Kept.OtherMedium
-		c.Pending += left
-		if left == 0 {
-			if err := prof.RemoveDir(name); err != nil {
-				c.Pending++
-			} else {
-				c.Removed++
-			}
-		}
-	}
-	return found
+	r := wipe.RemoveNames(ctx, prof, data, o.uids, o.sids)
+	c.Removed += r.Removed
+	c.Pending += r.Pending
+	return r.Found
 }

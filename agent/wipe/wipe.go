@@ -50,8 +50,11 @@ type Root struct {
 type Hooks struct {
 	BeforeOpenDir func(rel string)
 	BeforeUnlink  func(rel string)
-	AfterUnlink   func(n int)
-	BeforeVerify  func()
+	// BeforeRemoveDir is called before a session folder, emptied, is
+	// removed.
+	BeforeRemoveDir func(rel string)
+	AfterUnlink     func(n int)
+	BeforeVerify    func()
 }
 
 // Config is one wipe.
@@ -136,9 +139,19 @@ type Result struct {
 	CreatedDuringWipe int
 	// RootErrors lists roots that could not be walked completely.
 	RootErrors []Item
-	Passes     int
-	Verified   bool // the last verification found no session entry
-	Duration   time.Duration
+	// Security lists what looks like someone trying to make the wipe
+	// delete or keep the wrong thing (R3): an entry swapped for another
+	// between its check and its removal (nothing removed, what was found
+	// put back), and a new file at a name a library file had before (kept,
+	// by rule B3, but reported as an event, not as an edit). At most
+	// maxItems; Rel is personal data.
+	Security []Item
+	// Recovered counts the entries an interrupted wipe had left in a
+	// quarantine folder, moved back into their root to be judged again.
+	Recovered int
+	Passes    int
+	Verified  bool // the last verification found no session entry
+	Duration  time.Duration
 }
 
 const maxItems = 1000
@@ -156,6 +169,7 @@ const (
 	otherMount
 	matched
 	cloud
+	ownQuarantine
 )
 
 type classifier struct {
@@ -168,6 +182,11 @@ func (c *classifier) classify(e *safefs.WalkEntry) class {
 	if !baseline.SameMount(c.rootInfo, e.Info) {
 		return otherMount
 	}
+	// The wipe's own quarantine, when it has to be in the root: not the
+	// session's, not the library's, and gone at the end of the wipe.
+	if e.Parent != nil && e.Parent.IsQuarantine(e.Name, e.Info) {
+		return ownQuarantine
+	}
 	// Deleting a placeholder can delete the document in the cloud, and
 	// reading it downloads it: it is left and reported; signing the sync
 	// client out is the policy's job (threats.md W12).
@@ -178,7 +197,11 @@ func (c *classifier) classify(e *safefs.WalkEntry) class {
 		return matched
 	}
 	verdict, rec := c.base.Lookup(e.Info.Identity)
-	if !e.Info.OwnedBy(c.root.Owners, c.root.OwnerSIDs) && (verdict == baseline.New || c.root.Scope == "all") {
+	owned := e.Info.OwnedBy(c.root.Owners, c.root.OwnerSIDs) ||
+		// A session's folder that a wipe closed to the public, left by a
+		// crash: the agent's now, and marked so (R2).
+		(verdict == baseline.New && e.Parent != nil && e.Parent.WipeLocked(e.Name, e.Info))
+	if !owned && (verdict == baseline.New || c.root.Scope == "all") {
 		return foreign
 	}
 	if c.root.Scope == "all" {
@@ -208,7 +231,7 @@ func Run(ctx context.Context, cfg Config) Result {
 		maxPasses = 4
 	}
 	res := Result{}
-	w := &wiper{cfg: cfg, res: &res, failed: map[string]string{}}
+	w := &wiper{cfg: cfg, res: &res, failed: map[string]string{}, quarantines: map[quarantineKey]*safefs.Quarantine{}}
 	for pass := 1; pass <= maxPasses; pass++ {
 		res.Passes = pass
 		w.otherMedia = nil
@@ -230,6 +253,7 @@ func Run(ctx context.Context, cfg Config) Result {
 			break
 		}
 	}
+	w.closeQuarantines()
 	res.Kept = w.kept
 	res.OtherMedia = w.otherMedia
 	res.Duration = time.Since(start)
@@ -243,6 +267,74 @@ type wiper struct {
 	otherMedia []Item
 	failed     map[string]string // root/rel → last error, for pending reasons
 	removed    int
+	// quarantines holds each root's quarantine, opened at its first
+	// deletion walk (R2): entries are removed only through it.
+	quarantines map[quarantineKey]*safefs.Quarantine
+	replaced    map[string]bool // security events already listed, by root/rel
+}
+
+// Reasons of security events, in plain French for the staff's report.
+const (
+	reasonSwapped  = "remplacé par un autre fichier au moment de l'effacer : rien n'a été effacé, l'autre fichier a été remis en place (quelqu'un a essayé de tromper le nettoyage)"
+	reasonReplaced = "nouveau fichier enregistré sous le nom d'un fichier qui était là avant : gardé, à vérifier"
+)
+
+// securityOnce lists an event that every pass would see again only once.
+func (w *wiper) securityOnce(i int, rel string, kind Kind, reason string) {
+	if w.replaced == nil {
+		w.replaced = map[string]bool{}
+	}
+	if k := failKey(i, rel); !w.replaced[k] {
+		w.replaced[k] = true
+		w.security(i, rel, kind, reason)
+	}
+}
+
+func (w *wiper) security(i int, rel string, kind Kind, reason string) {
+	if len(w.res.Security) < maxItems {
+		w.res.Security = append(w.res.Security, Item{Root: i, Rel: rel, Kind: kind, Reason: reason})
+	}
+}
+
+// quarantine returns the quarantine for the entries of parent, a folder
+// of root i the public may change, opening it the first time: one per root
+// and per file system (a btrfs subvolume is another one, and a rename
+// cannot cross into it). It returns nil when none can be had; the root's
+// error then says why, and nothing there is removed by name instead.
+func (w *wiper) quarantine(i int, parent *safefs.Dir) *safefs.Quarantine {
+	k := quarantineKey{root: i, dev: parent.Info().Dev}
+	if q, ok := w.quarantines[k]; ok {
+		return q
+	}
+	from := w.cfg.Roots[i].Dir
+	if from.Info().Dev != k.dev {
+		from = parent
+	}
+	q, recovered, err := from.OpenQuarantine()
+	w.res.Recovered += recovered
+	if err != nil {
+		w.rootError(i, fmt.Errorf("no safe place to remove entries on this folder's disk, so they were left: %w", err))
+		q = nil
+	}
+	w.quarantines[k] = q
+	return q
+}
+
+type quarantineKey struct {
+	root int
+	dev  uint64
+}
+
+func (w *wiper) closeQuarantines() {
+	for k, q := range w.quarantines {
+		if q == nil {
+			continue
+		}
+		if err := q.Close(); err != nil {
+			w.rootError(k.root, err)
+			w.res.Verified = false
+		}
+	}
 }
 
 func (w *wiper) rootError(i int, err error) {
@@ -296,11 +388,24 @@ func (w *wiper) wipeRoot(ctx context.Context, i int) {
 		return
 	}
 	hooks := w.cfg.Hooks
+	// quarantineFor is nil for a folder closed to the public, where none is
+	// needed; errNoQuarantine when one is needed and cannot be had.
+	quarantineFor := func(parent *safefs.Dir) (*safefs.Quarantine, bool) {
+		if parent.ClosedToPublic() {
+			return nil, true
+		}
+		q := w.quarantine(i, parent)
+		return q, q != nil
+	}
 	remove := func(e *safefs.WalkEntry, info safefs.Info) {
+		q, ok := quarantineFor(e.Parent)
+		if !ok {
+			return
+		}
 		if hooks.BeforeUnlink != nil {
 			hooks.BeforeUnlink(e.Rel())
 		}
-		err := e.Parent.Unlink(e.Name)
+		err := e.Parent.RemoveExpect(q, e.Name, info.Identity)
 		switch {
 		case err == nil:
 			w.count(info)
@@ -308,6 +413,9 @@ func (w *wiper) wipeRoot(ctx context.Context, i int) {
 				delete(w.failed, failKey(i, e.Rel()))
 			}
 		case errors.Is(err, fs.ErrNotExist):
+		case errors.Is(err, safefs.ErrSwapped):
+			// The next pass judges what the names hold now.
+			w.security(i, e.Rel(), kindOf(info.Mode), reasonSwapped)
 		case errors.Is(err, errIsDir()):
 			// It became a directory after the stat; the next pass sees it.
 		default:
@@ -317,6 +425,9 @@ func (w *wiper) wipeRoot(ctx context.Context, i int) {
 	w.removeStreams(i, w.cfg.Roots[i].Dir, ".", cl.rootInfo.Identity, "")
 	wk.Visit = func(e *safefs.WalkEntry) (safefs.Action, error) {
 		c := cl.classify(e)
+		if c == replaced {
+			w.securityOnce(i, e.Rel(), kindOf(e.Info.Mode), reasonReplaced)
+		}
 		if c != sessionEntry {
 			w.countKept(i, c, e)
 			if (c == preexisting || c == modified) && streamsRecorded(e.Info) {
@@ -337,10 +448,19 @@ func (w *wiper) wipeRoot(ctx context.Context, i int) {
 		if cl.classify(e) != sessionEntry {
 			return nil
 		}
-		err := e.Parent.RemoveDir(e.Name)
+		q, ok := quarantineFor(e.Parent)
+		if !ok {
+			return nil
+		}
+		if hooks.BeforeRemoveDir != nil {
+			hooks.BeforeRemoveDir(e.Rel())
+		}
+		err := e.Parent.RemoveDirExpect(q, e.Name, e.Info.Identity)
 		switch {
 		case err == nil:
 			w.count(e.Info)
+		case errors.Is(err, safefs.ErrSwapped):
+			w.security(i, e.Rel(), Dir, reasonSwapped)
 		case errors.Is(err, fs.ErrNotExist), isNotEmpty(err):
 			// Not empty: something inside was kept (a baseline file moved
 			// in, threats.md B2) or appeared; the folder stays.
@@ -360,6 +480,19 @@ func (w *wiper) wipeRoot(ctx context.Context, i int) {
 		}
 		if cl.classify(&fresh) == sessionEntry {
 			remove(&fresh, info)
+		}
+		return nil
+	}
+	// A session's folder is closed to the public before it is listed, so
+	// that its entries can be removed by name: no one else can swap them
+	// any more (R2, safefs.LockForWipe). Folders that were there before
+	// keep their owner and mode; their entries go through the quarantine.
+	wk.Entered = func(e *safefs.WalkEntry, dir *safefs.Dir) error {
+		if cl.classify(e) != sessionEntry {
+			return nil
+		}
+		if _, err := dir.LockForWipe(); err != nil {
+			w.failed[failKey(i, e.Rel())] = errReason(err)
 		}
 		return nil
 	}

@@ -1,0 +1,101 @@
+package wipe
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+
+	"github.com/ardoise-fr/ardoise/agent/safefs"
+)
+
+// NamesResult says what RemoveNames did.
+type NamesResult struct {
+	Found   int // names that were there
+	Removed int // entries erased, folders' contents included
+	Pending int // entries left: another account's, busy, swapped, or not verified
+	// Swapped counts names whose entry was replaced by another between its
+	// check and its removal (R2): nothing was removed for them.
+	Swapped int
+}
+
+// RemoveNames erases the entries called names directly inside dir, with
+// everything below them, when they belong to owners: the traces a browser
+// keeps of a visit, erased whether or not they existed before the session.
+// It is the wipe's rule for a list of names: each entry is judged on its
+// own stat and removed only as that very entry (through a quarantine where
+// the public may change dir), and a folder is emptied by a wipe of scope
+// "all" of that folder before it goes.
+func RemoveNames(ctx context.Context, dir *safefs.Dir, names []string, owners []uint32, ownerSIDs []string) NamesResult {
+	var res NamesResult
+	var q *safefs.Quarantine
+	quarantine := func() (*safefs.Quarantine, bool) {
+		if dir.ClosedToPublic() {
+			return nil, true
+		}
+		if q == nil {
+			var err error
+			if q, _, err = dir.OpenQuarantine(); err != nil {
+				return nil, false
+			}
+		}
+		return q, true
+	}
+	defer func() {
+		if q != nil && q.Close() != nil {
+			res.Pending++
+		}
+	}()
+	for _, name := range names {
+		info, err := dir.Stat(name)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		res.Found++
+		if err != nil || !info.OwnedBy(owners, ownerSIDs) {
+			res.Pending++
+			continue
+		}
+		if info.IsDir() {
+			d, err := dir.OpenDirExpect(name, info.Identity)
+			if err != nil {
+				res.Pending++
+				continue
+			}
+			if _, err := d.LockForWipe(); err != nil {
+				d.Close()
+				res.Pending++
+				continue
+			}
+			r := Run(ctx, Config{Roots: []Root{{Dir: d, Scope: "all", Owners: owners, OwnerSIDs: ownerSIDs}}})
+			d.Close()
+			res.Removed += r.Removed.Total()
+			left := r.Leftover + len(r.RootErrors) + r.Kept.Foreign + r.Kept.OtherMedium
+			res.Pending += left
+			if left > 0 {
+				continue
+			}
+		}
+		qq, ok := quarantine()
+		if !ok {
+			res.Pending++
+			continue
+		}
+		var rerr error
+		if info.IsDir() {
+			rerr = dir.RemoveDirExpect(qq, name, info.Identity)
+		} else {
+			// A file, or a link itself (never what it points to).
+			rerr = dir.RemoveExpect(qq, name, info.Identity)
+		}
+		switch {
+		case rerr == nil:
+			res.Removed++
+		case errors.Is(rerr, safefs.ErrSwapped):
+			res.Swapped++
+			res.Pending++
+		default:
+			res.Pending++
+		}
+	}
+	return res
+}
