@@ -753,9 +753,23 @@ func (a *Agent) wipeLocked(ctx context.Context, s *activeSession, reason session
 	for _, e := range res.RootErrors {
 		a.log.Error("a folder could not be wiped completely; it is retried at the next start", "root", s.roots[e.Root].policy.Label, "err", e.Reason)
 	}
+	logSecurity(a.log, res, func(i int) string { return s.roots[i].policy.Label })
 	a.metrics.SessionEnded(string(reason), res.Removed.Total(), rep.Verified, rep.Finished.Sub(started), rep.Finished)
 	a.bus.publish(ipc.Event{Type: ipc.EventWipeDone, Report: &rep})
 	return rep
+}
+
+// logSecurity writes one warning per security event of a wipe (R3): an
+// admin who sees these should look at what the public account did (its
+// programs, the time) and at the named entries, which are kept.
+func logSecurity(log *slog.Logger, res wipe.Result, label func(int) string) {
+	for _, e := range res.Security {
+		log.Warn("security: an entry was swapped or planted to mislead the wipe; nothing of the library was deleted, check the entry",
+			"event", "security", "root", label(e.Root), "kind", string(e.Kind), "what", e.Reason, logging.Personal("name", e.Rel))
+	}
+	if res.Recovered > 0 {
+		log.Warn("entries an interrupted wipe had left in its quarantine folder were put back and judged again", "count", res.Recovered)
+	}
 }
 
 func keptTotal(k wipe.Kept) int {
@@ -771,6 +785,7 @@ func (a *Agent) report(s *activeSession, reason session.Reason, started time.Tim
 			Foreign: res.Kept.Foreign, OtherMedium: res.Kept.OtherMedium, Matched: res.Kept.Matched},
 		PendingCount:      res.Leftover + len(res.RootErrors),
 		CreatedDuringWipe: res.CreatedDuringWipe,
+		SecurityEvents:    len(res.Security),
 		Verified:          res.Verified && len(res.RootErrors) == 0,
 		Journal:           "ok",
 	}

@@ -314,6 +314,12 @@ type WipeReport struct {
 	// CreatedDuringWipe counts entries that appeared while erasing (a
 	// program still running) and were erased too.
 	CreatedDuringWipe int `json:"created_during_wipe"`
+	// SecurityEvents counts what looked like someone trying to make the
+	// wipe delete or keep the wrong thing: a name swapped at the moment of
+	// removal (nothing removed, what was found put back), a new file saved
+	// under the name of a file that was there before (kept). For the
+	// staff; the log has one line each.
+	SecurityEvents int `json:"security_events,omitempty"`
 	// Verified reports that a scan after erasing found nothing left.
 	Verified bool `json:"verified"`
 	// Traces lists the traces cleared besides the watched folders, by

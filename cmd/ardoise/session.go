@@ -161,6 +161,9 @@ func wipeLine(w *ipc.WipeReport) string {
 	r := w.Removed
 	s := fmt.Sprintf("%d erased (%d files, %d folders, %d links, %d other, %s), %d kept as they were there before",
 		r.Files+r.Dirs+r.Links+r.Other, r.Files, r.Dirs, r.Links, r.Other, humanBytes(w.Bytes), w.Kept.Preexisting+w.Kept.Modified)
+	if w.SecurityEvents > 0 {
+		s += fmt.Sprintf("; %d SECURITY EVENT(S): someone swapped or planted names to mislead the wipe (nothing of the library was deleted; see the agent's log)", w.SecurityEvents)
+	}
 	if w.Verified {
 		return s + ", verified: nothing left"
 	}
