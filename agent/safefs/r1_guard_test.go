@@ -33,7 +33,7 @@ func init() {
 // in a folder the account can write.
 var byNameAllowed = map[string]string{
 	"agent/fstree/fstree.go:os.Lchown":   "a test helper: it builds trees for tests, never runs in the agent",
-	"agent/ipcserver/socket.go:os.Chmod": "the socket and its folder, under /run (root's) unless the admin says otherwise (design.md R1: left)",
+	"agent/ipcserver/socket.go:os.Chmod": "the socket itself, once checkDir and checkParent have made sure only the agent's account can change the names on its way (design.md R1)",
 }
 
 // TestR1_NoChangeByNameCalls keeps the audit of R1 true: no code of the
