@@ -1,3 +1,7 @@
+//go:build !windows
+
+// The audit reads the sources; once, on the build machine, is enough.
+
 package safefs
 
 import (

@@ -362,7 +362,7 @@ func (nd *Dir) giveMade(before int64, uid, gid uint32) error {
 		in.Mode&(fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky) != 0,
 		// Btrfs says 1 for every folder; anything above 2 has subfolders.
 		in.Nlink > 2,
-		in.Btime != 0 && in.Btime < before:
+		in.Btime != 0 && in.Btime < before-btimeSlack:
 		return errMadeReplaced
 	}
 	probe, err := nd.Reopen()
@@ -383,8 +383,7 @@ func (nd *Dir) giveMade(before int64, uid, gid uint32) error {
 	if err := unix.Fchown(nd.fd, int(uid), int(gid)); err != nil {
 		return fmt.Errorf("give the new folder to uid %d: %w", uid, err)
 	}
-	// The umask may have narrowed the mode, and chown clears nothing on a
-	// folder: set it exactly.
+	// The umask may have narrowed the mode: set it exactly.
 	if err := unix.Fchmod(nd.fd, 0o700); err != nil {
 		return fmt.Errorf("set the new folder's mode: %w", err)
 	}
@@ -393,6 +392,11 @@ func (nd *Dir) giveMade(before int64, uid, gid uint32) error {
 	}
 	return nil
 }
+
+// btimeSlack covers file systems that store birth times coarsely (FAT's
+// are in 2 s steps): an object born that little before the mkdirat was
+// made by root an instant earlier, and is as fresh as ours.
+const btimeSlack = 2e9
 
 // coarseNow is the clock the kernel stamps new inodes with (the coarse
 // real-time clock): a birth time earlier than coarseNow read before a
