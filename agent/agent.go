@@ -501,6 +501,12 @@ func (a *Agent) openTraces(s *activeSession, home *safefs.Dir, homeErr error) {
 			d, err := home.MkdirBeneath(tf.rel, s.user.UID, s.user.GID, trust)
 			if err != nil {
 				r.refuseErr(err)
+				if errors.Is(err, safefs.ErrChanged) {
+					// Someone swapped the folder the agent had just made (R1):
+					// an attack, not a missing folder.
+					a.log.Error("trace folder not watched: the folder the agent made was replaced at once by something else, left untouched; someone is racing the agent", "trace", tr, "code", r.code, logging.Personal("err", err.Error()))
+					continue
+				}
 				a.log.Warn("trace folder not watched", "trace", tr, "code", r.code, logging.Personal("err", err.Error()))
 				continue
 			}
@@ -582,7 +588,10 @@ func (a *Agent) clearRecentFiles(s *activeSession) (bool, error) {
 	if in.UID != s.user.UID {
 		return false, fmt.Errorf("%s belongs to another account; left alone", recentFiles)
 	}
-	return true, share.ReplaceFile(name, []byte(emptyXBEL), 0o600, s.user.UID, s.user.GID)
+	// The file judged above is rewritten through its descriptor, and only
+	// if it is still the one at the name (R1): a file moved there since is
+	// left as it is.
+	return true, share.ReplaceFile(name, &in.Identity, []byte(emptyXBEL), 0o600, s.user.UID, s.user.GID)
 }
 
 func (r *sessionRoot) refuse(code, reason string) {
@@ -704,7 +713,11 @@ func (a *Agent) wipeLocked(ctx context.Context, s *activeSession, reason session
 	if rep.Browsers.Profiles > 0 {
 		rep.Traces = append(rep.Traces, "browser_data")
 	}
-	if cleared, err := a.clearRecentFiles(s); err != nil {
+	if cleared, err := a.clearRecentFiles(s); errors.Is(err, safefs.ErrChanged) || errors.Is(err, safefs.ErrNotRegular) {
+		// Another file took the list's name between the check and the
+		// rewrite (R1): it was left untouched, and the list not cleared.
+		a.log.Error("the list of recent files was not cleared: another file took its name while the agent cleared it, and was left untouched; someone is racing the agent", "err", err)
+	} else if err != nil {
 		a.log.Warn("could not clear the list of recent files", "err", err)
 	} else if cleared {
 		rep.Traces = append(rep.Traces, "recent_files")

@@ -148,10 +148,9 @@ func applyOne(m *manifest, b Browser, s Settings, opt Options) (Change, error) {
 		return c, err
 	}
 	rec.Dirs = append(created, rec.Dirs...)
-	if err := writeAtomic(path, want, rec.perm()); err != nil {
+	if err := writeAtomic(path, want, rec.perm(), rec.Owner); err != nil {
 		return c, err
 	}
-	rec.Owner.apply(path)
 	rec.Written, rec.When = hash(want), time.Now().UTC()
 	if i >= 0 {
 		m.Files[i] = rec
@@ -232,9 +231,7 @@ func Remove(opt Options) ([]Change, error) {
 		case rec.Original != nil:
 			c.Action = "restore"
 			if !opt.DryRun {
-				if err = writeAtomic(path, rec.Original, rec.perm()); err == nil {
-					rec.Owner.apply(path)
-				}
+				err = writeAtomic(path, rec.Original, rec.perm(), rec.Owner)
 			}
 		default:
 			c.Action = "delete"
@@ -294,7 +291,7 @@ func writeManifest(opt Options, m manifest) error {
 	if err != nil {
 		return err
 	}
-	return writeAtomic(filepath.Join(opt.StateDir, ManifestName), b, 0o600)
+	return writeAtomic(filepath.Join(opt.StateDir, ManifestName), b, 0o600, nil)
 }
 
 // mkdirAll creates dir under root and returns the folders it created,
@@ -313,7 +310,10 @@ func mkdirAll(root, dir string) ([]string, error) {
 	return missing, nil
 }
 
-func writeAtomic(path string, data []byte, perm os.FileMode) error {
+// writeAtomic gives the new file its mode and owner (o; nil for root's)
+// through its descriptor, before it takes the name: nothing is changed by
+// name (R1, docs/design.md).
+func writeAtomic(path string, data []byte, perm os.FileMode, o *owner) error {
 	f, err := os.CreateTemp(filepath.Dir(path), ".ardoise-*")
 	if err != nil {
 		return err
@@ -324,6 +324,7 @@ func writeAtomic(path string, data []byte, perm os.FileMode) error {
 		err = f.Chmod(perm)
 	}
 	if err == nil {
+		o.apply(f)
 		err = f.Sync()
 	}
 	if cerr := f.Close(); err == nil {

@@ -21,9 +21,10 @@ func ownerOf(fi os.FileInfo) *owner {
 	return nil
 }
 
-// apply gives path back to o; nil means the file is Ardoise's own (root's).
-func (o *owner) apply(path string) {
+// apply gives the open file f to o; nil means the file is Ardoise's own
+// (root's). As before, a failure leaves it root's: readable all the same.
+func (o *owner) apply(f *os.File) {
 	if o != nil {
-		os.Lchown(path, o.UID, o.GID)
+		f.Chown(o.UID, o.GID)
 	}
 }

@@ -2,6 +2,7 @@ package safefs
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -285,34 +286,54 @@ func (d *Dir) SeekTo(off int64) error {
 // MkdirBeneath makes sure the folder rel exists beneath d, creating the
 // missing components one at a time (mode 0700, then given to uid:gid), never
 // following a link, and opens it.
+//
+// A folder it makes is changed only through its own descriptor, never by
+// name (R1, docs/design.md): d is usually a home the account can write, and
+// between mkdirat and any later call the account can replace the new name
+// by a hard link to a file outside (the systemd-tmpfiles CVE-2017-18078
+// pattern), which a chown by name would give away. So the new folder is
+// opened without following a link and checked to be the one just made
+// before it is given to uid:gid; if it is not, nothing is changed and the
+// error wraps ErrChanged.
 func (d *Dir) MkdirBeneath(rel string, uid, gid uint32, opts RootOptions) (*Dir, error) {
 	if rel == "" || path.IsAbs(rel) || path.Clean(rel) != rel || rel == ".." || strings.HasPrefix(rel, "../") {
 		return nil, &PathError{Op: "mkdir", Path: rel, Err: ErrNotAbsolute}
 	}
 	cur := d
+	madeCur := false // cur is a folder made just now
 	for _, comp := range strings.Split(rel, "/") {
+		before := coarseNow()
 		err := unix.Mkdirat(cur.fd, comp, 0o700)
 		created := err == nil
 		if err != nil && !errors.Is(err, unix.EEXIST) {
 			if cur != d {
 				cur.Close()
 			}
+			if madeCur && errors.Is(err, unix.ENOENT) {
+				// The folder made one step above was removed at once.
+				err = fmt.Errorf("%w: %w", errMadeReplaced, err)
+			}
 			return nil, &PathError{Op: "mkdir", Path: comp, Err: err}
 		}
+		madeCur = created
 		if created {
-			if err := unix.Fchownat(cur.fd, comp, int(uid), int(gid), unix.AT_SYMLINK_NOFOLLOW); err != nil {
-				if cur != d {
-					cur.Close()
-				}
-				return nil, &PathError{Op: "chown", Path: comp, Err: err}
-			}
+			pause(RaceMkdir)
 		}
 		next, err := cur.OpenDir(comp)
 		if cur != d {
 			cur.Close()
 		}
 		if err != nil {
+			if created {
+				err = &PathError{Op: "mkdir", Path: comp, Err: fmt.Errorf("%w: %w", errMadeReplaced, err)}
+			}
 			return nil, err
+		}
+		if created {
+			if err := next.giveMade(before, uid, gid); err != nil {
+				next.Close()
+				return nil, &PathError{Op: "mkdir", Path: comp, Err: err}
+			}
 		}
 		if err := checkAncestor(next.info, opts); err != nil {
 			next.Close()
@@ -323,36 +344,170 @@ func (d *Dir) MkdirBeneath(rel string, uid, gid uint32, opts RootOptions) (*Dir,
 	return cur, nil
 }
 
-// ReplaceFile atomically replaces the entry name of d with a new regular
-// file holding data, owned by uid:gid with mode perm. The old entry is never
-// opened or written (a hard link to another file keeps that file intact):
-// the new content goes to a fresh file that is renamed over the name.
-func (d *Dir) ReplaceFile(name string, data []byte, perm uint32, uid, gid uint32) error {
+// errMadeReplaced is what MkdirBeneath says when the name of a folder it
+// just made leads to something else: someone who can write the parent is
+// racing the agent.
+var errMadeReplaced = fmt.Errorf("%w: the folder just made was replaced before it could be given to the account (someone who can write the folder above is racing the agent); what is there now was left untouched: check that folder and who can write it", ErrChanged)
+
+// giveMade checks that nd is the folder MkdirBeneath has just made, then
+// gives it to uid:gid with mode 0700, through the descriptor. The folder
+// is owned by the agent and mode 0700 until then, so nobody else could
+// have put anything in it; a folder that is not fresh, not the agent's,
+// not empty or born before the mkdirat is someone else's, and is left as
+// it is.
+func (nd *Dir) giveMade(before int64, uid, gid uint32) error {
+	in := nd.info
+	switch {
+	case !in.IsDir(), in.UID != uint32(unix.Geteuid()), in.Mode.Perm()&^0o700 != 0,
+		in.Mode&(fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky) != 0,
+		// Btrfs says 1 for every folder; anything above 2 has subfolders.
+		in.Nlink > 2,
+		in.Btime != 0 && in.Btime < before-btimeSlack:
+		return errMadeReplaced
+	}
+	probe, err := nd.Reopen()
+	if err != nil {
+		return err
+	}
+	ents, err := probe.ReadEntries(1)
+	probe.Close()
+	switch {
+	case len(ents) > 0:
+		return errMadeReplaced
+	case errors.Is(err, unix.ENOENT):
+		// Removed from its name since it was opened.
+		return fmt.Errorf("%w: %w", errMadeReplaced, err)
+	case err != nil && !errors.Is(err, io.EOF):
+		return err
+	}
+	if err := unix.Fchown(nd.fd, int(uid), int(gid)); err != nil {
+		return fmt.Errorf("give the new folder to uid %d: %w", uid, err)
+	}
+	// The umask may have narrowed the mode: set it exactly.
+	if err := unix.Fchmod(nd.fd, 0o700); err != nil {
+		return fmt.Errorf("set the new folder's mode: %w", err)
+	}
+	if nd.info, err = fstatFd(nd.fd); err != nil {
+		return err
+	}
+	return nil
+}
+
+// btimeSlack covers file systems that store birth times coarsely (FAT's
+// are in 2 s steps): an object born that little before the mkdirat was
+// made by root an instant earlier, and is as fresh as ours.
+const btimeSlack = 2e9
+
+// coarseNow is the clock the kernel stamps new inodes with (the coarse
+// real-time clock): a birth time earlier than coarseNow read before a
+// mkdirat belongs to an older object.
+func coarseNow() int64 {
+	var ts unix.Timespec
+	if err := unix.ClockGettime(unix.CLOCK_REALTIME_COARSE, &ts); err != nil {
+		return 0
+	}
+	return ts.Nano()
+}
+
+// ReplaceFile sets the content of the regular file name of d to data,
+// owned by uid:gid with mode perm.
+//
+// It changes nothing by name (R1, docs/design.md): d is usually a folder
+// the account can write, where any name can be swapped between two system
+// calls. With want nil the file must not exist: it is created with O_EXCL
+// and O_NOFOLLOW, so what appears at the name meanwhile is never replaced.
+// Otherwise the entry must be the object want (the one the caller judged:
+// same device, inode and birth time), a regular file owned by uid with no
+// other name; it is opened without following a link, checked through that
+// descriptor, and rewritten in place through it. Nothing is ever unlinked
+// or renamed, so a library file moved onto the name, before or during the
+// call, is neither deleted nor written: the check fails, the error wraps
+// ErrChanged (or ErrNotRegular) and the file is left as it is.
+func (d *Dir) ReplaceFile(name string, want *Identity, data []byte, perm uint32, uid, gid uint32) error {
 	if err := checkName(name); err != nil {
 		return &PathError{Op: "replace", Path: name, Err: err}
 	}
-	tmp := "." + name + ".ardoise-tmp"
-	unix.Unlinkat(d.fd, tmp, 0)
-	fd, err := unix.Openat(d.fd, tmp, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, perm)
+	if want == nil {
+		fd, err := unix.Openat(d.fd, name, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_NOCTTY|unix.O_CLOEXEC, 0o600)
+		if err != nil {
+			return &PathError{Op: "replace", Path: name, Err: err}
+		}
+		pause(RaceReplace)
+		err = fillFd(fd, data, perm, uid, gid)
+		unix.Close(fd)
+		if err != nil {
+			return &PathError{Op: "replace", Path: name, Err: err}
+		}
+		return nil
+	}
+	// O_PATH opens nothing for reading or writing: a FIFO or a device
+	// swapped in is not woken, and a link is opened as itself.
+	pfd, err := unix.Openat(d.fd, name, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return &PathError{Op: "replace", Path: name, Err: err}
 	}
-	_, werr := unix.Write(fd, data)
-	if werr == nil {
-		werr = unix.Fchown(fd, int(uid), int(gid))
+	defer unix.Close(pfd)
+	in, err := fstatFd(pfd)
+	if err != nil {
+		return &PathError{Op: "replace", Path: name, Err: err}
 	}
-	if werr == nil {
-		werr = unix.Fsync(fd)
+	if err := checkJudged(in, *want, uid); err != nil {
+		return &PathError{Op: "replace", Path: name, Err: err}
 	}
-	unix.Close(fd)
-	if werr == nil {
-		werr = unix.Renameat(d.fd, tmp, d.fd, name)
+	pause(RaceReplace)
+	// The descriptor's magic link reopens that very file for writing,
+	// whatever the name leads to by now.
+	fd, err := unix.Open("/proc/self/fd/"+strconv.Itoa(pfd), unix.O_WRONLY|unix.O_NOCTTY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return &PathError{Op: "replace", Path: name, Err: fmt.Errorf("reopen through /proc/self/fd (is /proc mounted?): %w", err)}
 	}
-	if werr != nil {
-		unix.Unlinkat(d.fd, tmp, 0)
-		return &PathError{Op: "replace", Path: name, Err: werr}
+	defer unix.Close(fd)
+	if again, err := fstatFd(fd); err != nil || again.Dev != in.Dev || again.Ino != in.Ino {
+		return &PathError{Op: "replace", Path: name, Err: ErrChanged}
+	}
+	if err := fillFd(fd, data, perm, uid, gid); err != nil {
+		return &PathError{Op: "replace", Path: name, Err: err}
 	}
 	return nil
+}
+
+// checkJudged says whether in is the file a caller judged (want) and may
+// be rewritten for uid: a regular file of uid's, and its only name, so
+// that writing it changes no other file.
+func checkJudged(in Info, want Identity, uid uint32) error {
+	switch {
+	case !in.Mode.IsRegular():
+		return fmt.Errorf("%w (it is now %v): it was replaced since it was checked; left untouched", ErrNotRegular, in.Mode.Type())
+	case in.Dev != want.Dev || in.Ino != want.Ino || (want.Btime != 0 && in.Btime != 0 && in.Btime != want.Btime):
+		return fmt.Errorf("%w: another file took this name since it was checked (someone who can write the folder is racing the agent); left untouched", ErrChanged)
+	case in.UID != uid:
+		return fmt.Errorf("%w: the file now belongs to uid %d, not %d; left untouched", ErrChanged, in.UID, uid)
+	case in.Nlink != 1:
+		return fmt.Errorf("%w: the file has %d names (hard links), and rewriting it would change the others; left untouched: remove the other names", ErrChanged, in.Nlink)
+	}
+	return nil
+}
+
+// fillFd makes the open file fd hold exactly data, owned by uid:gid with
+// mode perm, and flushes it.
+func fillFd(fd int, data []byte, perm, uid, gid uint32) error {
+	if err := unix.Ftruncate(fd, 0); err != nil {
+		return err
+	}
+	for off := 0; off < len(data); {
+		n, err := unix.Pwrite(fd, data[off:], int64(off))
+		if err != nil {
+			return err
+		}
+		off += n
+	}
+	if err := unix.Fchown(fd, int(uid), int(gid)); err != nil {
+		return err
+	}
+	if err := unix.Fchmod(fd, perm&0o777); err != nil {
+		return err
+	}
+	return unix.Fsync(fd)
 }
 
 // Rewind makes the next ReadEntries start again from the first entry.

@@ -47,7 +47,7 @@ func (d *Dir) SeekTo(off int64) error                                 { return e
 func (d *Dir) MkdirBeneath(rel string, uid, gid uint32, opts RootOptions) (*Dir, error) {
 	return nil, errUnsupported
 }
-func (d *Dir) ReplaceFile(name string, data []byte, perm uint32, uid, gid uint32) error {
+func (d *Dir) ReplaceFile(name string, want *Identity, data []byte, perm uint32, uid, gid uint32) error {
 	return errUnsupported
 }
 func (d *Dir) Rewind() error                      { return errUnsupported }

@@ -541,7 +541,9 @@ func (d *Dir) SeekTo(off int64) error {
 // MkdirBeneath makes sure the folder rel exists beneath d, creating the
 // missing components one at a time, never following a link, and opens
 // it. New folders inherit their ACL from the parent; uid and gid mean
-// nothing on Windows.
+// nothing on Windows. Nothing is done by name after the folder is made
+// (R1, docs/design.md): FILE_OPEN_IF makes or opens it and returns its
+// handle in one call, and every check is on that handle.
 func (d *Dir) MkdirBeneath(rel string, uid, gid uint32, opts RootOptions) (*Dir, error) {
 	rel = filepath.FromSlash(rel)
 	if rel == "" || filepath.IsAbs(rel) || filepath.VolumeName(rel) != "" || filepath.Clean(rel) != rel || rel == ".." || strings.HasPrefix(rel, `..\`) {
@@ -580,36 +582,54 @@ func (d *Dir) MkdirBeneath(rel string, uid, gid uint32, opts RootOptions) (*Dir,
 	return cur, nil
 }
 
-// ReplaceFile atomically replaces the entry name of d with a new regular
-// file holding data. The old entry is never opened for writing: the new
-// content goes to a fresh file that is renamed over the name by handle.
-// perm, uid and gid mean nothing on Windows (the ACL is inherited).
-func (d *Dir) ReplaceFile(name string, data []byte, perm uint32, uid, gid uint32) error {
+// ReplaceFile sets the content of the regular file name of d to data,
+// as the Linux version does and with the same rule (R1, docs/design.md):
+// nothing is changed by name. With want nil the file is created
+// (FILE_CREATE: what appears at the name meanwhile is never replaced);
+// otherwise the entry is opened by handle without following a reparse
+// point, checked to be the object want, a plain file with one name, and
+// rewritten in place through that handle; nothing is deleted or renamed.
+// perm, uid and gid mean nothing on Windows: the ACL, and so the owner's
+// rights, are inherited from the folder when the file is made, and an
+// existing file keeps its own.
+func (d *Dir) ReplaceFile(name string, want *Identity, data []byte, perm uint32, uid, gid uint32) error {
 	if err := checkName(name); err != nil {
 		return &PathError{Op: "replace", Path: name, Err: err}
 	}
-	tmp := "." + name + ".ardoise-tmp"
-	if old, err := ntOpen(d.h, tmp, deleteAccess, windows.FILE_OPEN, windows.FILE_NON_DIRECTORY_FILE); err == nil {
-		if in, err := statHandle(old); err == nil {
-			deleteByHandle(old, in)
-		}
-		closeHandle(old)
+	access := uint32(windows.GENERIC_WRITE | windows.FILE_READ_ATTRIBUTES | windows.READ_CONTROL | windows.SYNCHRONIZE)
+	disposition := uint32(windows.FILE_OPEN)
+	if want == nil {
+		disposition = windows.FILE_CREATE
 	}
-	h, err := ntOpen(d.h, tmp, windows.GENERIC_WRITE|windows.DELETE|windows.SYNCHRONIZE, windows.FILE_CREATE, windows.FILE_NON_DIRECTORY_FILE)
+	h, err := ntOpen(d.h, name, access, disposition, windows.FILE_NON_DIRECTORY_FILE)
 	if err != nil {
 		return &PathError{Op: "replace", Path: name, Err: err}
 	}
 	defer closeHandle(h)
-	werr := writeAll(h, data)
+	if want != nil {
+		in, err := statHandle(h)
+		if err != nil {
+			return &PathError{Op: "replace", Path: name, Err: err}
+		}
+		switch {
+		case in.ReparseTag != 0 || !in.Mode.IsRegular():
+			return &PathError{Op: "replace", Path: name, Err: fmt.Errorf("%w: it was replaced since it was checked; left untouched", ErrNotRegular)}
+		case in.Dev != want.Dev || in.Ino != want.Ino:
+			return &PathError{Op: "replace", Path: name, Err: fmt.Errorf("%w: another file took this name since it was checked; left untouched", ErrChanged)}
+		case in.Nlink != 1:
+			return &PathError{Op: "replace", Path: name, Err: fmt.Errorf("%w: the file has %d names (hard links), and rewriting it would change the others; left untouched", ErrChanged, in.Nlink)}
+		}
+		pause(RaceReplace)
+	}
+	// A new handle is at offset 0: SetEndOfFile there empties the file.
+	werr := windows.SetEndOfFile(h)
+	if werr == nil {
+		werr = writeAll(h, data)
+	}
 	if werr == nil {
 		werr = windows.FlushFileBuffers(h)
 	}
-	if werr == nil {
-		werr = renameByHandle(h, d.h, name, true)
-	}
 	if werr != nil {
-		del := uint32(1)
-		windows.SetFileInformationByHandle(h, windows.FileDispositionInfo, (*byte)(unsafe.Pointer(&del)), 1)
 		return &PathError{Op: "replace", Path: name, Err: werr}
 	}
 	return nil

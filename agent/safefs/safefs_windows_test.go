@@ -359,10 +359,20 @@ func TestWindowsDirPrimitives(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer sub.Close()
-	if err := sub.ReplaceFile("policies.json", []byte("one"), 0o644, 0, 0); err != nil {
+	if err := sub.ReplaceFile("policies.json", nil, []byte("one"), 0o644, 0, 0); err != nil {
 		t.Fatal(err)
 	}
-	if err := sub.ReplaceFile("policies.json", []byte("two"), 0o644, 0, 0); err != nil {
+	if err := sub.ReplaceFile("policies.json", nil, []byte("new"), 0o644, 0, 0); err == nil {
+		t.Error("ReplaceFile without an identity replaced an existing file")
+	}
+	one, err := sub.Stat("policies.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sub.ReplaceFile("policies.json", &a.Identity, []byte("bad"), 0o644, 0, 0); !errors.Is(err, ErrChanged) {
+		t.Errorf("ReplaceFile of another file's identity: %v, want ErrChanged", err)
+	}
+	if err := sub.ReplaceFile("policies.json", &one.Identity, []byte("two"), 0o644, 0, 0); err != nil {
 		t.Fatal(err)
 	}
 	if got, err := sub.ReadFile("policies.json", 10); err != nil || string(got) != "two" {
