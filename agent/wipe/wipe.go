@@ -34,7 +34,8 @@ type Root struct {
 	// entry but Keep matches).
 	Scope string
 	// Keep lists patterns of entries never removed, relative to the root,
-	// "/"-separated, "**" matching any number of folders.
+	// "/"-separated, "**" matching any number of folders; one ending in
+	// "/" names folders, any other names the rest (see matchAny).
 	Keep []string
 	// Owners are the uids whose new entries belong to the session: the
 	// session user, and for a scan folder the scanner's account. Entries of
@@ -174,14 +175,26 @@ func (c *classifier) classify(e *safefs.WalkEntry) class {
 	if safefs.ClassifyReparse(e.Info.ReparseTag) == safefs.ReparseCloud {
 		return cloud
 	}
-	if len(c.root.Keep) > 0 && matchAny(c.root.Keep, e.Rel()) {
-		return matched
+	// A keep pattern names files, or folders when it ends in "/"; it keeps
+	// what it names by kind. An entry of the other kind at a kept name (a
+	// folder "notes.desktop/" made by the session) and whatever is inside
+	// a kept folder are judged as in scope "session": what was there at
+	// session start stays, what the session made is the session's, so
+	// that a kept name cannot carry the person's files over (issue 13 R6).
+	scope := c.root.Scope
+	if len(c.root.Keep) > 0 {
+		switch matchAny(c.root.Keep, e.Rel(), e.Info.IsDir()) {
+		case keepEntry:
+			return matched
+		case keepExisting:
+			scope = "session"
+		}
 	}
 	verdict, rec := c.base.Lookup(e.Info.Identity)
-	if !e.Info.OwnedBy(c.root.Owners, c.root.OwnerSIDs) && (verdict == baseline.New || c.root.Scope == "all") {
+	if !e.Info.OwnedBy(c.root.Owners, c.root.OwnerSIDs) && (verdict == baseline.New || scope == "all") {
 		return foreign
 	}
-	if c.root.Scope == "all" {
+	if scope == "all" {
 		return sessionEntry
 	}
 	switch verdict {
@@ -322,7 +335,7 @@ func (w *wiper) wipeRoot(ctx context.Context, i int) {
 			if (c == preexisting || c == modified) && streamsRecorded(e.Info) {
 				w.removeStreams(i, e.Parent, e.Name, e.Info.Identity, e.Rel())
 			}
-			if e.Info.IsDir() && (c == preexisting || c == doubt) {
+			if e.Info.IsDir() && (c == preexisting || c == doubt || c == matched) {
 				return safefs.Descend, nil // session entries may be inside
 			}
 			return safefs.Skip, nil
@@ -491,7 +504,7 @@ func (w *wiper) scan(ctx context.Context, i int, fn func(Item)) error {
 		if c == sessionEntry && !e.Info.IsDir() {
 			fn(Item{Root: i, Rel: e.Rel(), Kind: kindOf(e.Info.Mode)})
 		}
-		if e.Info.IsDir() && (c == sessionEntry || c == preexisting || c == doubt) {
+		if e.Info.IsDir() && (c == sessionEntry || c == preexisting || c == doubt || c == matched) {
 			return safefs.Descend, nil
 		}
 		return safefs.Skip, nil
@@ -568,7 +581,7 @@ func Plan(ctx context.Context, cfg Config, fn func(Entry)) error {
 			if c == sessionEntry {
 				fn(Entry{Root: i, Name: e.Name, Kind: kindOf(e.Info.Mode), Size: e.Info.Size, ID: e.Info.Identity, rel: e.Rel})
 			}
-			if e.Info.IsDir() && (c == sessionEntry || c == preexisting || c == doubt) {
+			if e.Info.IsDir() && (c == sessionEntry || c == preexisting || c == doubt || c == matched) {
 				return safefs.Descend, nil
 			}
 			return safefs.Skip, nil
@@ -591,18 +604,48 @@ func mountPoints(d *safefs.Dir) map[string]bool {
 	return m
 }
 
-// matchAny reports whether rel matches one of the keep patterns.
-func matchAny(patterns []string, rel string) bool {
+// keepVerdict is what the keep patterns say of an entry.
+type keepVerdict int
+
+const (
+	keepNone keepVerdict = iota
+	// keepEntry: a pattern of the entry's kind names it.
+	keepEntry
+	// keepExisting: the name is kept for another kind of entry, or the
+	// entry is inside a kept folder; it stays only if it was there at
+	// session start.
+	keepExisting
+)
+
+// matchAny says whether the keep patterns keep rel, an entry that is a
+// folder or not. A pattern ending in "/" names folders only, and keeps
+// the folder itself; any other pattern names everything but folders.
+func matchAny(patterns []string, rel string, isDir bool) keepVerdict {
 	if len(patterns) == 0 {
-		return false
+		return keepNone
 	}
 	parts := strings.Split(rel, "/")
+	v := keepNone
 	for _, p := range patterns {
-		if matchParts(strings.Split(p, "/"), parts) {
-			return true
+		dirOnly := strings.HasSuffix(p, "/")
+		pat := strings.Split(strings.TrimSuffix(p, "/"), "/")
+		if matchParts(pat, parts) {
+			if dirOnly == isDir {
+				return keepEntry
+			}
+			v = keepExisting
+			continue
+		}
+		if dirOnly && v == keepNone {
+			for k := len(parts) - 1; k > 0; k-- {
+				if matchParts(pat, parts[:k]) {
+					v = keepExisting
+					break
+				}
+			}
 		}
 	}
-	return false
+	return v
 }
 
 func matchParts(pat, name []string) bool {
