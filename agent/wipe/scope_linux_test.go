@@ -4,7 +4,11 @@ import (
 	"context"
 	"os"
 	"slices"
+	"strings"
+	"syscall"
 	"testing"
+
+	"github.com/ardoise-fr/ardoise/agent/safefs"
 )
 
 // TestR6_KeepPatternsMatchByKind: with the kiosk policy (scope all on the
@@ -78,4 +82,54 @@ func TestR6_KeepPatternSyntax(t *testing.T) {
 			t.Errorf("%s: matchAny(%q, dir=%v) = %d, want %d", c.label, c.rel, c.dir, got, c.want)
 		}
 	}
+}
+
+// TestR9_NeverInScopeByIdentity: the agent's state folder inside a root
+// with scope all is kept whatever its name: moved during the session, it
+// stays with its journal, and a folder the session makes at its old name
+// is the session's. A root that is the state folder itself is not walked.
+func TestR9_NeverInScopeByIdentity(t *testing.T) {
+	e := newEnv(t, ".")
+	write(t, e.path(".local/state/ardoise/journal"), "the agent's journal")
+	write(t, e.path(".local/state/ardoise/baseline"), "the agent's baseline")
+	st, err := os.Stat(e.path(".local/state/ardoise"))
+	mustDo(t, err)
+	e.start()
+	e.scope = "all"
+	mustDo(t, os.Rename(e.path(".local/state/ardoise"), e.path(".local/state/autre-nom")))
+	write(t, e.path(".local/state/ardoise/cv.pdf"), "the person's CV")
+	write(t, e.path(".local/state/autre-nom/baseline.new"), "written by the agent during the session")
+
+	cfg := e.config()
+	cfg.Never = []safefs.Identity{identityOf(t, st)}
+	var planned []string
+	mustDo(t, Plan(context.Background(), cfg, func(en Entry) { planned = append(planned, en.Rel()) }))
+	for _, p := range planned {
+		if strings.HasPrefix(p, ".local/state/autre-nom") {
+			t.Errorf("the preview lists the agent's own %s", p)
+		}
+	}
+	res := Run(context.Background(), cfg)
+	e.assertVerified(res)
+	for _, p := range []string{".local/state/autre-nom/journal", ".local/state/autre-nom/baseline", ".local/state/autre-nom/baseline.new"} {
+		e.assertExists(p)
+	}
+	e.assertGone(".local/state/ardoise")
+
+	// The state folder given as a root: nothing in it is touched.
+	d, err := safefs.OpenRoot(e.path(".local/state/autre-nom"), safefs.RootOptions{TrustedUIDs: []uint32{e.uid}})
+	mustDo(t, err)
+	defer d.Close()
+	res = Run(context.Background(), Config{Never: cfg.Never, Roots: []Root{{Dir: d, Scope: "all", Owners: []uint32{e.uid}}}})
+	e.assertVerified(res)
+	e.assertExists(".local/state/autre-nom/journal")
+}
+
+func identityOf(t *testing.T, fi os.FileInfo) safefs.Identity {
+	t.Helper()
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		t.Fatal("no stat")
+	}
+	return safefs.Identity{Dev: st.Dev, Ino: st.Ino}
 }

@@ -66,6 +66,12 @@ type Config struct {
 	// Progress, if set, is called every few hundred removals.
 	Progress func(removed int)
 	Hooks    Hooks
+	// Never lists entries that are never in scope, whatever the policy:
+	// the agent's own state folder, its socket and the socket's folder.
+	// They are matched by device and inode, not by name, so that a
+	// policy root above them (a home with scope "all") cannot reach them
+	// under any name (issue 13 R9). A root that is one of them is skipped.
+	Never []safefs.Identity
 }
 
 // Kind is the type of an entry, for reports and previews.
@@ -157,15 +163,31 @@ const (
 	otherMount
 	matched
 	cloud
+	own // the agent's own state (Config.Never): neither the session's nor counted
 )
 
 type classifier struct {
 	root     Root
 	rootInfo safefs.Info
 	base     *baseline.Set
+	never    []safefs.Identity
+}
+
+// isNever reports an entry of Config.Never. Device and inode are enough:
+// the agent holds these open, so their inode numbers are not given again.
+func isNever(never []safefs.Identity, in safefs.Info) bool {
+	for _, id := range never {
+		if id.Dev == in.Dev && id.Ino == in.Ino {
+			return true
+		}
+	}
+	return false
 }
 
 func (c *classifier) classify(e *safefs.WalkEntry) class {
+	if isNever(c.never, e.Info) {
+		return own
+	}
 	if !baseline.SameMount(c.rootInfo, e.Info) {
 		return otherMount
 	}
@@ -272,7 +294,10 @@ func (w *wiper) walker(i int) (*safefs.Walker, *classifier, bool) {
 		w.rootError(i, fmt.Errorf("read the folder itself: %w", err))
 		return nil, nil, false
 	}
-	return &safefs.Walker{MaxOpen: w.cfg.MaxOpen, Boundaries: mountPoints(r.Dir)}, &classifier{root: r, rootInfo: info, base: w.cfg.Baseline}, true
+	if isNever(w.cfg.Never, info) {
+		return nil, nil, false
+	}
+	return &safefs.Walker{MaxOpen: w.cfg.MaxOpen, Boundaries: mountPoints(r.Dir)}, &classifier{root: r, rootInfo: info, base: w.cfg.Baseline, never: w.cfg.Never}, true
 }
 
 func (w *wiper) countKept(i int, cl class, e *safefs.WalkEntry) {
@@ -575,7 +600,10 @@ func Plan(ctx context.Context, cfg Config, fn func(Entry)) error {
 			errs = append(errs, err)
 			continue
 		}
-		cl := &classifier{root: r, rootInfo: info, base: cfg.Baseline}
+		if isNever(cfg.Never, info) {
+			continue
+		}
+		cl := &classifier{root: r, rootInfo: info, base: cfg.Baseline, never: cfg.Never}
 		wk := &safefs.Walker{MaxOpen: cfg.MaxOpen, Boundaries: mountPoints(r.Dir), Visit: func(e *safefs.WalkEntry) (safefs.Action, error) {
 			c := cl.classify(e)
 			if c == sessionEntry {
