@@ -354,6 +354,7 @@ func (a *Agent) start(ctx context.Context, u userdirs.User, src userdirs.Source,
 		s.close()
 		return ipc.Status{}, fmt.Errorf("record what exists before the session: %w", err)
 	}
+	set = a.sinceClean(s, set)
 	if err := set.WriteFile(a.baselinePath()); err != nil {
 		s.close()
 		return ipc.Status{}, fmt.Errorf("save what exists before the session: %w", err)
@@ -707,7 +708,7 @@ func (a *Agent) wipeLocked(ctx context.Context, s *activeSession, reason session
 	if err := a.journal.SetPhase(journal.Wiping, string(reason)); err != nil {
 		a.log.Warn("crash journal degraded", "err", err)
 	}
-	cfg := wipe.Config{Baseline: s.base, Never: a.own.ids, Progress: func(n int) {
+	cfg := wipe.Config{Baseline: s.base, Never: a.own.ids, RecordLeft: a.cleanApplies(s), Progress: func(n int) {
 		a.bus.publish(ipc.Event{Type: ipc.EventProgress, Count: n})
 	}}
 	for _, r := range s.roots {
@@ -739,6 +740,7 @@ func (a *Agent) wipeLocked(ctx context.Context, s *activeSession, reason session
 	}
 
 	if rep.Verified && len(res.RootErrors) == 0 {
+		a.recordClean(s, res)
 		if err := a.journal.Finish(journal.Counts{SessionID: s.id, Mode: s.mode, Reason: string(reason), Started: s.started,
 			Finished: rep.Finished, Removed: res.Removed.Total(), Kept: keptTotal(res.Kept), Verified: true}); err != nil {
 			a.log.Warn("could not clear the crash journal", "err", err)
@@ -751,6 +753,7 @@ func (a *Agent) wipeLocked(ctx context.Context, s *activeSession, reason session
 		a.setStateLocked(session.Idle)
 		a.mu.Unlock()
 	} else {
+		a.forgetClean(s)
 		var ps []journal.Pending
 		for _, p := range res.Pending {
 			ps = append(ps, journal.Pending{Root: p.Root, Rel: []byte(p.Rel), Reason: p.Reason})

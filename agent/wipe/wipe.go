@@ -72,6 +72,8 @@ type Config struct {
 	// policy root above them (a home with scope "all") cannot reach them
 	// under any name (issue 13 R9). A root that is one of them is skipped.
 	Never []safefs.Identity
+	// RecordLeft asks for Result.Left.
+	RecordLeft bool
 }
 
 // Kind is the type of an entry, for reports and previews.
@@ -146,6 +148,11 @@ type Result struct {
 	Passes     int
 	Verified   bool // the last verification found no session entry
 	Duration   time.Duration
+	// Left is, when Config.RecordLeft asks for it and the wipe is
+	// verified, the identity of every entry the verification that proved
+	// it saw and kept: what the wipe left, and nothing made after that
+	// scan passed by (issue 13 R7).
+	Left []safefs.Identity
 }
 
 const maxItems = 1000
@@ -262,6 +269,9 @@ func Run(ctx context.Context, cfg Config) Result {
 		if left == 0 && len(res.RootErrors) == 0 {
 			res.Verified = true
 			res.Pending, res.Leftover = nil, 0
+			if cfg.RecordLeft {
+				res.Left = w.left
+			}
 			break
 		}
 	}
@@ -278,6 +288,7 @@ type wiper struct {
 	otherMedia []Item
 	failed     map[string]string // root/rel → last error, for pending reasons
 	removed    int
+	left       []safefs.Identity // what the last verification kept (Config.RecordLeft)
 }
 
 func (w *wiper) rootError(i int, err error) {
@@ -478,6 +489,7 @@ func (w *wiper) count(info safefs.Info) {
 // entries are left; it fills the pending list.
 func (w *wiper) verify(ctx context.Context) int {
 	w.res.Pending, w.res.Leftover, w.res.CreatedDuringWipe = nil, 0, 0
+	w.left = w.left[:0]
 	for i := range w.cfg.Roots {
 		err := w.scan(ctx, i, func(it Item) {
 			w.res.Leftover++
@@ -523,6 +535,9 @@ func (w *wiper) scan(ctx context.Context, i int, fn func(Item)) error {
 	wk.Visit = func(e *safefs.WalkEntry) (safefs.Action, error) {
 		children[e.ParentID]++
 		c := cl.classify(e)
+		if w.cfg.RecordLeft && c != sessionEntry && c != own {
+			w.left = append(w.left, e.Info.Identity)
+		}
 		if (c == preexisting || c == modified) && streamsRecorded(e.Info) {
 			streamsLeft(e.Parent, e.Name, e.Info.Identity, e.Rel())
 		}

@@ -104,3 +104,65 @@ func mustWrite(t *testing.T, p, content string) {
 		t.Fatal(err)
 	}
 }
+
+// TestR7_ProgramWritesAfterTheEnd: the system service, a real kiosk
+// account, end_programs off (the default). The person leaves a program
+// running that writes a file into the downloads 0.5 s after the end of
+// the session. The next session must not take that file for the
+// library's: it is erased at its end, while a file of the kiosk account
+// that was there before the first session stays through both.
+func TestR7_ProgramWritesAfterTheEnd(t *testing.T) {
+	name, uid, home := kioskAccount(t)
+	dl := filepath.Join(home, "Downloads")
+	guide := filepath.Join(dl, "guide.pdf")
+	mustWrite(t, guide, "the library's guide, owned by the kiosk account")
+	mustDo(t, os.Chown(guide, uid, uid))
+	cli, agentLog := startSystemAgent(t, name, uid, home, false)
+
+	trigger := filepath.Join(filepath.Dir(home), "ended")
+	late := filepath.Join(dl, "late.pdf")
+	writer := runAs(uid, "/bin/sh", "-c", `while [ ! -e "$0" ]; do sleep 0.02; done; sleep 0.5; echo "written after the end" > "$1"`, trigger, late)
+	if err := writer.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { writer.Process.Kill(); writer.Wait() })
+
+	if code, out := cli(0, "session", "end", "--json"); code != 0 {
+		t.Fatalf("session end: %d %s\nagent:\n%s", code, out, agentLog.String())
+	}
+	mustWrite(t, trigger, "")
+	if err := writer.Wait(); err != nil {
+		t.Fatalf("the late writer failed: %v", err)
+	}
+	if _, err := os.Stat(late); err != nil {
+		t.Fatalf("the late file was not written: %v", err)
+	}
+
+	if code, out := cli(uid, "session", "start", "--json"); code != 0 {
+		t.Fatalf("second session start: %d %s\nagent:\n%s", code, out, agentLog.String())
+	}
+	code, out := cli(0, "session", "end", "--json")
+	if code != 0 {
+		t.Fatalf("second session end: %d %s\nagent:\n%s", code, out, agentLog.String())
+	}
+	var rep ipc.WipeReport
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if _, err := os.Stat(late); !os.IsNotExist(err) {
+		t.Errorf("the file a program wrote after the end survived the next session (%v); report %+v", err, rep)
+	}
+	if _, err := os.Stat(guide); err != nil {
+		t.Errorf("the library's file went: %v", err)
+	}
+	if !rep.Verified || rep.Removed.Files != 1 {
+		t.Errorf("second report: verified %v, removed %+v; want verified and 1 file", rep.Verified, rep.Removed)
+	}
+}
+
+func mustDo(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
