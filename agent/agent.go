@@ -84,6 +84,11 @@ type Config struct {
 
 	// Ready, if set, is called once the socket answers.
 	Ready func()
+
+	// AllowEmptyHome lets a foreground agent run a policy with scope
+	// "all" on the home folder of its user, which empties that home at
+	// each session end (EmptyHomeFlag). Unused in system mode.
+	AllowEmptyHome bool
 }
 
 // Agent owns the session state machine.
@@ -107,6 +112,8 @@ type Agent struct {
 	wake     chan struct{} // poked when deadlines change
 
 	codes staffcode.Limiter // wrong staff codes, for the whole computer
+
+	own ownState // the agent's own folders and socket, never wiped
 }
 
 // activeSession is a session's live state.
@@ -165,6 +172,9 @@ func New(cfg Config) (*Agent, error) {
 	m := metrics.New(cfg.MetricsDir)
 	m.OnError = func(err error) { cfg.Logger.Warn("metrics not written", "err", err) }
 	a := &Agent{cfg: cfg, log: cfg.Logger, bus: newEventBus(), state: session.Idle, wake: make(chan struct{}, 1), metrics: m}
+	if err := a.checkHomeScope(cfg.Policy); err != nil {
+		return nil, err
+	}
 	a.pol.Store(cfg.Policy)
 	return a, nil
 }
@@ -176,6 +186,10 @@ func (a *Agent) baselinePath() string { return filepath.Join(a.cfg.StateDir, "ba
 func (a *Agent) Run(ctx context.Context) error {
 	if err := journal.MakeStateDir(a.cfg.StateDir); err != nil {
 		return fmt.Errorf("create state directory: %w", err)
+	}
+	defer a.own.close()
+	if err := a.holdStateDir(); err != nil {
+		return err
 	}
 	j, rec, err := journal.Open(a.cfg.StateDir)
 	if err != nil {
@@ -199,6 +213,10 @@ func (a *Agent) Run(ctx context.Context) error {
 		return err
 	}
 	defer os.Remove(a.cfg.Socket)
+	if err := a.holdSocket(); err != nil {
+		l.Close()
+		return err
+	}
 	srv := ipcserver.New(ipcserver.Config{Backend: a, Logger: a.log})
 	serveCtx, stopServing := context.WithCancel(context.WithoutCancel(ctx))
 	served := make(chan error, 1)
@@ -323,6 +341,9 @@ func (a *Agent) start(ctx context.Context, u userdirs.User, src userdirs.Source,
 	}
 
 	s := &activeSession{policy: a.policy(), id: newSessionID(), mode: mode, user: u, started: time.Now()}
+	if err := a.refuseEmptyingHome(s.policy); err != nil {
+		return ipc.Status{}, err
+	}
 	a.openRoots(s, src)
 	dirs := make([]*safefs.Dir, len(s.roots))
 	for i, r := range s.roots {
@@ -333,6 +354,7 @@ func (a *Agent) start(ctx context.Context, u userdirs.User, src userdirs.Source,
 		s.close()
 		return ipc.Status{}, fmt.Errorf("record what exists before the session: %w", err)
 	}
+	set = a.sinceClean(s, set)
 	if err := set.WriteFile(a.baselinePath()); err != nil {
 		s.close()
 		return ipc.Status{}, fmt.Errorf("save what exists before the session: %w", err)
@@ -695,7 +717,7 @@ func (a *Agent) wipeLocked(ctx context.Context, s *activeSession, reason session
 	if err := a.journal.SetPhase(journal.Wiping, string(reason)); err != nil {
 		a.log.Warn("crash journal degraded", "err", err)
 	}
-	cfg := wipe.Config{Baseline: s.base, Progress: func(n int) {
+	cfg := wipe.Config{Baseline: s.base, Never: a.own.ids, RecordLeft: a.cleanApplies(s), Progress: func(n int) {
 		a.bus.publish(ipc.Event{Type: ipc.EventProgress, Count: n})
 	}}
 	for _, r := range s.roots {
@@ -731,6 +753,7 @@ func (a *Agent) wipeLocked(ctx context.Context, s *activeSession, reason session
 	}
 
 	if rep.Verified && len(res.RootErrors) == 0 {
+		a.recordClean(s, res)
 		if err := a.journal.Finish(journal.Counts{SessionID: s.id, Mode: s.mode, Reason: string(reason), Started: s.started,
 			Finished: rep.Finished, Removed: res.Removed.Total(), Kept: keptTotal(res.Kept), Verified: true}); err != nil {
 			a.log.Warn("could not clear the crash journal", "err", err)
@@ -743,6 +766,7 @@ func (a *Agent) wipeLocked(ctx context.Context, s *activeSession, reason session
 		a.setStateLocked(session.Idle)
 		a.mu.Unlock()
 	} else {
+		a.forgetClean(s)
 		var ps []journal.Pending
 		for _, p := range res.Pending {
 			ps = append(ps, journal.Pending{Root: p.Root, Rel: []byte(p.Rel), Reason: p.Reason})

@@ -80,7 +80,7 @@ func (a *Agent) Preview(ctx context.Context, limit int) (ipc.Preview, error) {
 	if s == nil {
 		return ipc.Preview{}, errNoSession
 	}
-	cfg := wipe.Config{Baseline: s.base}
+	cfg := wipe.Config{Baseline: s.base, Never: a.own.ids}
 	for _, r := range s.roots {
 		cfg.Roots = append(cfg.Roots, wipe.Root{Dir: r.dir, Scope: r.policy.Scope, Keep: r.policy.Keep, Owners: r.owners})
 	}

@@ -117,9 +117,15 @@ type Root struct {
 
 	// Keep lists patterns, relative to the root and with "/" as separator
 	// (never "\", even on Windows), of entries that are never removed
-	// ("Bibliotheque/**", "*.lnk").
+	// ("Bibliotheque/**", "*.lnk", "Modeles/").
 	// "**" matches any number of folders and is a whole part between
-	// slashes. Default: empty.
+	// slashes. A pattern keeps only the kind of entry it names: one ending
+	// in "/" names folders ("Modeles/"), any other names files (and links).
+	// A kept folder stays with what was in it at session start; what the
+	// session puts into it is erased, and so is what the session makes of
+	// the other kind under a kept name (a folder "notes.desktop/" for
+	// "Bureau/*.desktop"). To keep every file below a folder, write
+	// "Bibliotheque/**". Default: empty.
 	Keep []string `yaml:"keep"`
 
 	// AlsoOwnedBy lists accounts whose new files in this root also belong to

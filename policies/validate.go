@@ -625,7 +625,7 @@ func isWholeHome(p string) bool {
 }
 
 func checkKeepPattern(k string) string {
-	const hint = "keep patterns are relative to the root, with / between folders, such as Bibliotheque/** or *.lnk"
+	const hint = "keep patterns are relative to the root, with / between folders and a final / for a folder, such as Bibliotheque/**, *.lnk or Modeles/"
 	switch {
 	case k == "":
 		return "empty pattern; " + hint
@@ -638,8 +638,12 @@ func checkKeepPattern(k string) string {
 		// "Bibliotheque\**" would silently mean something else.
 		return fmt.Sprintf("%s contains \\; %s", strQuote(k), hint)
 	}
-	for _, c := range strings.Split(k, "/") {
+	for _, c := range strings.Split(strings.TrimSuffix(k, "/"), "/") {
 		switch {
+		case c == "":
+			// A trailing "/" says the pattern names folders; an empty part
+			// elsewhere would match nothing.
+			return fmt.Sprintf("%s has an empty part (//); %s", strQuote(k), hint)
 		case c == "..":
 			return fmt.Sprintf("%s contains \"..\"; keep patterns stay inside the root", strQuote(k))
 		case c == "**":

@@ -209,6 +209,28 @@ func (s *Set) index() {
 	})
 }
 
+// Without returns a copy of s without the records drop selects, and how
+// many it left out. It is how the system service takes out of a new
+// baseline what a kiosk account made after the last verified wipe, which
+// is the new session's (issue 13 R7).
+func (s *Set) Without(drop func(Record) bool) (*Set, int) {
+	if s == nil {
+		return nil, 0
+	}
+	out := &Set{taken: s.taken, roots: s.roots, hashKey: s.hashKey, streams: s.streams, streamsKnown: s.streamsKnown}
+	n := 0
+	for i := range s.recs {
+		r := s.record(&s.recs[i])
+		if drop(r) {
+			n++
+			continue
+		}
+		out.add(r) // cannot fail: the names fitted in s
+	}
+	out.finish()
+	return out, n
+}
+
 // Len returns the number of entries in the baseline.
 func (s *Set) Len() int {
 	if s == nil {

@@ -2,6 +2,7 @@ package safefs
 
 import (
 	"errors"
+	"fmt"
 
 	"strconv"
 	"strings"
@@ -49,7 +50,10 @@ func (d *Dir) LockForWipe() (bool, error) {
 	if closedToPublic(d.info, uint32(euid)) {
 		return true, nil
 	}
-	if err := unix.Fsetxattr(d.fd, wipeMark, []byte("1"), 0); err != nil {
+	// The mark holds the owner and mode the folder had, for Unlock, even
+	// after a crash.
+	mark := fmt.Sprintf("%d:%d:%o", d.info.UID, d.info.GID, uint32(d.info.Mode.Perm()))
+	if err := unix.Fsetxattr(d.fd, wipeMark, []byte(mark), 0); err != nil {
 		if errors.Is(err, unix.ENOTSUP) || errors.Is(err, unix.EPERM) || errors.Is(err, unix.EOPNOTSUPP) {
 			return false, nil
 		}
@@ -77,12 +81,44 @@ func (d *Dir) WipeLocked(name string, info Info) bool {
 	if !info.IsDir() || info.UID != uint32(unix.Geteuid()) || info.Mode.Perm() != 0o700 || checkName(name) != nil {
 		return false
 	}
-	var b [4]byte
+	var b [64]byte
 	// There is no getxattrat before Linux 6.13: the name is looked up in
 	// the folder held open, through its descriptor's magic link, and the
 	// last component is not followed.
 	n, err := unix.Lgetxattr("/proc/self/fd/"+strconv.Itoa(d.fd)+"/"+name, wipeMark, b[:])
-	return err == nil && n == 1 && b[0] == '1'
+	return err == nil && n > 0
+}
+
+// Unlock gives a folder that LockForWipe closed, and that the wipe could
+// not remove (something in it is kept or still pending), back the owner
+// and mode it had, read from its mark, through its handle.
+func (d *Dir) Unlock() error {
+	var b [64]byte
+	n, err := unix.Fgetxattr(d.fd, wipeMark, b[:])
+	if err != nil {
+		if errors.Is(err, unix.ENODATA) {
+			return nil // never closed by a wipe
+		}
+		return &PathError{Op: "reopen to the public", Path: d.name, Err: err}
+	}
+	var uid, gid, mode uint32
+	if _, err := fmt.Sscanf(string(b[:n]), "%d:%d:%o", &uid, &gid, &mode); err != nil {
+		return &PathError{Op: "reopen to the public", Path: d.name, Err: fmt.Errorf("unreadable mark %q: %w", b[:n], err)}
+	}
+	if err := unix.Fchmod(d.fd, mode&0o777); err != nil {
+		return &PathError{Op: "reopen to the public", Path: d.name, Err: err}
+	}
+	if err := unix.Fchown(d.fd, int(uid), int(gid)); err != nil {
+		return &PathError{Op: "reopen to the public", Path: d.name, Err: err}
+	}
+	if err := unix.Fremovexattr(d.fd, wipeMark); err != nil && !errors.Is(err, unix.ENODATA) {
+		return &PathError{Op: "reopen to the public", Path: d.name, Err: err}
+	}
+	in, err := fstatFd(d.fd)
+	if err == nil {
+		d.info = in
+	}
+	return err
 }
 
 // ClosedToPublic reports whether only the agent can change the entries of

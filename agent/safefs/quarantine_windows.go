@@ -39,3 +39,6 @@ func (d *Dir) ClosedToPublic() bool { return true }
 
 // IsQuarantine is false on Windows, where there is none.
 func (d *Dir) IsQuarantine(name string, info Info) bool { return false }
+
+// Unlock has nothing to undo here.
+func (d *Dir) Unlock() error { return nil }

@@ -93,3 +93,6 @@ func (d *Dir) ClosedToPublic() bool { return false }
 
 // IsQuarantine is false on this operating system.
 func (d *Dir) IsQuarantine(name string, info Info) bool { return false }
+
+// Unlock has nothing to undo here.
+func (d *Dir) Unlock() error { return nil }

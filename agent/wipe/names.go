@@ -61,11 +61,6 @@ func RemoveNames(ctx context.Context, dir *safefs.Dir, names []string, owners []
 				res.Pending++
 				continue
 			}
-			if _, err := d.LockForWipe(); err != nil {
-				d.Close()
-				res.Pending++
-				continue
-			}
 			r := Run(ctx, Config{Roots: []Root{{Dir: d, Scope: "all", Owners: owners, OwnerSIDs: ownerSIDs}}})
 			d.Close()
 			res.Removed += r.Removed.Total()

@@ -372,3 +372,30 @@ func TestRC3_PlantedOverLibraryName(t *testing.T) {
 		t.Errorf("the file at the library's name was removed: %v", err)
 	}
 }
+
+// TestRC2_SessionFolderKeptIsGivenBack: a folder of the session that the
+// wipe closed to the public but could not remove (another account's file
+// is in it, and is kept) gets back its owner and mode, and loses the mark.
+func TestRC2_SessionFolderKeptIsGivenBack(t *testing.T) {
+	uid, home := raceAccount(t)
+	w := &raceWorld{t: t, uid: uid, home: home, roots: []string{"Downloads"}}
+	kioskDir(t, uid, filepath.Join(home, "Downloads"))
+	w.open()
+	folder := filepath.Join(home, "Downloads", "scans")
+	kioskDir(t, uid, folder)
+	mustDo(t, os.Chmod(folder, 0o750))
+	kioskFile(t, uid, filepath.Join(folder, "mine.pdf"), "du compte public")
+	mustDo(t, os.WriteFile(filepath.Join(folder, "root.pdf"), []byte("de root"), 0o644)) // foreign: kept
+	res := w.wipe()
+	if res.Kept.Foreign != 1 || res.Removed.Files != 1 {
+		t.Fatalf("removed %+v, kept %+v; want mine.pdf removed and root.pdf kept", res.Removed, res.Kept)
+	}
+	var st unix.Stat_t
+	mustDo(t, unix.Lstat(folder, &st))
+	if int(st.Uid) != uid || st.Mode&0o777 != 0o750 {
+		t.Errorf("the kept folder is owned by %d with mode %o; want %d and 750 as before the wipe", st.Uid, st.Mode&0o777, uid)
+	}
+	if _, err := unix.Lgetxattr(folder, "trusted.ardoise.wipe", make([]byte, 64)); err == nil {
+		t.Error("the kept folder still carries the wipe's mark")
+	}
+}

@@ -34,7 +34,8 @@ type Root struct {
 	// entry but Keep matches).
 	Scope string
 	// Keep lists patterns of entries never removed, relative to the root,
-	// "/"-separated, "**" matching any number of folders.
+	// "/"-separated, "**" matching any number of folders; one ending in
+	// "/" names folders, any other names the rest (see matchAny).
 	Keep []string
 	// Owners are the uids whose new entries belong to the session: the
 	// session user, and for a scan folder the scanner's account. Entries of
@@ -68,6 +69,14 @@ type Config struct {
 	// Progress, if set, is called every few hundred removals.
 	Progress func(removed int)
 	Hooks    Hooks
+	// Never lists entries that are never in scope, whatever the policy:
+	// the agent's own state folder, its socket and the socket's folder.
+	// They are matched by device and inode, not by name, so that a
+	// policy root above them (a home with scope "all") cannot reach them
+	// under any name (issue 13 R9). A root that is one of them is skipped.
+	Never []safefs.Identity
+	// RecordLeft asks for Result.Left.
+	RecordLeft bool
 }
 
 // Kind is the type of an entry, for reports and previews.
@@ -140,7 +149,7 @@ type Result struct {
 	// RootErrors lists roots that could not be walked completely.
 	RootErrors []Item
 	// Security lists what looks like someone trying to make the wipe
-	// delete or keep the wrong thing (R3): an entry swapped for another
+	// delete or keep the wrong thing (RC3): an entry swapped for another
 	// between its check and its removal (nothing removed, what was found
 	// put back), and a new file at a name a library file had before (kept,
 	// by rule B3, but reported as an event, not as an edit). At most
@@ -152,6 +161,11 @@ type Result struct {
 	Passes    int
 	Verified  bool // the last verification found no session entry
 	Duration  time.Duration
+	// Left is, when Config.RecordLeft asks for it and the wipe is
+	// verified, the identity of every entry the verification that proved
+	// it saw and kept: what the wipe left, and nothing made after that
+	// scan passed by (issue 13 R7).
+	Left []safefs.Identity
 }
 
 const maxItems = 1000
@@ -170,15 +184,38 @@ const (
 	matched
 	cloud
 	ownQuarantine
+	own // the agent's own state (Config.Never): neither the session's nor counted
 )
 
 type classifier struct {
 	root     Root
 	rootInfo safefs.Info
 	base     *baseline.Set
+	never    []safefs.Identity
+}
+
+// isNever reports an entry of Config.Never. Device and inode are enough:
+// the agent holds these open, so their inode numbers are not given again.
+func isNever(never []safefs.Identity, in safefs.Info) bool {
+	for _, id := range never {
+		if id.Dev == in.Dev && id.Ino == in.Ino {
+			return true
+		}
+	}
+	return false
+}
+
+// isNew reports an entry that is not in the baseline: made during the
+// session (or, without a baseline, taken as such).
+func (c *classifier) isNew(in safefs.Info) bool {
+	v, _ := c.base.Lookup(in.Identity)
+	return v == baseline.New
 }
 
 func (c *classifier) classify(e *safefs.WalkEntry) class {
+	if isNever(c.never, e.Info) {
+		return own
+	}
 	if !baseline.SameMount(c.rootInfo, e.Info) {
 		return otherMount
 	}
@@ -193,18 +230,30 @@ func (c *classifier) classify(e *safefs.WalkEntry) class {
 	if safefs.ClassifyReparse(e.Info.ReparseTag) == safefs.ReparseCloud {
 		return cloud
 	}
-	if len(c.root.Keep) > 0 && matchAny(c.root.Keep, e.Rel()) {
-		return matched
+	// A keep pattern names files, or folders when it ends in "/"; it keeps
+	// what it names by kind. An entry of the other kind at a kept name (a
+	// folder "notes.desktop/" made by the session) and whatever is inside
+	// a kept folder are judged as in scope "session": what was there at
+	// session start stays, what the session made is the session's, so
+	// that a kept name cannot carry the person's files over (issue 13 R6).
+	scope := c.root.Scope
+	if len(c.root.Keep) > 0 {
+		switch matchAny(c.root.Keep, e.Rel(), e.Info.IsDir()) {
+		case keepEntry:
+			return matched
+		case keepExisting:
+			scope = "session"
+		}
 	}
 	verdict, rec := c.base.Lookup(e.Info.Identity)
 	owned := e.Info.OwnedBy(c.root.Owners, c.root.OwnerSIDs) ||
 		// A session's folder that a wipe closed to the public, left by a
-		// crash: the agent's now, and marked so (R2).
+		// crash: the agent's now, and marked so (RC2).
 		(verdict == baseline.New && e.Parent != nil && e.Parent.WipeLocked(e.Name, e.Info))
-	if !owned && (verdict == baseline.New || c.root.Scope == "all") {
+	if !owned && (verdict == baseline.New || scope == "all") {
 		return foreign
 	}
-	if c.root.Scope == "all" {
+	if scope == "all" {
 		return sessionEntry
 	}
 	switch verdict {
@@ -250,6 +299,9 @@ func Run(ctx context.Context, cfg Config) Result {
 		if left == 0 && len(res.RootErrors) == 0 {
 			res.Verified = true
 			res.Pending, res.Leftover = nil, 0
+			if cfg.RecordLeft {
+				res.Left = w.left
+			}
 			break
 		}
 	}
@@ -267,10 +319,24 @@ type wiper struct {
 	otherMedia []Item
 	failed     map[string]string // root/rel → last error, for pending reasons
 	removed    int
+	left       []safefs.Identity // what the last verification kept (Config.RecordLeft)
 	// quarantines holds each root's quarantine, opened at its first
 	// deletion walk (R2): entries are removed only through it.
 	quarantines map[quarantineKey]*safefs.Quarantine
 	replaced    map[string]bool // security events already listed, by root/rel
+}
+
+// unlock gives a session folder that stays (something in it is kept or
+// pending) back the owner and mode it had before the wipe closed it.
+func (w *wiper) unlock(i int, e *safefs.WalkEntry) {
+	d, err := e.Parent.OpenDirExpect(e.Name, e.Info.Identity)
+	if err != nil {
+		return // gone, or another folder took the name: the next pass sees it
+	}
+	defer d.Close()
+	if err := d.Unlock(); err != nil {
+		w.rootError(i, err)
+	}
 }
 
 // Reasons of security events, in plain French for the staff's report.
@@ -351,7 +417,10 @@ func (w *wiper) walker(i int) (*safefs.Walker, *classifier, bool) {
 		w.rootError(i, fmt.Errorf("read the folder itself: %w", err))
 		return nil, nil, false
 	}
-	return &safefs.Walker{MaxOpen: w.cfg.MaxOpen, Boundaries: mountPoints(r.Dir)}, &classifier{root: r, rootInfo: info, base: w.cfg.Baseline}, true
+	if isNever(w.cfg.Never, info) {
+		return nil, nil, false
+	}
+	return &safefs.Walker{MaxOpen: w.cfg.MaxOpen, Boundaries: mountPoints(r.Dir)}, &classifier{root: r, rootInfo: info, base: w.cfg.Baseline, never: w.cfg.Never}, true
 }
 
 func (w *wiper) countKept(i int, cl class, e *safefs.WalkEntry) {
@@ -433,7 +502,7 @@ func (w *wiper) wipeRoot(ctx context.Context, i int) {
 			if (c == preexisting || c == modified) && streamsRecorded(e.Info) {
 				w.removeStreams(i, e.Parent, e.Name, e.Info.Identity, e.Rel())
 			}
-			if e.Info.IsDir() && (c == preexisting || c == doubt) {
+			if e.Info.IsDir() && (c == preexisting || c == doubt || c == matched) {
 				return safefs.Descend, nil // session entries may be inside
 			}
 			return safefs.Skip, nil
@@ -461,11 +530,15 @@ func (w *wiper) wipeRoot(ctx context.Context, i int) {
 			w.count(e.Info)
 		case errors.Is(err, safefs.ErrSwapped):
 			w.security(i, e.Rel(), Dir, reasonSwapped)
-		case errors.Is(err, fs.ErrNotExist), isNotEmpty(err):
+		case errors.Is(err, fs.ErrNotExist):
+		case isNotEmpty(err):
 			// Not empty: something inside was kept (a baseline file moved
-			// in, threats.md B2) or appeared; the folder stays.
+			// in, threats.md B2) or appeared; the folder stays, with the
+			// owner and mode it had.
+			w.unlock(i, e)
 		default:
 			w.failed[failKey(i, e.Rel())] = errReason(err)
+			w.unlock(i, e)
 		}
 		return nil
 	}
@@ -488,7 +561,10 @@ func (w *wiper) wipeRoot(ctx context.Context, i int) {
 	// any more (R2, safefs.LockForWipe). Folders that were there before
 	// keep their owner and mode; their entries go through the quarantine.
 	wk.Entered = func(e *safefs.WalkEntry, dir *safefs.Dir) error {
-		if cl.classify(e) != sessionEntry {
+		// Only a folder made during the session: one that was there before
+		// (scope "all") must not change owner, in case something in it is
+		// kept.
+		if cl.classify(e) != sessionEntry || !cl.isNew(e.Info) {
 			return nil
 		}
 		if _, err := dir.LockForWipe(); err != nil {
@@ -573,6 +649,7 @@ func (w *wiper) count(info safefs.Info) {
 // entries are left; it fills the pending list.
 func (w *wiper) verify(ctx context.Context) int {
 	w.res.Pending, w.res.Leftover, w.res.CreatedDuringWipe = nil, 0, 0
+	w.left = w.left[:0]
 	for i := range w.cfg.Roots {
 		err := w.scan(ctx, i, func(it Item) {
 			w.res.Leftover++
@@ -618,13 +695,16 @@ func (w *wiper) scan(ctx context.Context, i int, fn func(Item)) error {
 	wk.Visit = func(e *safefs.WalkEntry) (safefs.Action, error) {
 		children[e.ParentID]++
 		c := cl.classify(e)
+		if w.cfg.RecordLeft && c != sessionEntry && c != own {
+			w.left = append(w.left, e.Info.Identity)
+		}
 		if (c == preexisting || c == modified) && streamsRecorded(e.Info) {
 			streamsLeft(e.Parent, e.Name, e.Info.Identity, e.Rel())
 		}
 		if c == sessionEntry && !e.Info.IsDir() {
 			fn(Item{Root: i, Rel: e.Rel(), Kind: kindOf(e.Info.Mode)})
 		}
-		if e.Info.IsDir() && (c == sessionEntry || c == preexisting || c == doubt) {
+		if e.Info.IsDir() && (c == sessionEntry || c == preexisting || c == doubt || c == matched) {
 			return safefs.Descend, nil
 		}
 		return safefs.Skip, nil
@@ -695,13 +775,16 @@ func Plan(ctx context.Context, cfg Config, fn func(Entry)) error {
 			errs = append(errs, err)
 			continue
 		}
-		cl := &classifier{root: r, rootInfo: info, base: cfg.Baseline}
+		if isNever(cfg.Never, info) {
+			continue
+		}
+		cl := &classifier{root: r, rootInfo: info, base: cfg.Baseline, never: cfg.Never}
 		wk := &safefs.Walker{MaxOpen: cfg.MaxOpen, Boundaries: mountPoints(r.Dir), Visit: func(e *safefs.WalkEntry) (safefs.Action, error) {
 			c := cl.classify(e)
 			if c == sessionEntry {
 				fn(Entry{Root: i, Name: e.Name, Kind: kindOf(e.Info.Mode), Size: e.Info.Size, ID: e.Info.Identity, rel: e.Rel})
 			}
-			if e.Info.IsDir() && (c == sessionEntry || c == preexisting || c == doubt) {
+			if e.Info.IsDir() && (c == sessionEntry || c == preexisting || c == doubt || c == matched) {
 				return safefs.Descend, nil
 			}
 			return safefs.Skip, nil
@@ -724,18 +807,48 @@ func mountPoints(d *safefs.Dir) map[string]bool {
 	return m
 }
 
-// matchAny reports whether rel matches one of the keep patterns.
-func matchAny(patterns []string, rel string) bool {
+// keepVerdict is what the keep patterns say of an entry.
+type keepVerdict int
+
+const (
+	keepNone keepVerdict = iota
+	// keepEntry: a pattern of the entry's kind names it.
+	keepEntry
+	// keepExisting: the name is kept for another kind of entry, or the
+	// entry is inside a kept folder; it stays only if it was there at
+	// session start.
+	keepExisting
+)
+
+// matchAny says whether the keep patterns keep rel, an entry that is a
+// folder or not. A pattern ending in "/" names folders only, and keeps
+// the folder itself; any other pattern names everything but folders.
+func matchAny(patterns []string, rel string, isDir bool) keepVerdict {
 	if len(patterns) == 0 {
-		return false
+		return keepNone
 	}
 	parts := strings.Split(rel, "/")
+	v := keepNone
 	for _, p := range patterns {
-		if matchParts(strings.Split(p, "/"), parts) {
-			return true
+		dirOnly := strings.HasSuffix(p, "/")
+		pat := strings.Split(strings.TrimSuffix(p, "/"), "/")
+		if matchParts(pat, parts) {
+			if dirOnly == isDir {
+				return keepEntry
+			}
+			v = keepExisting
+			continue
+		}
+		if dirOnly && v == keepNone {
+			for k := len(parts) - 1; k > 0; k-- {
+				if matchParts(pat, parts[:k]) {
+					v = keepExisting
+					break
+				}
+			}
 		}
 	}
-	return false
+	return v
 }
 
 func matchParts(pat, name []string) bool {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 
 	"github.com/ardoise-fr/ardoise/agent"
@@ -22,6 +23,7 @@ type runOpts struct {
 	metricsDir, log          string
 	system, noSession        bool
 	noBrowser, noWindow      bool
+	emptyHome                bool
 }
 
 func init() {
@@ -36,7 +38,10 @@ session at once (and, in a graphical session, opens the window for the person,
 ardoise-gui, and the policy's browser in a private window), and when the session
 ends (ardoise session end, or stopping
 the agent) erases what was created in them since — and only that. Files that
-were there before are never touched.
+were there before are never touched. A policy with scope "all" on that user's
+home folder is refused unless --i-understand-this-empties-my-home is given:
+it would erase every file of theirs at each session end. The agent's own
+state folder and socket are never erased, whatever the policy.
 
 With --system (what the installed service runs, as root), it acts for the kiosk
 accounts of the policy: a session starts when such a user asks for one.
@@ -53,6 +58,7 @@ good policy it saved (or the built-in one).`,
 			fs.BoolVar(&o.noSession, "no-session", false, "do not start a session at once (foreground)")
 			fs.BoolVar(&o.noBrowser, "no-browser", false, "do not open the policy's browser when a session starts (foreground)")
 			fs.BoolVar(&o.noWindow, "no-window", false, "do not open the window (ardoise-gui) for the person (foreground)")
+			fs.BoolVar(&o.emptyHome, strings.TrimPrefix(agent.EmptyHomeFlag, "--"), false, "accept a policy with scope \"all\" on your own home folder: each session end then erases every file of yours in it (foreground; refused without it)")
 			fs.StringVar(&o.log, "log", "auto", "where logs go: "+logTargets+" (auto: the journal under systemd, the Event Log for the Windows service, else standard error)")
 			fs.StringVar(&o.metricsDir, "metrics-dir", "", "write Prometheus metrics to `DIR`/ardoise.prom for node_exporter's textfile collector (e.g. /var/lib/prometheus/node-exporter)")
 			return o
@@ -72,7 +78,10 @@ func runAgent(ctx context.Context, e *env, o any, args []string) error {
 	if opts.system && !privileged() {
 		return errors.New(needPrivilege)
 	}
-	cfg := agent.Config{Version: agentVersion(), StartSession: !opts.system && !opts.noSession}
+	if opts.system && opts.emptyHome {
+		return usagef("%s is for the foreground only: the system service empties only the kiosk accounts' homes the policy names", agent.EmptyHomeFlag)
+	}
+	cfg := agent.Config{Version: agentVersion(), StartSession: !opts.system && !opts.noSession, AllowEmptyHome: opts.emptyHome}
 	if opts.system {
 		cfg.Mode = agent.System
 		cfg.StateDir, cfg.Socket = agent.SystemStateDir, agent.SystemSocket
