@@ -44,6 +44,16 @@ type Root struct {
 	// whose stat carries an owner SID is the session's only if that SID
 	// is listed here (Owners then means nothing).
 	OwnerSIDs []string
+	// Name, when set, makes Dir the folder that holds the root's name,
+	// not the root: only the entry called Name in Dir, and what is beneath
+	// it, is wiped, by the same rules, Keep being relative to it. A root
+	// is the name the policy gives, so the end also wipes what stands at
+	// that name when it is not the folder opened at start: one moved away
+	// and made again, or one that did not exist then. The folder opened
+	// at start, and any other root of the baseline, is left out wherever
+	// it is met in such a root: it is wiped through its own handle, with
+	// its own rules.
+	Name string
 }
 
 // Hooks let tests act at exact moments of the wipe (threats.md §4.0).
@@ -156,6 +166,10 @@ const (
 	otherMount
 	matched
 	cloud
+	// outside: not part of the root at all (another name beside a root's
+	// Name, or a root of the baseline met under one); neither wiped nor
+	// counted here.
+	outside
 )
 
 type classifier struct {
@@ -165,6 +179,14 @@ type classifier struct {
 }
 
 func (c *classifier) classify(e *safefs.WalkEntry) class {
+	if c.root.Name != "" {
+		if e.Depth == 1 && e.Name != c.root.Name {
+			return outside
+		}
+		if e.Info.IsDir() && c.base.IsRoot(e.Info.Identity) {
+			return outside
+		}
+	}
 	if !baseline.SameMount(c.rootInfo, e.Info) {
 		return otherMount
 	}
@@ -174,7 +196,7 @@ func (c *classifier) classify(e *safefs.WalkEntry) class {
 	if safefs.ClassifyReparse(e.Info.ReparseTag) == safefs.ReparseCloud {
 		return cloud
 	}
-	if len(c.root.Keep) > 0 && matchAny(c.root.Keep, e.Rel()) {
+	if len(c.root.Keep) > 0 && c.keeps(e) {
 		return matched
 	}
 	verdict, rec := c.base.Lookup(e.Info.Identity)
@@ -197,6 +219,19 @@ func (c *classifier) classify(e *safefs.WalkEntry) class {
 		return replaced
 	}
 	return sessionEntry
+}
+
+// keeps reports whether a keep pattern matches e, relative to the root:
+// beneath a Name, the name itself is the root and matches no pattern.
+func (c *classifier) keeps(e *safefs.WalkEntry) bool {
+	rel := e.Rel()
+	if c.root.Name != "" {
+		if e.Depth == 1 {
+			return false
+		}
+		rel = rel[len(c.root.Name)+1:]
+	}
+	return matchAny(c.root.Keep, rel)
 }
 
 // Run wipes the roots: passes of deletion each followed by a verification
@@ -314,7 +349,11 @@ func (w *wiper) wipeRoot(ctx context.Context, i int) {
 			w.failed[failKey(i, e.Rel())] = errReason(err)
 		}
 	}
-	w.removeStreams(i, w.cfg.Roots[i].Dir, ".", cl.rootInfo.Identity, "")
+	if w.cfg.Roots[i].Name == "" {
+		// Beneath a Name, Dir is the folder holding the root, not the
+		// root: its streams are not the session's to judge.
+		w.removeStreams(i, w.cfg.Roots[i].Dir, ".", cl.rootInfo.Identity, "")
+	}
 	wk.Visit = func(e *safefs.WalkEntry) (safefs.Action, error) {
 		c := cl.classify(e)
 		if c != sessionEntry {
@@ -481,7 +520,9 @@ func (w *wiper) scan(ctx context.Context, i int, fn func(Item)) error {
 			fn(Item{Root: i, Rel: rel + ":" + st, Kind: Other})
 		}
 	}
-	streamsLeft(w.cfg.Roots[i].Dir, ".", cl.rootInfo.Identity, "")
+	if w.cfg.Roots[i].Name == "" {
+		streamsLeft(w.cfg.Roots[i].Dir, ".", cl.rootInfo.Identity, "")
+	}
 	wk.Visit = func(e *safefs.WalkEntry) (safefs.Action, error) {
 		children[e.ParentID]++
 		c := cl.classify(e)
