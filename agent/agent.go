@@ -107,6 +107,10 @@ type Agent struct {
 	wake     chan struct{} // poked when deadlines change
 
 	codes staffcode.Limiter // wrong staff codes, for the whole computer
+
+	// unsafeLogged is the last refusal of a session for a root that is a
+	// link (rootnames.go), logged once and not at every retry; opMu.
+	unsafeLogged string
 }
 
 // activeSession is a session's live state.
@@ -336,9 +340,9 @@ func (a *Agent) start(ctx context.Context, u userdirs.User, src userdirs.Source,
 	a.openRoots(s, src)
 	if len(s.unsafe) > 0 {
 		s.close()
-		a.log.Error("session refused: a folder of the policy is a link that cannot be removed; a person would save into a folder Ardoise does not watch", "roots", s.unsafe)
-		return ipc.Status{}, errUnsafeRoot(s.unsafe)
+		return ipc.Status{}, a.refuseUnsafe(s.unsafe)
 	}
+	a.unsafeLogged = ""
 	dirs := make([]*safefs.Dir, len(s.roots))
 	for i, r := range s.roots {
 		dirs[i] = r.dir

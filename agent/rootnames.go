@@ -120,10 +120,16 @@ func foldNameRoots(res *wipe.Result, n int, roots []wipe.Root, of []int) {
 	fold(res.RootErrors)
 }
 
-// errUnsafeRoot refuses a session whose download (or other) folder would not
-// be watched: a person must never save into a folder Ardoise leaves.
-func errUnsafeRoot(labels []string) error {
+// refuseUnsafe refuses a session whose download (or other) folder would not
+// be watched: a person must never save into a folder Ardoise leaves. The
+// log says it at error level once, not at every retry of a kiosk account
+// in use (every few seconds); opMu is held.
+func (a *Agent) refuseUnsafe(labels []string) error {
 	l := strings.Join(labels, ", ")
+	if a.unsafeLogged != l {
+		a.unsafeLogged = l
+		a.log.Error("session refused: a folder of the policy is a link that cannot be removed; a person would save into a folder Ardoise does not watch; remove the link or point the policy's root at the real folder", "roots", l)
+	}
 	return ipcserver.Errorf(http.StatusConflict, "unsafe_root",
 		"la session ne peut pas commencer: le dossier %s n'est pas un vrai dossier (un lien a été laissé à sa place); le personnel doit vérifier (a root is a link that cannot be removed: %s)", l, l)
 }
