@@ -114,6 +114,10 @@ type Agent struct {
 	codes staffcode.Limiter // wrong staff codes, for the whole computer
 
 	own ownState // the agent's own folders and socket, never wiped
+
+	// unsafeLogged is the last refusal of a session for a root that is a
+	// link (rootnames.go), logged once and not at every retry; opMu.
+	unsafeLogged string
 }
 
 // activeSession is a session's live state.
@@ -137,6 +141,12 @@ type activeSession struct {
 	privateOpened bool
 	entries       int    // entries the watcher reported; guarded by Agent.mu
 	reason        string // why it ended, once it does
+	// absent waits for the roots missing at the start (rootnames.go);
+	// set under Agent.mu.
+	absent *absentRoots
+	// unsafe lists the roots refused at the start that the session must
+	// not run without (rootnames.go).
+	unsafe []string
 }
 
 type sessionRoot struct {
@@ -149,6 +159,10 @@ type sessionRoot struct {
 	state     string      // watching, refused, absent
 	code      string
 	reason    string
+
+	// rel is the root's path beneath the home folder, "" when it is not
+	// strictly beneath it: the name wiped at the end (rootnames.go).
+	rel string
 }
 
 func (s *activeSession) close() {
@@ -345,6 +359,11 @@ func (a *Agent) start(ctx context.Context, u userdirs.User, src userdirs.Source,
 		return ipc.Status{}, err
 	}
 	a.openRoots(s, src)
+	if len(s.unsafe) > 0 {
+		s.close()
+		return ipc.Status{}, a.refuseUnsafe(s.unsafe)
+	}
+	a.unsafeLogged = ""
 	dirs := make([]*safefs.Dir, len(s.roots))
 	for i, r := range s.roots {
 		dirs[i] = r.dir
@@ -366,6 +385,7 @@ func (a *Agent) start(ctx context.Context, u userdirs.User, src userdirs.Source,
 	}
 	s.timers = session.NewTimers(s.policy.Session, s.started)
 	a.startWatcher(s)
+	a.watchAbsentRoots(s)
 	a.mu.Lock()
 	a.cur = s
 	a.setStateLocked(session.Active)
@@ -392,18 +412,35 @@ func (a *Agent) start(ctx context.Context, u userdirs.User, src userdirs.Source,
 // start, the wipe's rescan still finds everything.
 func (a *Agent) startWatcher(s *activeSession) {
 	dirs := make([]*safefs.Dir, len(s.roots))
-	owners := make([][]uint32, len(s.roots))
 	for i, r := range s.roots {
 		dirs[i] = r.dir
+	}
+	isNew, onEvents := a.watchCallbacks(s)
+	w, err := watch.Start(watch.Config{
+		Roots:    dirs,
+		Logger:   a.log,
+		IsNew:    isNew,
+		OnEvents: onEvents,
+	})
+	if err != nil {
+		a.log.Warn("cannot watch the folders; they are fully rescanned at the end of the session", "err", err)
+		return
+	}
+	s.watcher = w
+}
+
+// watchCallbacks are the watcher's: what is the session's, and what to do
+// with what it reports (the crash journal, the live count). The watchers
+// of folders that appear during the session share them.
+func (a *Agent) watchCallbacks(s *activeSession) (isNew func(int, safefs.Info) bool, onEvents func([]watch.Event)) {
+	owners := make([][]uint32, len(s.roots))
+	for i, r := range s.roots {
 		owners[i] = r.owners
 	}
-	w, err := watch.Start(watch.Config{
-		Roots:  dirs,
-		Logger: a.log,
-		IsNew: func(root int, in safefs.Info) bool {
+	return func(root int, in safefs.Info) bool {
 			return !s.base.Contains(in.Identity) && slices.Contains(owners[root], in.UID)
 		},
-		OnEvents: func(evs []watch.Event) {
+		func(evs []watch.Event) {
 			delta := 0
 			debug := a.log.Enabled(context.Background(), slog.LevelDebug)
 			for _, e := range evs {
@@ -432,13 +469,7 @@ func (a *Agent) startWatcher(s *activeSession) {
 			n := s.entries
 			a.mu.Unlock()
 			a.bus.publish(ipc.Event{Type: ipc.EventEntry, Count: n})
-		},
-	})
-	if err != nil {
-		a.log.Warn("cannot watch the folders; they are fully rescanned at the end of the session", "err", err)
-		return
-	}
-	s.watcher = w
+		}
 }
 
 // openRoots opens every policy root for the session's user, without
@@ -459,6 +490,9 @@ func (a *Agent) openRoots(s *activeSession, src userdirs.Source) {
 			continue
 		}
 		r.path = loc.Path
+		if loc.InHome && loc.Rel != "." {
+			r.rel = loc.Rel
+		}
 		if loc.Fallback {
 			a.log.Warn("a user folder setting was refused; using the default folder", "root", pr.Label, "why", loc.Reason)
 		}
@@ -472,6 +506,9 @@ func (a *Agent) openRoots(s *activeSession, src userdirs.Source) {
 				continue
 			}
 			r.dir, err = home.OpenBeneath(loc.Rel, trust)
+			if errors.Is(err, safefs.ErrSymlink) && a.cfg.Mode == System {
+				r.dir, err = a.repairRootLink(s, home, loc.Rel, pr.Label, trust)
+			}
 		} else {
 			r.dir, err = safefs.OpenRoot(loc.Path, trust)
 		}
@@ -486,6 +523,12 @@ func (a *Agent) openRoots(s *activeSession, src userdirs.Source) {
 		if err != nil {
 			r.refuseErr(err)
 			a.log.Warn("folder not watched", "root", pr.Label, "code", r.code, logging.Personal("err", err.Error()))
+			if r.code == "symlink" && a.cfg.Mode == System {
+				// A link at a kiosk root would send the person's
+				// documents where Ardoise does not look (threats R5);
+				// in the foreground it is the user's own choice.
+				s.unsafe = append(s.unsafe, pr.Label)
+			}
 		}
 	}
 	a.openTraces(s, home, homeErr)
@@ -514,7 +557,7 @@ func (a *Agent) openTraces(s *activeSession, home *safefs.Dir, homeErr error) {
 		switch tr {
 		case "trash", "thumbnails":
 			tf := traceFolders[tr]
-			r := &sessionRoot{policy: policies.Root{Label: tf.label, Kind: "files", Scope: "session"}, owners: []uint32{s.user.UID}, ownerSIDs: sidsOf(s.user), path: filepath.Join(s.user.Home, tf.rel), state: "watching"}
+			r := &sessionRoot{policy: policies.Root{Label: tf.label, Kind: "files", Scope: "session"}, owners: []uint32{s.user.UID}, ownerSIDs: sidsOf(s.user), path: filepath.Join(s.user.Home, tf.rel), rel: tf.rel, state: "watching"}
 			s.roots = append(s.roots, r)
 			if homeErr != nil {
 				r.refuse("error", "dossier personnel inaccessible")
@@ -647,6 +690,10 @@ func (a *Agent) journalSession(s *activeSession) journal.Session {
 		if r.dir != nil {
 			in := r.dir.Info()
 			jr.Path, jr.Dev, jr.Ino = []byte(r.path), in.Dev, in.Ino
+		} else if r.rel != "" {
+			// Not open (absent at the start): its name is still wiped
+			// after a crash (Dev and Ino stay 0).
+			jr.Path = []byte(r.path)
 		}
 		js.Roots = append(js.Roots, jr)
 	}
@@ -705,6 +752,11 @@ func (a *Agent) end(ctx context.Context, reason session.Reason) (ipc.WipeReport,
 		s.watcher.Close()
 		s.watcher = nil
 	}
+	a.mu.Lock()
+	absent := s.absent
+	s.absent = nil
+	a.mu.Unlock()
+	absent.close()
 	// Browsers are closed here once the browsers part lands.
 	return a.wipeLocked(ctx, s, reason), nil
 }
@@ -723,12 +775,17 @@ func (a *Agent) wipeLocked(ctx context.Context, s *activeSession, reason session
 	for _, r := range s.roots {
 		cfg.Roots = append(cfg.Roots, wipe.Root{Dir: r.dir, Scope: r.policy.Scope, Keep: r.policy.Keep, Owners: r.owners, OwnerSIDs: r.ownerSIDs})
 	}
+	// And what stands at the roots' names now (threats R4, R8, R10).
+	byName, byNameOf, closeByName := a.nameRoots(s)
+	defer closeByName()
+	cfg.Roots = append(cfg.Roots, byName...)
 	started := time.Now()
 	// Browsers first: they may still be writing a download, and a
 	// profile is only cleared once nothing holds it open.
 	closed, closeErr := a.closeBrowsers(ctx, s)
 	ended := a.endPrograms(ctx, s)
 	res := wipe.Run(ctx, cfg)
+	foldNameRoots(&res, len(s.roots), byName, byNameOf)
 	rep := a.report(s, reason, started, res)
 	rep.ProgramsEnded = ended
 	rep.Browsers = a.clearBrowsers(ctx, s, closed, closeErr)
@@ -875,9 +932,10 @@ func (a *Agent) recover(ctx context.Context, rec *journal.Recovered) {
 			ownerSIDs = sidsOf(u)
 		}
 		r := &sessionRoot{policy: policies.Root{Label: jr.Label, Scope: jr.Scope, Keep: jr.Keep}, owners: owners, ownerSIDs: ownerSIDs, path: string(jr.Path), state: jr.State}
+		r.rel = homeRel(u.Home, r.path)
 		s.roots = append(s.roots, r)
-		if len(jr.Path) == 0 {
-			continue
+		if len(jr.Path) == 0 || (jr.Dev == 0 && jr.Ino == 0) {
+			continue // not open at the start; its name is wiped below
 		}
 		d, err := safefs.OpenRoot(string(jr.Path), trust)
 		if err != nil {
@@ -887,7 +945,7 @@ func (a *Agent) recover(ctx context.Context, rec *journal.Recovered) {
 		if in := d.Info(); in.Dev != jr.Dev || in.Ino != jr.Ino {
 			// The name now leads to another folder: never follow it.
 			d.Close()
-			a.log.Error("a folder of the unfinished session was replaced; it is not wiped", "root", jr.Label)
+			a.log.Error("a folder of the unfinished session was replaced; what stands at its name is wiped by the rules, the folder moved away is not", "root", jr.Label)
 			continue
 		}
 		r.dir = d

@@ -55,6 +55,9 @@ func (a *Agent) Status(ctx context.Context) ipc.Status {
 			if rs.State == "watching" && (s.watcher == nil || slices.Contains(degraded, i)) {
 				rs.State = "rescan"
 			}
+			if rs.State == "absent" && s.absent.appeared(i) {
+				rs.State = "watching" // made during the session, and watched
+			}
 			st.Roots = append(st.Roots, rs)
 		}
 		st.Counts.Entries = s.entries
@@ -84,6 +87,10 @@ func (a *Agent) Preview(ctx context.Context, limit int) (ipc.Preview, error) {
 	for _, r := range s.roots {
 		cfg.Roots = append(cfg.Roots, wipe.Root{Dir: r.dir, Scope: r.policy.Scope, Keep: r.policy.Keep, Owners: r.owners})
 	}
+	// What stands at the roots' names is erased too (rootnames.go).
+	byName, byNameOf, closeByName := a.nameRoots(s)
+	defer closeByName()
+	cfg.Roots = append(cfg.Roots, byName...)
 	p := ipc.Preview{Items: []ipc.PreviewItem{}}
 	err := wipe.Plan(ctx, cfg, func(e wipe.Entry) {
 		if e.Kind == wipe.Dir {
@@ -92,8 +99,13 @@ func (a *Agent) Preview(ctx context.Context, limit int) (ipc.Preview, error) {
 		p.Count++
 		p.Bytes += e.Size
 		if len(p.Items) < limit {
-			p.Items = append(p.Items, ipc.PreviewItem{ID: previewID(s.id, e.ID), Name: ipc.DisplayName(e.Name), Kind: kindWord(s.roots[e.Root].policy.Kind),
-				Size: e.Size, Folder: s.roots[e.Root].policy.Label, Path: filepath.Join(s.roots[e.Root].path, e.Rel())})
+			root, rel := e.Root, e.Rel()
+			if k := root - len(s.roots); k >= 0 {
+				root = byNameOf[k]
+				rel = strings.TrimPrefix(rel, byName[k].Name+"/")
+			}
+			p.Items = append(p.Items, ipc.PreviewItem{ID: previewID(s.id, e.ID), Name: ipc.DisplayName(e.Name), Kind: kindWord(s.roots[root].policy.Kind),
+				Size: e.Size, Folder: s.roots[root].policy.Label, Path: filepath.Join(s.roots[root].path, rel)})
 		} else {
 			p.Truncated = true
 		}

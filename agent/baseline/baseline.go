@@ -257,6 +257,21 @@ func (s *Set) RootID(i int) (id safefs.Identity, ok bool) {
 	return s.roots[i].id, s.roots[i].ok
 }
 
+// IsRoot reports whether id is one of the roots as the baseline found them
+// at session start. A root moved during the session is still that root:
+// whatever else is wiped by name must leave it to its own handle.
+func (s *Set) IsRoot(id safefs.Identity) bool {
+	if s == nil {
+		return false
+	}
+	for _, r := range s.roots {
+		if r.ok && r.id.Dev == id.Dev && r.id.Ino == id.Ino && (r.id.Btime == 0 || id.Btime == 0 || r.id.Btime == id.Btime) {
+			return true
+		}
+	}
+	return false
+}
+
 // find returns the index of the first record with this device and inode,
 // and whether there is one.
 func (s *Set) find(dev, ino uint64) (int, bool) {

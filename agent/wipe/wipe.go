@@ -45,6 +45,16 @@ type Root struct {
 	// whose stat carries an owner SID is the session's only if that SID
 	// is listed here (Owners then means nothing).
 	OwnerSIDs []string
+	// Name, when set, makes Dir the folder that holds the root's name,
+	// not the root: only the entry called Name in Dir, and what is beneath
+	// it, is wiped, by the same rules, Keep being relative to it. A root
+	// is the name the policy gives, so the end also wipes what stands at
+	// that name when it is not the folder opened at start: one moved away
+	// and made again, or one that did not exist then. The folder opened
+	// at start, and any other root of the baseline, is left out wherever
+	// it is met in such a root: it is wiped through its own handle, with
+	// its own rules.
+	Name string
 }
 
 // Hooks let tests act at exact moments of the wipe (threats.md §4.0).
@@ -185,6 +195,10 @@ const (
 	cloud
 	ownQuarantine
 	own // the agent's own state (Config.Never): neither the session's nor counted
+	// outside: not part of the root at all (another name beside a root's
+	// Name, or a root of the baseline met under one); neither wiped nor
+	// counted here.
+	outside
 )
 
 type classifier struct {
@@ -216,6 +230,14 @@ func (c *classifier) classify(e *safefs.WalkEntry) class {
 	if isNever(c.never, e.Info) {
 		return own
 	}
+	if c.root.Name != "" {
+		if e.Depth == 1 && e.Name != c.root.Name {
+			return outside
+		}
+		if e.Info.IsDir() && c.base.IsRoot(e.Info.Identity) {
+			return outside
+		}
+	}
 	if !baseline.SameMount(c.rootInfo, e.Info) {
 		return otherMount
 	}
@@ -238,7 +260,7 @@ func (c *classifier) classify(e *safefs.WalkEntry) class {
 	// that a kept name cannot carry the person's files over (issue 13 R6).
 	scope := c.root.Scope
 	if len(c.root.Keep) > 0 {
-		switch matchAny(c.root.Keep, e.Rel(), e.Info.IsDir()) {
+		switch c.keeps(e) {
 		case keepEntry:
 			return matched
 		case keepExisting:
@@ -269,6 +291,19 @@ func (c *classifier) classify(e *safefs.WalkEntry) class {
 		return replaced
 	}
 	return sessionEntry
+}
+
+// keeps reports whether a keep pattern matches e, relative to the root:
+// beneath a Name, the name itself is the root and matches no pattern.
+func (c *classifier) keeps(e *safefs.WalkEntry) keepVerdict {
+	rel := e.Rel()
+	if c.root.Name != "" {
+		if e.Depth == 1 {
+			return keepNone
+		}
+		rel = rel[len(c.root.Name)+1:]
+	}
+	return matchAny(c.root.Keep, rel, e.Info.IsDir())
 }
 
 // Run wipes the roots: passes of deletion each followed by a verification
@@ -491,7 +526,11 @@ func (w *wiper) wipeRoot(ctx context.Context, i int) {
 			w.failed[failKey(i, e.Rel())] = errReason(err)
 		}
 	}
-	w.removeStreams(i, w.cfg.Roots[i].Dir, ".", cl.rootInfo.Identity, "")
+	if w.cfg.Roots[i].Name == "" {
+		// Beneath a Name, Dir is the folder holding the root, not the
+		// root: its streams are not the session's to judge.
+		w.removeStreams(i, w.cfg.Roots[i].Dir, ".", cl.rootInfo.Identity, "")
+	}
 	wk.Visit = func(e *safefs.WalkEntry) (safefs.Action, error) {
 		c := cl.classify(e)
 		if c == replaced {
@@ -691,7 +730,9 @@ func (w *wiper) scan(ctx context.Context, i int, fn func(Item)) error {
 			fn(Item{Root: i, Rel: rel + ":" + st, Kind: Other})
 		}
 	}
-	streamsLeft(w.cfg.Roots[i].Dir, ".", cl.rootInfo.Identity, "")
+	if w.cfg.Roots[i].Name == "" {
+		streamsLeft(w.cfg.Roots[i].Dir, ".", cl.rootInfo.Identity, "")
+	}
 	wk.Visit = func(e *safefs.WalkEntry) (safefs.Action, error) {
 		children[e.ParentID]++
 		c := cl.classify(e)
