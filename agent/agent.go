@@ -183,6 +183,8 @@ func (a *Agent) Run(ctx context.Context) error {
 	}
 	a.journal = j
 	a.pruneActivity()
+	a.metrics.KeepLastSuccess(filepath.Join(a.cfg.StateDir, "last-verified-wipe"))
+	a.metrics.SetBuildInfo(a.cfg.Version, policyHash(a.policy()))
 	if a.cfg.PolicyRefused {
 		a.metrics.PolicyError()
 	} else {
@@ -287,11 +289,12 @@ func (a *Agent) start(ctx context.Context, u userdirs.User, src userdirs.Source,
 	a.mu.Unlock()
 	if st == session.Pending && cur != nil {
 		// Finish the previous session's wipe before anyone starts.
-		a.wipeLocked(ctx, cur, session.Recovery)
+		a.retryLocked(ctx, cur)
 		a.mu.Lock()
 		st, cur = a.state, a.cur
 		a.mu.Unlock()
 		if st == session.Pending {
+			a.metrics.SessionRefused("wipe_pending")
 			return ipc.Status{}, ipcserver.Errorf(http.StatusConflict, "wipe_pending",
 				"l'ordinateur n'est pas encore prêt: des fichiers de la session précédente n'ont pas pu être effacés; le personnel doit vérifier (the previous session's wipe is not finished)")
 		}
@@ -335,6 +338,9 @@ func (a *Agent) start(ctx context.Context, u userdirs.User, src userdirs.Source,
 	}
 	if err := set.WriteFile(a.baselinePath()); err != nil {
 		s.close()
+		// Without that record a crash would leave nothing to tell the
+		// session's files from the ones before: no session.
+		a.metrics.SessionRefused("no_journal")
 		return ipc.Status{}, fmt.Errorf("save what exists before the session: %w", err)
 	}
 	s.base = set
@@ -350,11 +356,15 @@ func (a *Agent) start(ctx context.Context, u userdirs.User, src userdirs.Source,
 	a.mu.Unlock()
 	a.poke()
 	watching := 0
+	refused := map[string]int{}
 	for _, r := range s.roots {
 		if r.dir != nil {
 			watching++
+		} else {
+			refused[r.code]++
 		}
 	}
+	a.metrics.RootsRefused(refused)
 	a.metrics.SessionStarted()
 	a.log.Info("session started", "session", s.id, "mode", mode, "uid", u.UID, "roots", watching, "refused_roots", len(s.roots)-watching, "preexisting_entries", set.Len())
 	if a.cfg.LaunchBrowser && a.launchBrowser(u, mode) {
@@ -659,6 +669,11 @@ func (a *Agent) end(ctx context.Context, reason session.Reason) (ipc.WipeReport,
 	a.mu.Lock()
 	s, st := a.cur, a.state
 	a.mu.Unlock()
+	if s != nil && st == session.Pending {
+		// Staff's one command for a wipe left pending: try again now,
+		// rather than wait for the next person to start a session.
+		return a.retryLocked(ctx, s), nil
+	}
 	if s == nil || st != session.Active {
 		return ipc.WipeReport{}, errNoSession
 	}
@@ -675,12 +690,28 @@ func (a *Agent) end(ctx context.Context, reason session.Reason) (ipc.WipeReport,
 		s.watcher = nil
 	}
 	// Browsers are closed here once the browsers part lands.
-	return a.wipeLocked(ctx, s, reason), nil
+	return a.wipeLocked(ctx, s, reason, false), nil
 }
 
-// wipeLocked wipes session s; opMu is held.
-func (a *Agent) wipeLocked(ctx context.Context, s *activeSession, reason session.Reason) ipc.WipeReport {
+// retryLocked wipes again a session whose wipe left entries; opMu is held.
+// The session keeps the reason it ended with: it ended once.
+func (a *Agent) retryLocked(ctx context.Context, s *activeSession) ipc.WipeReport {
+	reason := session.Reason(s.reason)
+	if reason == "" {
+		reason = session.Recovery
+	}
+	a.log.Info("retrying the wipe of a session left pending", "session", s.id, "reason", string(reason))
+	return a.wipeLocked(ctx, s, reason, true)
+}
+
+// wipeLocked wipes session s; opMu is held. retry says that an earlier
+// attempt already ended the session (for the metrics: a session is counted
+// once).
+func (a *Agent) wipeLocked(ctx context.Context, s *activeSession, reason session.Reason, retry bool) ipc.WipeReport {
 	a.mu.Lock()
+	if !retry {
+		s.reason = string(reason)
+	}
 	a.setStateLocked(session.Wiping)
 	a.mu.Unlock()
 	if err := a.journal.SetPhase(journal.Wiping, string(reason)); err != nil {
@@ -753,7 +784,14 @@ func (a *Agent) wipeLocked(ctx context.Context, s *activeSession, reason session
 	for _, e := range res.RootErrors {
 		a.log.Error("a folder could not be wiped completely; it is retried at the next start", "root", s.roots[e.Root].policy.Label, "err", e.Reason)
 	}
-	a.metrics.SessionEnded(string(reason), res.Removed.Total(), rep.Verified, rep.Finished.Sub(started), rep.Finished)
+	if retry {
+		a.metrics.WipeRetried(res.Removed.Total(), rep.Verified, rep.PendingCount, rep.Finished)
+	} else {
+		a.metrics.SessionEnded(string(reason), res.Removed.Total(), rep.Verified, rep.PendingCount, rep.Finished.Sub(started), rep.Finished)
+	}
+	if rep.Verified {
+		a.metrics.RootsRefused(nil)
+	}
 	a.bus.publish(ipc.Event{Type: ipc.EventWipeDone, Report: &rep})
 	return rep
 }
@@ -812,7 +850,7 @@ func (a *Agent) recover(ctx context.Context, rec *journal.Recovered) {
 		// it was given ($HOME), not the password database's.
 		u = a.cfg.User
 	}
-	s := &activeSession{policy: a.policy(), id: rec.Session.ID, mode: rec.Session.Mode, user: u, started: rec.Session.Started}
+	s := &activeSession{policy: a.policy(), id: rec.Session.ID, mode: rec.Session.Mode, user: u, started: rec.Session.Started, reason: rec.Reason}
 	trust := trustFor(u)
 	for _, jr := range rec.Session.Roots {
 		owners, ownerSIDs := jr.Owners, jr.OwnerSIDs
@@ -852,7 +890,12 @@ func (a *Agent) recover(ctx context.Context, rec *journal.Recovered) {
 	a.mu.Lock()
 	a.cur = s
 	a.mu.Unlock()
-	a.wipeLocked(ctx, s, session.Recovery)
+	if rec.Phase == journal.Waiting {
+		// Its end was counted by the agent that wiped it first.
+		a.retryLocked(ctx, s)
+		return
+	}
+	a.wipeLocked(ctx, s, session.Recovery, false)
 }
 
 // --- timers ----------------------------------------------------------------

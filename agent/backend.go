@@ -104,6 +104,18 @@ func (a *Agent) Preview(ctx context.Context, limit int) (ipc.Preview, error) {
 	return p, nil
 }
 
+// policyHash names the policy in force for the metrics: the start of the
+// SHA-256 of the effective policy ("ardoise policy show"), the same for
+// the same rules whatever the file's comments and layout.
+func policyHash(p *policies.Policy) string {
+	out, err := p.YAML()
+	if err != nil {
+		return ""
+	}
+	h := sha256.Sum256(out)
+	return hex.EncodeToString(h[:6])
+}
+
 // previewID names an entry for the window without saying where it is:
 // a hash of the session and the entry's identity, stable between two
 // previews of one session and meaningless outside it.
