@@ -130,6 +130,9 @@ type activeSession struct {
 	privateOpened bool
 	entries       int    // entries the watcher reported; guarded by Agent.mu
 	reason        string // why it ended, once it does
+	// checkOnly: opened by CheckMachine, which must create nothing (the
+	// trace folders are made at a real session's start).
+	checkOnly bool
 }
 
 type sessionRoot struct {
@@ -469,6 +472,11 @@ func (a *Agent) openRoots(s *activeSession, src userdirs.Source) {
 			// (threats.md D1, M5).
 			if err = safefs.CheckMedium(r.dir, nil, safefs.MediumRules{}); err != nil {
 				r.dir.Close()
+			} else if readOnly(r.dir) {
+				r.dir.Close()
+				r.refuse("read_only", "dossier en lecture seule pour Ardoise")
+				a.log.Warn("folder not watched: it is read-only for the agent (under systemd, add it to ReadWritePaths: systemctl edit ardoise)", "root", pr.Label, "code", r.code)
+				continue
 			}
 		}
 		if err != nil {
@@ -476,7 +484,9 @@ func (a *Agent) openRoots(s *activeSession, src userdirs.Source) {
 			a.log.Warn("folder not watched", "root", pr.Label, "code", r.code, logging.Personal("err", err.Error()))
 		}
 	}
-	a.openTraces(s, home, homeErr)
+	if !s.checkOnly {
+		a.openTraces(s, home, homeErr)
+	}
 	home.Close()
 }
 

@@ -168,6 +168,10 @@ func (a *Agent) Start(ctx context.Context, p ipcserver.Peer, r ipc.StartRequest)
 	if p.UID == 0 || !isKiosk(a.policy().Accounts.Kiosk, u, localDomain()) {
 		return ipc.Status{}, ipcserver.Errorf(http.StatusForbidden, "not_kiosk", "ce compte n'est pas un compte public de la politique (this account is not one of the policy's kiosk accounts)")
 	}
+	if why := KioskRefusal(a.policy(), u); why != "" {
+		a.log.Warn("no session for a kiosk account that is a system account", "uid", u.UID, "why", why)
+		return ipc.Status{}, ipcserver.Errorf(http.StatusForbidden, "system_account", "ce compte est un compte du système, pas un compte public (this account is a system account: %s)", why)
+	}
 	return a.start(ctx, u, src, r.Mode)
 }
 
