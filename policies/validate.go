@@ -60,13 +60,8 @@ type shape struct {
 // the agent runs.
 const accountPattern = `^([a-z_][a-z0-9_.-]{0,31}|[^\x00-\x20\x7f\-.\\/:*?"<>|\[\];=,+]([^\x00-\x1f\x7f\\/:*?"<>|\[\];=,+]{0,62}[^\x00-\x20\x7f.\\/:*?"<>|\[\];=,+])?)$`
 
-// durationPattern is the duration syntax of Go's time.ParseDuration, without
-// signs: a policy has no negative durations.
-const durationPattern = `^(0|([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+)$`
-
 var (
 	accountRe  = regexp.MustCompile(accountPattern)
-	durationRe = regexp.MustCompile(durationPattern)
 	clockRe    = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
 	codeHashRe = regexp.MustCompile(`^(pbkdf2-sha256:[1-9][0-9]{0,6}:[0-9a-f]{16,128}:[0-9a-f]{32,128}|sha256:[0-9a-f]{64})$`)
 	oneLineRe  = regexp.MustCompile(`^[^\x00-\x1f\x7f]*$`)
