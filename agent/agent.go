@@ -281,6 +281,10 @@ func (a *Agent) poke() {
 
 var errNoSession = ipcserver.Errorf(http.StatusConflict, "no_session", "aucune session en cours (no session)")
 
+// errWipePending is the code of a session start refused until the previous
+// session's wipe is finished.
+const errWipePending = "wipe_pending"
+
 // start opens the roots for user, records the baseline, then the session in
 // the journal, in that order: a crash between the two leaves no half-started
 // session (threats.md B9).
@@ -297,8 +301,7 @@ func (a *Agent) start(ctx context.Context, u userdirs.User, src userdirs.Source,
 		st, cur = a.state, a.cur
 		a.mu.Unlock()
 		if st == session.Pending {
-			a.metrics.SessionRefused("wipe_pending")
-			return ipc.Status{}, ipcserver.Errorf(http.StatusConflict, "wipe_pending",
+			return ipc.Status{}, ipcserver.Errorf(http.StatusConflict, errWipePending,
 				"l'ordinateur n'est pas encore prêt: des fichiers de la session précédente n'ont pas pu être effacés; le personnel doit vérifier (the previous session's wipe is not finished)")
 		}
 	}

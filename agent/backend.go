@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/http"
 	"path/filepath"
@@ -159,7 +160,7 @@ func (a *Agent) Start(ctx context.Context, p ipcserver.Peer, r ipc.StartRequest)
 		if !p.Account().Same(account(a.cfg.User)) && p.UID != 0 {
 			return ipc.Status{}, ipcserver.Errorf(http.StatusForbidden, "forbidden", "cet agent agit pour un autre utilisateur (this agent acts for another user)")
 		}
-		return a.start(ctx, a.cfg.User, a.cfg.Source, r.Mode)
+		return a.countRefusal(a.start(ctx, a.cfg.User, a.cfg.Source, r.Mode))
 	}
 	u, src, err := lookupPeer(p)
 	if err != nil {
@@ -172,7 +173,18 @@ func (a *Agent) Start(ctx context.Context, p ipcserver.Peer, r ipc.StartRequest)
 		a.log.Warn("no session for a kiosk account that is a system account", "uid", u.UID, "why", why)
 		return ipc.Status{}, ipcserver.Errorf(http.StatusForbidden, "system_account", "ce compte est un compte du système, pas un compte public (this account is a system account: %s)", why)
 	}
-	return a.start(ctx, u, src, r.Mode)
+	return a.countRefusal(a.start(ctx, u, src, r.Mode))
+}
+
+// countRefusal counts a start someone asked for and that a pending wipe
+// refused (the agent's own attempts every few seconds while a kiosk
+// account is in use are counted as wipe retries only).
+func (a *Agent) countRefusal(st ipc.Status, err error) (ipc.Status, error) {
+	var ie *ipcserver.Error
+	if errors.As(err, &ie) && ie.Code == errWipePending {
+		a.metrics.SessionRefused(errWipePending)
+	}
+	return st, err
 }
 
 // End ends the session and returns the wipe's report.
