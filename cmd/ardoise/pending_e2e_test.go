@@ -58,6 +58,9 @@ func TestPendingWipeRetriedByStaffCommand(t *testing.T) {
 	if st, err := s.status(t); err != nil || st.State != "pending" {
 		t.Fatalf("state %q (%v), want pending", st.State, err)
 	}
+	if _, out, _ := s.cli(t, "session", "status"); !strings.Contains(out, "'ardoise session end'") {
+		t.Errorf("session status does not say how to retry:\n%s", out)
+	}
 	if code, _, errOut := s.cli(t, "session", "start"); code == 0 || !strings.Contains(errOut, "wipe_pending") {
 		t.Fatalf("session start while a wipe is pending: exit %d %s; want wipe_pending", code, errOut)
 	}

@@ -143,6 +143,9 @@ func runSessionStatus(ctx context.Context, e *env, o any, args []string) error {
 	if w := st.LastWipe; w != nil {
 		fmt.Fprintf(e.stdout, "Last wipe: %s\n", wipeLine(w))
 	}
+	if st.State == ipc.StatePending {
+		fmt.Fprintln(e.stdout, "New sessions are refused until that wipe is finished: free what could not be erased, then run 'ardoise session end' (as root) to retry it now.")
+	}
 	fmt.Fprintf(e.stdout, "Agent version: %s\n", st.AgentVersion)
 	return nil
 }
