@@ -795,7 +795,7 @@ func (a *Agent) wipeLocked(ctx context.Context, s *activeSession, reason session
 		"kept_other", res.Kept.Replaced+res.Kept.Doubt+res.Kept.Foreign+res.Kept.OtherMedium+res.Kept.Matched,
 		"pending", res.Leftover, "verified", rep.Verified, "passes", res.Passes, "duration", res.Duration.Round(time.Millisecond))
 	for _, e := range res.RootErrors {
-		a.log.Error("a folder could not be wiped completely; it is retried at the next start", "root", s.roots[e.Root].policy.Label, "err", e.Reason)
+		a.log.Error("a folder could not be wiped completely; it is retried at the next session start, or now by 'ardoise session end'", "root", s.roots[e.Root].policy.Label, "err", e.Reason)
 	}
 	if retry {
 		a.metrics.WipeRetried(res.Removed.Total(), rep.Verified, rep.PendingCount, rep.Finished)
