@@ -308,7 +308,8 @@ type WipeReport struct {
 	// Kept counts what was found and deliberately left.
 	Kept Kept `json:"kept"`
 	// Pending lists what could not be erased yet (at most a few hundred);
-	// it is retried at the next start of the agent, before the next person.
+	// it is retried at the next session start (before the next person), at
+	// the agent's next start, or at once by "ardoise session end".
 	Pending []PendingItem `json:"pending"`
 	// PendingCount counts every entry left (Pending may be cut short or
 	// withheld).
