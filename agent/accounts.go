@@ -86,7 +86,7 @@ func (a *Agent) watchAccounts(ctx context.Context, table procs.Table) {
 func (a *Agent) startForKioskInUse(ctx context.Context, running map[string]bool) {
 	for _, name := range a.policy().Accounts.Kiosk {
 		u, src, err := userdirs.LookupName(name)
-		if err != nil || isSystemAccount(u) || !running[userAccount(u)] {
+		if err != nil || KioskRefusal(a.policy(), u) != "" || !running[userAccount(u)] {
 			continue
 		}
 		_, err = a.start(ctx, u, src, ipc.ModePublic)

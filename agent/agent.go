@@ -147,6 +147,9 @@ type activeSession struct {
 	// unsafe lists the roots refused at the start that the session must
 	// not run without (rootnames.go).
 	unsafe []string
+	// checkOnly: opened by CheckMachine, which must create nothing (the
+	// trace folders are made at a real session's start).
+	checkOnly bool
 }
 
 type sessionRoot struct {
@@ -211,6 +214,8 @@ func (a *Agent) Run(ctx context.Context) error {
 	}
 	a.journal = j
 	a.pruneActivity()
+	a.metrics.KeepLastSuccess(filepath.Join(a.cfg.StateDir, "last-verified-wipe"))
+	a.metrics.SetBuildInfo(a.cfg.Version, policyHash(a.policy()))
 	if a.cfg.PolicyRefused {
 		a.metrics.PolicyError()
 	} else {
@@ -308,6 +313,10 @@ func (a *Agent) poke() {
 
 var errNoSession = ipcserver.Errorf(http.StatusConflict, "no_session", "aucune session en cours (no session)")
 
+// errWipePending is the code of a session start refused until the previous
+// session's wipe is finished.
+const errWipePending = "wipe_pending"
+
 // start opens the roots for user, records the baseline, then the session in
 // the journal, in that order: a crash between the two leaves no half-started
 // session (threats.md B9).
@@ -319,12 +328,12 @@ func (a *Agent) start(ctx context.Context, u userdirs.User, src userdirs.Source,
 	a.mu.Unlock()
 	if st == session.Pending && cur != nil {
 		// Finish the previous session's wipe before anyone starts.
-		a.wipeLocked(ctx, cur, session.Recovery)
+		a.retryLocked(ctx, cur)
 		a.mu.Lock()
 		st, cur = a.state, a.cur
 		a.mu.Unlock()
 		if st == session.Pending {
-			return ipc.Status{}, ipcserver.Errorf(http.StatusConflict, "wipe_pending",
+			return ipc.Status{}, ipcserver.Errorf(http.StatusConflict, errWipePending,
 				"l'ordinateur n'est pas encore prêt: des fichiers de la session précédente n'ont pas pu être effacés; le personnel doit vérifier (the previous session's wipe is not finished)")
 		}
 	}
@@ -376,6 +385,9 @@ func (a *Agent) start(ctx context.Context, u userdirs.User, src userdirs.Source,
 	set = a.sinceClean(s, set)
 	if err := set.WriteFile(a.baselinePath()); err != nil {
 		s.close()
+		// Without that record a crash would leave nothing to tell the
+		// session's files from the ones before: no session.
+		a.metrics.SessionRefused("no_journal")
 		return ipc.Status{}, fmt.Errorf("save what exists before the session: %w", err)
 	}
 	s.base = set
@@ -392,11 +404,15 @@ func (a *Agent) start(ctx context.Context, u userdirs.User, src userdirs.Source,
 	a.mu.Unlock()
 	a.poke()
 	watching := 0
+	refused := map[string]int{}
 	for _, r := range s.roots {
 		if r.dir != nil {
 			watching++
+		} else {
+			refused[r.code]++
 		}
 	}
+	a.metrics.RootsRefused(refused)
 	a.metrics.SessionStarted()
 	a.log.Info("session started", "session", s.id, "mode", mode, "uid", u.UID, "roots", watching, "refused_roots", len(s.roots)-watching, "preexisting_entries", set.Len())
 	if a.cfg.LaunchBrowser && a.launchBrowser(u, mode) {
@@ -506,7 +522,7 @@ func (a *Agent) openRoots(s *activeSession, src userdirs.Source) {
 				continue
 			}
 			r.dir, err = home.OpenBeneath(loc.Rel, trust)
-			if errors.Is(err, safefs.ErrSymlink) && a.cfg.Mode == System {
+			if errors.Is(err, safefs.ErrSymlink) && a.cfg.Mode == System && !s.checkOnly {
 				r.dir, err = a.repairRootLink(s, home, loc.Rel, pr.Label, trust)
 			}
 		} else {
@@ -518,6 +534,11 @@ func (a *Agent) openRoots(s *activeSession, src userdirs.Source) {
 			// (threats.md D1, M5).
 			if err = safefs.CheckMedium(r.dir, nil, safefs.MediumRules{}); err != nil {
 				r.dir.Close()
+			} else if readOnly(r.dir) {
+				r.dir.Close()
+				r.refuse("read_only", "dossier en lecture seule pour Ardoise")
+				a.log.Warn("folder not watched: it is read-only for the agent (under systemd, add it to ReadWritePaths: systemctl edit ardoise)", "root", pr.Label, "code", r.code)
+				continue
 			}
 		}
 		if err != nil {
@@ -531,7 +552,9 @@ func (a *Agent) openRoots(s *activeSession, src userdirs.Source) {
 			}
 		}
 	}
-	a.openTraces(s, home, homeErr)
+	if !s.checkOnly {
+		a.openTraces(s, home, homeErr)
+	}
 	home.Close()
 }
 
@@ -737,6 +760,11 @@ func (a *Agent) end(ctx context.Context, reason session.Reason) (ipc.WipeReport,
 	a.mu.Lock()
 	s, st := a.cur, a.state
 	a.mu.Unlock()
+	if s != nil && st == session.Pending {
+		// Staff's one command for a wipe left pending: try again now,
+		// rather than wait for the next person to start a session.
+		return a.retryLocked(ctx, s), nil
+	}
 	if s == nil || st != session.Active {
 		return ipc.WipeReport{}, errNoSession
 	}
@@ -758,12 +786,28 @@ func (a *Agent) end(ctx context.Context, reason session.Reason) (ipc.WipeReport,
 	a.mu.Unlock()
 	absent.close()
 	// Browsers are closed here once the browsers part lands.
-	return a.wipeLocked(ctx, s, reason), nil
+	return a.wipeLocked(ctx, s, reason, false), nil
 }
 
-// wipeLocked wipes session s; opMu is held.
-func (a *Agent) wipeLocked(ctx context.Context, s *activeSession, reason session.Reason) ipc.WipeReport {
+// retryLocked wipes again a session whose wipe left entries; opMu is held.
+// The session keeps the reason it ended with: it ended once.
+func (a *Agent) retryLocked(ctx context.Context, s *activeSession) ipc.WipeReport {
+	reason := session.Reason(s.reason)
+	if reason == "" {
+		reason = session.Recovery
+	}
+	a.log.Info("retrying the wipe of a session left pending", "session", s.id, "reason", string(reason))
+	return a.wipeLocked(ctx, s, reason, true)
+}
+
+// wipeLocked wipes session s; opMu is held. retry says that an earlier
+// attempt already ended the session (for the metrics: a session is counted
+// once).
+func (a *Agent) wipeLocked(ctx context.Context, s *activeSession, reason session.Reason, retry bool) ipc.WipeReport {
 	a.mu.Lock()
+	if !retry {
+		s.reason = string(reason)
+	}
 	a.setStateLocked(session.Wiping)
 	a.mu.Unlock()
 	if err := a.journal.SetPhase(journal.Wiping, string(reason)); err != nil {
@@ -845,10 +889,17 @@ func (a *Agent) wipeLocked(ctx context.Context, s *activeSession, reason session
 		"kept_other", res.Kept.Replaced+res.Kept.Doubt+res.Kept.Foreign+res.Kept.OtherMedium+res.Kept.Matched,
 		"pending", res.Leftover, "verified", rep.Verified, "passes", res.Passes, "duration", res.Duration.Round(time.Millisecond))
 	for _, e := range res.RootErrors {
-		a.log.Error("a folder could not be wiped completely; it is retried at the next start", "root", s.roots[e.Root].policy.Label, "err", e.Reason)
+		a.log.Error("a folder could not be wiped completely; it is retried at the next session start, or now by 'ardoise session end'", "root", s.roots[e.Root].policy.Label, "err", e.Reason)
+	}
+	if retry {
+		a.metrics.WipeRetried(res.Removed.Total(), rep.Verified, rep.PendingCount, rep.Finished)
+	} else {
+		a.metrics.SessionEnded(string(reason), res.Removed.Total(), rep.Verified, rep.PendingCount, rep.Finished.Sub(started), rep.Finished)
+	}
+	if rep.Verified {
+		a.metrics.RootsRefused(nil)
 	}
 	logSecurity(a.log, res, func(i int) string { return s.roots[i].policy.Label })
-	a.metrics.SessionEnded(string(reason), res.Removed.Total(), rep.Verified, rep.Finished.Sub(started), rep.Finished)
 	a.bus.publish(ipc.Event{Type: ipc.EventWipeDone, Report: &rep})
 	return rep
 }
@@ -921,7 +972,7 @@ func (a *Agent) recover(ctx context.Context, rec *journal.Recovered) {
 		// it was given ($HOME), not the password database's.
 		u = a.cfg.User
 	}
-	s := &activeSession{policy: a.policy(), id: rec.Session.ID, mode: rec.Session.Mode, user: u, started: rec.Session.Started}
+	s := &activeSession{policy: a.policy(), id: rec.Session.ID, mode: rec.Session.Mode, user: u, started: rec.Session.Started, reason: rec.Reason}
 	trust := trustFor(u)
 	for _, jr := range rec.Session.Roots {
 		owners, ownerSIDs := jr.Owners, jr.OwnerSIDs
@@ -962,7 +1013,12 @@ func (a *Agent) recover(ctx context.Context, rec *journal.Recovered) {
 	a.mu.Lock()
 	a.cur = s
 	a.mu.Unlock()
-	a.wipeLocked(ctx, s, session.Recovery)
+	if rec.Phase == journal.Waiting {
+		// Its end was counted by the agent that wiped it first.
+		a.retryLocked(ctx, s)
+		return
+	}
+	a.wipeLocked(ctx, s, session.Recovery, false)
 }
 
 // --- timers ----------------------------------------------------------------

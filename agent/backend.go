@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/http"
 	"path/filepath"
@@ -116,6 +117,18 @@ func (a *Agent) Preview(ctx context.Context, limit int) (ipc.Preview, error) {
 	return p, nil
 }
 
+// policyHash names the policy in force for the metrics: the start of the
+// SHA-256 of the effective policy ("ardoise policy show"), the same for
+// the same rules whatever the file's comments and layout.
+func policyHash(p *policies.Policy) string {
+	out, err := p.YAML()
+	if err != nil {
+		return ""
+	}
+	h := sha256.Sum256(out)
+	return hex.EncodeToString(h[:6])
+}
+
 // previewID names an entry for the window without saying where it is:
 // a hash of the session and the entry's identity, stable between two
 // previews of one session and meaningless outside it.
@@ -159,7 +172,7 @@ func (a *Agent) Start(ctx context.Context, p ipcserver.Peer, r ipc.StartRequest)
 		if !p.Account().Same(account(a.cfg.User)) && p.UID != 0 {
 			return ipc.Status{}, ipcserver.Errorf(http.StatusForbidden, "forbidden", "cet agent agit pour un autre utilisateur (this agent acts for another user)")
 		}
-		return a.start(ctx, a.cfg.User, a.cfg.Source, r.Mode)
+		return a.countRefusal(a.start(ctx, a.cfg.User, a.cfg.Source, r.Mode))
 	}
 	u, src, err := lookupPeer(p)
 	if err != nil {
@@ -168,7 +181,22 @@ func (a *Agent) Start(ctx context.Context, p ipcserver.Peer, r ipc.StartRequest)
 	if p.UID == 0 || !isKiosk(a.policy().Accounts.Kiosk, u, localDomain()) {
 		return ipc.Status{}, ipcserver.Errorf(http.StatusForbidden, "not_kiosk", "ce compte n'est pas un compte public de la politique (this account is not one of the policy's kiosk accounts)")
 	}
-	return a.start(ctx, u, src, r.Mode)
+	if why := KioskRefusal(a.policy(), u); why != "" {
+		a.log.Warn("no session for a kiosk account that is a system account", "uid", u.UID, "why", why)
+		return ipc.Status{}, ipcserver.Errorf(http.StatusForbidden, "system_account", "ce compte est un compte du système, pas un compte public (this account is a system account: %s)", why)
+	}
+	return a.countRefusal(a.start(ctx, u, src, r.Mode))
+}
+
+// countRefusal counts a start someone asked for and that a pending wipe
+// refused (the agent's own attempts every few seconds while a kiosk
+// account is in use are counted as wipe retries only).
+func (a *Agent) countRefusal(st ipc.Status, err error) (ipc.Status, error) {
+	var ie *ipcserver.Error
+	if errors.As(err, &ie) && ie.Code == errWipePending {
+		a.metrics.SessionRefused(errWipePending)
+	}
+	return st, err
 }
 
 // End ends the session and returns the wipe's report.

@@ -59,5 +59,6 @@ func (a *Agent) reloadPolicy() {
 		return
 	}
 	a.pol.Store(p)
+	a.metrics.SetBuildInfo(a.cfg.Version, policyHash(p))
 	a.log.Info("policy reloaded; it applies from the next session", "file", a.cfg.PolicyFile)
 }

@@ -163,7 +163,7 @@ func (a *Agent) repairRootLink(s *activeSession, home *safefs.Dir, rel string, l
 				closeCur()
 				return nil, fmt.Errorf("%w: the link at %q, or the folder holding it, is not the kiosk account's; remove it or point the policy's root at the real folder", safefs.ErrSymlink, comp)
 			}
-			err := cur.Unlink(comp)
+			err := wipe.RemoveEntry(cur, comp, in.Identity)
 			closeCur()
 			if err != nil && !errors.Is(err, fs.ErrNotExist) {
 				return nil, fmt.Errorf("remove the link left at a folder's name: %w", err)

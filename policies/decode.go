@@ -7,10 +7,10 @@ import (
 	"io"
 	"os"
 	"reflect"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
@@ -192,7 +192,11 @@ func (d *decoder) parse(data []byte, p *Policy) bool {
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		if root.Content[i].Value == "version" {
 			v := root.Content[i+1]
-			if n, err := strconv.Atoi(v.Value); v.Kind != yaml.ScalarNode || err != nil || n != CurrentVersion {
+			if n, err := strconv.Atoi(v.Value); err == nil && n == CurrentVersion && v.Kind == yaml.ScalarNode && v.Style != 0 {
+				d.addn(v, "version", "%s in quotes is text, not the number %d, for YAML and JSON readers; write it without quotes: version: %d", describe(v), CurrentVersion, CurrentVersion)
+				return false
+			}
+			if n, ok := parseWhole(v); !ok || n != CurrentVersion {
 				// A file in another format version is not decoded
 				// field by field: its keys may mean other things, and
 				// a list of "unknown key" lines would hide the real
@@ -283,6 +287,10 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, field string) {
 			d.addn(n, field, "%s where text is expected", describe(n))
 			return
 		}
+		if what := notTextFor11(n); what != "" {
+			d.addn(n, field, "%s unquoted is not text for every YAML reader (%s); write it in quotes: %s", n.Value, what, strconv.Quote(n.Value))
+			return
+		}
 		v.SetString(n.Value)
 	case reflect.Bool:
 		b, ok := parseBool(n)
@@ -292,8 +300,8 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, field string) {
 		}
 		v.SetBool(b)
 	case reflect.Int:
-		i, err := strconv.Atoi(n.Value)
-		if n.Kind != yaml.ScalarNode || n.Tag != "!!int" || err != nil {
+		i, ok := parseWhole(n)
+		if !ok {
 			d.addn(n, field, "%s is not a whole number", describe(n))
 			return
 		}
@@ -343,9 +351,15 @@ func (d *decoder) decodeDuration(n *yaml.Node, v reflect.Value, field string) {
 		d.addn(n, field, "%s where a duration is expected; write it like 90s, 15m or 2h", describe(n))
 		return
 	}
-	dur, err := time.ParseDuration(n.Value)
-	if !durationRe.MatchString(n.Value) || err != nil {
-		d.addn(n, field, "%s is not a duration; write it like 90s, 15m or 2h", strQuote(n.Value))
+	if n.Tag == "!!int" && n.Value != "0" {
+		// PyYAML reads an unquoted 90 as a number; a number is not a
+		// duration for the schema either.
+		d.addn(n, field, "%s has no unit; %s", n.Value, durationHint)
+		return
+	}
+	dur, bad := parsePolicyDuration(n.Value)
+	if bad != "" {
+		d.addn(n, field, "%s", bad)
 		return
 	}
 	v.SetInt(int64(dur))
@@ -394,17 +408,79 @@ func editDistance(a, b string) int {
 	return prev[len(rb)]
 }
 
+// parseBool reads true and false, and the YAML 1.1 words for them (yes,
+// no, on, off), which YAML 1.1 readers such as PyYAML (Ansible) and the
+// JSON Schema checked through them take as booleans: a policy means the
+// same to every tool that reads it.
 func parseBool(n *yaml.Node) (bool, bool) {
-	if n.Kind != yaml.ScalarNode || n.Tag != "!!bool" {
+	if n.Kind != yaml.ScalarNode {
 		return false, false
 	}
-	switch strings.ToLower(n.Value) {
-	case "true":
-		return true, true
-	case "false":
-		return false, true
+	if n.Tag == "!!bool" {
+		switch strings.ToLower(n.Value) {
+		case "true":
+			return true, true
+		case "false":
+			return false, true
+		}
+		return false, false
+	}
+	if n.Tag == "!!str" && n.Style == 0 {
+		switch n.Value {
+		case "yes", "Yes", "YES", "on", "On", "ON":
+			return true, true
+		case "no", "No", "NO", "off", "Off", "OFF":
+			return false, true
+		}
 	}
 	return false, false
+}
+
+// parseWhole reads a whole number, also written as YAML 1.1 and JSON
+// readers see it when it has a zero fraction ("1.0" is 1 for them).
+func parseWhole(n *yaml.Node) (int, bool) {
+	if n.Kind != yaml.ScalarNode || n.Style != 0 || !wholeRe.MatchString(n.Value) {
+		return 0, false
+	}
+	whole, _, _ := strings.Cut(n.Value, ".")
+	i, err := strconv.Atoi(whole)
+	return i, err == nil
+}
+
+var wholeRe = regexp.MustCompile(`^[-+]?[0-9]+(\.0*)?$`)
+
+// YAML 1.1's implicit types, as PyYAML resolves plain scalars
+// (yaml/resolver.py): what such a reader does not take as text.
+var yaml11 = []struct {
+	re   *regexp.Regexp
+	what string
+}{
+	{regexp.MustCompile(`^(yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$`), "YAML 1.1 readers such as PyYAML and Ansible read it as true or false"},
+	{regexp.MustCompile(`^[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?$`), "YAML 1.1 readers such as PyYAML and Ansible read it as a number in base 60: 18:00 is 1080"},
+	{regexp.MustCompile(`^([-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+)$`), "YAML readers read it as a number"},
+	{regexp.MustCompile(`^([-+]?([0-9][0-9_]*)\.[0-9_]*([eE][-+][0-9]+)?|\.[0-9][0-9_]*([eE][-+][0-9]+)?|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN))$`), "YAML readers read it as a number"},
+	{regexp.MustCompile(`^(~|null|Null|NULL)$`), "YAML readers read it as no value"},
+	{regexp.MustCompile(`^([0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(\.[0-9]*)?([ \t]*(Z|[-+][0-9]{1,2}(:[0-9]{2})?))?)$`), "YAML 1.1 readers read it as a date"},
+	{regexp.MustCompile(`^(=|<<)$`), "YAML 1.1 readers give it a meaning of its own"},
+}
+
+// notTextFor11 says why a scalar is not text for some YAML reader, or "":
+// a value of another type for this parser (YAML 1.2), or an unquoted one
+// that YAML 1.1 readers resolve to another type. Such a value would mean
+// one thing to the agent and another to PyYAML, Ansible or an editor.
+func notTextFor11(n *yaml.Node) string {
+	if n.Style != 0 {
+		return "" // quoted, or a block of text: text for every reader
+	}
+	for _, y := range yaml11 {
+		if y.re.MatchString(n.Value) {
+			return y.what
+		}
+	}
+	if n.Tag != "!!str" {
+		return "YAML readers read it as " + kindName(n)
+	}
+	return ""
 }
 
 func yamlKey(f reflect.StructField) string {

@@ -157,14 +157,31 @@ func (d Duration) MarshalYAML() (any, error) { return d.String(), nil }
 
 // YAML prints the policy, defaults included, in the file format.
 func (p *Policy) YAML() ([]byte, error) {
+	var doc yaml.Node
+	if err := doc.Encode(p); err != nil {
+		return nil, fmt.Errorf("encode policy: %w", err)
+	}
+	quoteForEveryReader(&doc)
 	var b strings.Builder
 	enc := yaml.NewEncoder(&b)
 	enc.SetIndent(2)
-	if err := enc.Encode(p); err != nil {
+	if err := enc.Encode(&doc); err != nil {
 		return nil, fmt.Errorf("encode policy: %w", err)
 	}
 	if err := enc.Close(); err != nil {
 		return nil, fmt.Errorf("encode policy: %w", err)
 	}
 	return []byte(b.String()), nil
+}
+
+// quoteForEveryReader quotes the text values that the decoder would refuse
+// unquoted ("=", "18:00", "2024"…: not text for YAML 1.1 readers), so that
+// what "policy show" prints reads back.
+func quoteForEveryReader(n *yaml.Node) {
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!str" && notTextFor11(n) != "" {
+		n.Style = yaml.DoubleQuotedStyle
+	}
+	for _, c := range n.Content {
+		quoteForEveryReader(c)
+	}
 }

@@ -138,7 +138,7 @@ func TestDefaultsAreFilled(t *testing.T) {
 	tru := true
 	want := &Policy{
 		Version:  1,
-		Accounts: Accounts{Kiosk: []string{}},
+		Accounts: Accounts{Kiosk: []string{}, KioskBelowUIDMin: []string{}},
 		Roots: []Root{
 			{Path: "{downloads}", Label: "Téléchargements", Kind: "downloads", Scope: "session", Keep: []string{}, AlsoOwnedBy: []string{}},
 			{Path: "/srv/scans/a", Label: "a", Kind: "files", Scope: "session", Keep: []string{}, AlsoOwnedBy: []string{}},

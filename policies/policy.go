@@ -62,9 +62,18 @@ type Accounts struct {
 	// example a shared "public" account). When the agent runs as a system
 	// service, a session is only started for these accounts. When it runs in
 	// the foreground as an ordinary program, it acts for the user who started
-	// it and this list is not used. Never root or another system account.
-	// Default: empty.
+	// it and this list is not used. Never root or another system account:
+	// on Linux an account whose uid is below the system's first ordinary
+	// uid (UID_MIN in /etc/login.defs, 1000 when unset), such as www-data,
+	// gets no session unless KioskBelowUIDMin names it. Default: empty.
 	Kiosk []string `yaml:"kiosk"`
+
+	// KioskBelowUIDMin names the kiosk accounts that may have a uid below
+	// UID_MIN, for a public account made long ago as a system one. Each
+	// must be in Kiosk; root never is allowed. Think twice: a system
+	// account's folders are a service's data, and a session would erase
+	// what it creates in them. Default: empty.
+	KioskBelowUIDMin []string `yaml:"kiosk_below_uid_min"`
 
 	// Dedicated reports whether the kiosk accounts are used by nobody else,
 	// so that what was in their folders before a session may be erased too:

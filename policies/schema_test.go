@@ -23,8 +23,12 @@ import (
 
 const schemaPath = "schema.json"
 
-// schemaExtra adds what the tables do not hold, by generic path. Go's
-// validator is stricter on each of these; the schema only helps editors.
+// schemaExtra adds what the tables do not hold, by generic path: the
+// root-path rules of checkRootPath as a pattern plus patterns it must not
+// match ("not" stands in for look-ahead, which RE2 lacks), and the
+// accounts that are never public. Rules between fields are in
+// schemaRules; what no JSON Schema can say is listed in schemaParityExceptions
+// (schema_parity_test.go).
 func schemaExtra() map[string]obj {
 	var ph []string
 	for _, p := range placeholders {
@@ -34,10 +38,33 @@ func schemaExtra() map[string]obj {
 	for _, b := range linuxBases {
 		bases = append(bases, regexp.QuoteMeta(b[1:]))
 	}
-	rootPattern := `^((` + strings.Join(ph, "|") + `)(/[^/]+)*|/(` + strings.Join(bases, "|") + `)(/[^/]+)+|[A-Za-z]:[\\/][^\\/]+([\\/][^\\/]+)*)$`
+	const winSeg = `[^\\/:*?"<>|]+`
+	rootPattern := `^((` + strings.Join(ph, "|") + `)(/[^/{}]+)*|/(` + strings.Join(bases, "|") + `)(/[^/]+)+|[A-Za-z]:((\\` + winSeg + `)+|(/` + winSeg + `)+))$`
+	var sys []string
+	for _, w := range windowsSystem {
+		sys = append(sys, anyCase(w))
+	}
+	refused := []obj{
+		{{"pattern", `[\x00-\x1f\x7f]`}},                    // control characters
+		{{"pattern", `^[\\/][\\/]`}},                        // network paths
+		{{"pattern", `(^|[\\/])\.\.([\\/]|$)`}},             // ".."
+		{{"pattern", `^[/{].*/\.(/|$)`}},                    // "." (not plain)
+		{{"pattern", `^[A-Za-z]:.*[\\/]\.([\\/]|$)`}},       // "." on Windows
+		{{"pattern", `^[A-Za-z]:.*([. ]([\\/]|$)|[\\/] )`}}, // names Windows changes
+		{{"pattern", `^[A-Za-z]:.*[\\/](` + anyCase("con") + `|` + anyCase("prn") + `|` + anyCase("aux") + `|` + anyCase("nul") + `|` + anyCase("com") + `[0-9¹²³]|` + anyCase("lpt") + `[0-9¹²³])(\.[^\\/]*)?([\\/]|$)`}}, // devices
+		{{"pattern", `^[A-Za-z]:[\\/](` + strings.Join(sys, "|") + `)([\\/]|$)`}}, // system folders
+		{{"pattern", `^[A-Za-z]:[\\/](` + anyCase("users") + `|` + anyCase("documents and settings") + `)$`}},
+	}
+	var sysAccounts []string
+	for _, a := range systemAccounts {
+		sysAccounts = append(sysAccounts, anyCase(a))
+	}
+	notSystem := obj{{"not", obj{{"pattern", `^(` + strings.Join(sysAccounts, "|") + `)$`}}}}
 	label := obj{{"maxLength", maxLabel}, {"pattern", oneLineRe.String()}}
 	return map[string]obj{
-		"roots[].path":                {{"minLength", 1}, {"pattern", rootPattern}},
+		"accounts.kiosk[]":            notSystem,
+		"roots[].also_owned_by[]":     notSystem,
+		"roots[].path":                {{"minLength", 1}, {"pattern", rootPattern}, {"not", obj{{"anyOf", refused}}}},
 		"roots[].label":               label,
 		"roots[].keep[]":              {{"minLength", 1}, {"pattern", `^[^/\\][^\\]*$`}},
 		"browsers.start_page":         {{"pattern", `^$|^https?://[^/?#\s]+`}},
@@ -47,6 +74,64 @@ func schemaExtra() map[string]obj {
 		"notice.text":                 {{"propertyNames", obj{{"enum", choices["notice.languages[]"].allowed}}}},
 		"notice.text.*":               {{"maxLength", maxNotice}},
 	}
+}
+
+// anyCase matches s whatever the case of its letters, without the "i"
+// flag (JSON Schema patterns have none).
+func anyCase(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		lo, up := strings.ToLower(string(r)), strings.ToUpper(string(r))
+		if lo != up {
+			b.WriteString("[" + lo + up + "]")
+		} else {
+			b.WriteString(regexp.QuoteMeta(string(r)))
+		}
+	}
+	return b.String()
+}
+
+// schemaRules are the validator's rules between fields (rules in
+// validate.go) that JSON Schema's if/then can say, at the top of the
+// schema.
+func schemaRules() []obj {
+	prop := func(path string, s obj) obj {
+		parts := strings.Split(path, ".")
+		for i := len(parts) - 1; i >= 0; i-- {
+			s = obj{{"properties", obj{{parts[i], s}}}, {"required", []string{parts[i]}}}
+		}
+		return s
+	}
+	isTrue := obj{{"const", true}}
+	wholeHome := `^(\{home\}|/home/[^/]+|[A-Za-z]:[\\/](` + anyCase("users") + `|` + anyCase("documents and settings") + `)[\\/][^\\/]+)$`
+	rules := []obj{
+		// ruleDedicatedNeedsKiosk
+		{{"if", prop("accounts.dedicated", isTrue)}, {"then", prop("accounts.kiosk", obj{{"minItems", 1}})}},
+		// ruleEndProgramsNeedsDedicated
+		{{"if", prop("accounts.end_programs", isTrue)}, {"then", prop("accounts.dedicated", isTrue)}},
+		// ruleScopeAllNeedsDedicated, ruleWholeHome: a root that empties
+		// a folder needs kiosk accounts nobody else uses.
+		{{"if", prop("roots", obj{{"contains", obj{{"anyOf", []obj{
+			prop("scope", obj{{"const", "all"}}),
+			prop("path", obj{{"pattern", wholeHome}}),
+		}}}}})}, {"then", prop("accounts.dedicated", isTrue)}},
+		// ruleWholeHome: a whole home folder only with scope all.
+		{{"properties", obj{{"roots", obj{{"items", obj{
+			{"if", prop("path", obj{{"pattern", wholeHome}})}, {"then", prop("scope", obj{{"const", "all"}})},
+		}}}}}}},
+	}
+	// ruleNoticeText: each text's language is offered (the default list
+	// when notice.languages is not given).
+	def := Default().Notice.Languages
+	for _, l := range choices["notice.languages[]"].allowed {
+		offered := prop("notice.languages", obj{{"contains", obj{{"const", l}}}})
+		then := offered
+		if slices.Contains(def, l) {
+			then = obj{{"anyOf", []obj{offered, {{"not", prop("notice.languages", obj{})}}}}}
+		}
+		rules = append(rules, obj{{"if", prop("notice.text", obj{{"required", []string{l}}})}, {"then", then}})
+	}
+	return rules
 }
 
 // obj is a JSON object that keeps its keys in order, so that the schema
@@ -93,9 +178,8 @@ func marshalPlain(v any) ([]byte, error) {
 }
 
 var (
-	requiredRe  = regexp.MustCompile(`(^|\s)Required[.;]`)
-	atLeastOne  = regexp.MustCompile(`At least one`)
-	durationAny = []obj{{{"type", "string"}, {"pattern", durationPattern}}, {{"const", 0}}}
+	requiredRe = regexp.MustCompile(`(^|\s)Required[.;]`)
+	atLeastOne = regexp.MustCompile(`At least one`)
 )
 
 type schemaGen struct {
@@ -112,6 +196,7 @@ func renderSchema(d docs) ([]byte, error) {
 		{"$comment", "Generated from policies/policy.go by: go test ./policies -run TestSchemaUpToDate -update. Do not edit. Reference: docs/policy.md; check a file with: ardoise policy check FILE"},
 	}
 	s = append(s, g.of(reflect.TypeFor[Policy](), "", d.types["Policy"])...)
+	s = append(s, kv{"allOf", schemaRules()})
 	var b bytes.Buffer
 	raw, err := marshalPlain(s)
 	if err != nil {
@@ -136,7 +221,15 @@ func (g schemaGen) of(t reflect.Type, path, doc string) obj {
 	}
 	switch {
 	case t == durationType:
-		s = append(s, kv{"anyOf", durationAny})
+		// The range is in the pattern (spanPattern): the schema refuses
+		// the durations the Go validator refuses.
+		sp := spans[path]
+		str := obj{{"type", "string"}, {"pattern", spanPattern(sp.min, sp.max, sp.zeroOff)}}
+		if sp.zeroOff || sp.min == 0 {
+			s = append(s, kv{"anyOf", []obj{str, {{"const", 0}}}})
+		} else {
+			s = append(s, str...)
+		}
 	case t.Kind() == reflect.Struct:
 		s = append(s, kv{"type", "object"}, kv{"additionalProperties", false})
 		var props obj
@@ -185,7 +278,9 @@ func (g schemaGen) of(t reflect.Type, path, doc string) obj {
 			s = append(s, kv{"pattern", p})
 		}
 	case t.Kind() == reflect.Bool:
-		s = append(s, kv{"type", "boolean"})
+		// yes, no, on, off: booleans for YAML 1.1 readers and for the
+		// agent (parseBool), text for YAML 1.2 ones (js-yaml).
+		s = append(s, kv{"anyOf", []obj{{{"type", "boolean"}}, {{"enum", []string{"yes", "Yes", "YES", "on", "On", "ON", "no", "No", "NO", "off", "Off", "OFF"}}}}})
 	case t.Kind() == reflect.Int:
 		s = append(s, kv{"type", "integer"}, kv{"const", CurrentVersion})
 	}

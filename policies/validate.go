@@ -60,13 +60,8 @@ type shape struct {
 // the agent runs.
 const accountPattern = `^([a-z_][a-z0-9_.-]{0,31}|[^\x00-\x20\x7f\-.\\/:*?"<>|\[\];=,+]([^\x00-\x1f\x7f\\/:*?"<>|\[\];=,+]{0,62}[^\x00-\x20\x7f.\\/:*?"<>|\[\];=,+])?)$`
 
-// durationPattern is the duration syntax of Go's time.ParseDuration, without
-// signs: a policy has no negative durations.
-const durationPattern = `^(0|([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+)$`
-
 var (
 	accountRe  = regexp.MustCompile(accountPattern)
-	durationRe = regexp.MustCompile(durationPattern)
 	clockRe    = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
 	codeHashRe = regexp.MustCompile(`^(pbkdf2-sha256:[1-9][0-9]{0,6}:[0-9a-f]{16,128}:[0-9a-f]{32,128}|sha256:[0-9a-f]{64})$`)
 	oneLineRe  = regexp.MustCompile(`^[^\x00-\x1f\x7f]*$`)
@@ -76,9 +71,10 @@ const accountHint = "use the login name, such as public or kiosque"
 
 // shapes maps a field's generic path to the pattern its value must match.
 var shapes = map[string]shape{
-	"accounts.kiosk[]":        {re: accountRe, echo: true, what: "an account name", hint: accountHint},
-	"accounts.admin_group":    {re: accountRe, optional: true, echo: true, what: "a group name", hint: "use the group's name, such as mediateurs"},
-	"roots[].also_owned_by[]": {re: accountRe, echo: true, what: "an account name", hint: "use the login name of the service, such as saned"},
+	"accounts.kiosk[]":               {re: accountRe, echo: true, what: "an account name", hint: accountHint},
+	"accounts.kiosk_below_uid_min[]": {re: accountRe, echo: true, what: "an account name", hint: accountHint},
+	"accounts.admin_group":           {re: accountRe, optional: true, echo: true, what: "a group name", hint: "use the group's name, such as mediateurs"},
+	"roots[].also_owned_by[]":        {re: accountRe, echo: true, what: "an account name", hint: "use the login name of the service, such as saned"},
 	"session.closing_times[].time": {re: clockRe, echo: true, what: "a time of day",
 		hint: "write it as HH:MM, 24-hour, from 00:00 to 23:59, such as 18:30"},
 	// The value is not repeated: someone may have pasted the code itself.
@@ -105,6 +101,7 @@ var spans = map[string]span{
 // uniqueLists are the lists in which a value may appear only once.
 var uniqueLists = map[string]bool{
 	"accounts.kiosk":               true,
+	"accounts.kiosk_below_uid_min": true,
 	"roots[].keep":                 true,
 	"roots[].also_owned_by":        true,
 	"session.closing_times[].days": true,
@@ -134,6 +131,7 @@ var rules = []func(v *validator){
 	ruleKeepPatterns,
 	ruleNoSystemAccounts,
 	ruleDedicatedNeedsKiosk,
+	ruleBelowUIDMinIsKiosk,
 	ruleEndProgramsNeedsDedicated,
 	ruleIdleWarningShorter,
 	ruleStartPage,
@@ -357,6 +355,15 @@ func ruleNoSystemAccounts(v *validator) {
 func ruleDedicatedNeedsKiosk(v *validator) {
 	if v.p.Accounts.Dedicated && len(v.p.Accounts.Kiosk) == 0 {
 		v.addf("accounts.dedicated", "true, but accounts.kiosk lists no account; name the accounts nobody else uses, such as kiosk: [public]")
+	}
+}
+
+// ruleBelowUIDMinIsKiosk: the exception speaks of kiosk accounts only.
+func ruleBelowUIDMinIsKiosk(v *validator) {
+	for i, name := range v.p.Accounts.KioskBelowUIDMin {
+		if !slices.Contains(v.p.Accounts.Kiosk, name) {
+			v.addf(fmt.Sprintf("accounts.kiosk_below_uid_min[%d]", i), "%s is not in accounts.kiosk; list only kiosk accounts here", strQuote(name))
+		}
 	}
 }
 

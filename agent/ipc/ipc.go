@@ -80,13 +80,13 @@ const (
 )
 
 // Reasons a session ends (EndRequest.Reason, WipeReport.Reason). A client
-// may send only ReasonButton, ReasonIdle and ReasonLogout; the others are
-// the agent's own.
+// may send only ReasonButton, ReasonIdle, ReasonLogout and ReasonCommand
+// ("ardoise session end"); the others are the agent's own.
 const (
 	ReasonButton      = "button"       // the person pressed the end button
 	ReasonIdle        = "idle"         // nobody touched the computer for too long
 	ReasonLogout      = "logout"       // the person logged out
-	ReasonCommand     = "command"      // an administrator ended it
+	ReasonCommand     = "command"      // the command line or an administrator ended it
 	ReasonMaxDuration = "max_duration" // the policy's maximum duration was reached
 	ReasonClosingTime = "closing_time" // the place closes
 	ReasonAgentStop   = "agent_stop"   // the agent was stopped
@@ -94,7 +94,7 @@ const (
 )
 
 // ClientReasons are the end reasons a client may send.
-var ClientReasons = []string{ReasonButton, ReasonIdle, ReasonLogout}
+var ClientReasons = []string{ReasonButton, ReasonIdle, ReasonLogout, ReasonCommand}
 
 // Preview item kinds (PreviewItem.Kind).
 const (
@@ -275,7 +275,9 @@ type StartRequest struct {
 
 // EndRequest is the body of POST /v1/session/end.
 type EndRequest struct {
-	// Reason is "button" (the default when empty), "idle" or "logout".
+	// Reason is "button" (the default when empty), "idle", "logout" or
+	// "command" (the command line). When the last wipe is pending, the
+	// request retries it and answers its report.
 	Reason string `json:"reason"`
 }
 
@@ -306,7 +308,8 @@ type WipeReport struct {
 	// Kept counts what was found and deliberately left.
 	Kept Kept `json:"kept"`
 	// Pending lists what could not be erased yet (at most a few hundred);
-	// it is retried at the next start of the agent, before the next person.
+	// it is retried at the next session start (before the next person), at
+	// the agent's next start, or at once by "ardoise session end".
 	Pending []PendingItem `json:"pending"`
 	// PendingCount counts every entry left (Pending may be cut short or
 	// withheld).

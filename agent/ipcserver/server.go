@@ -348,9 +348,9 @@ func (s *Server) serveEnd(w http.ResponseWriter, r *http.Request) {
 	switch req.Reason {
 	case "":
 		req.Reason = ipc.ReasonButton
-	case ipc.ReasonButton, ipc.ReasonIdle, ipc.ReasonLogout:
+	case ipc.ReasonButton, ipc.ReasonIdle, ipc.ReasonLogout, ipc.ReasonCommand:
 	default:
-		writeError(w, Errorf(http.StatusBadRequest, "bad_request", "reason: button, idle ou logout (button, idle or logout)"))
+		writeError(w, Errorf(http.StatusBadRequest, "bad_request", "reason: button, idle, logout ou command (button, idle, logout or command)"))
 		return
 	}
 	p, err := s.mayActOnSession(r, "end")

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -37,6 +38,16 @@ type Metrics struct {
 	lastSuccess  time.Time
 	policyErrors uint64
 	accompanied  map[string]uint64 // by outcome
+	retries      map[string]uint64 // wipe retries by outcome
+	refused      map[string]uint64 // sessions refused by reason
+	pending      int               // entries left to erase now
+	rootsRefused map[string]int    // roots refused in the running session, by code
+	version      string
+	policyHash   string
+	// lastPath keeps lastSuccess across restarts ("" keeps it in memory):
+	// a gauge that falls to 0 at each boot makes any "no verified wipe for
+	// N days" alert fire after every reboot.
+	lastPath string
 	// OnError is told when the file cannot be written (the agent logs it).
 	OnError func(error)
 }
@@ -44,7 +55,97 @@ type Metrics struct {
 // New returns counters that are written to dir/ardoise.prom after each
 // change ("" writes nothing: WriteTo still works).
 func New(dir string) *Metrics {
-	return &Metrics{dir: dir, ended: map[string]uint64{}, buckets: make([]uint64, len(durationBuckets)+1)}
+	return &Metrics{dir: dir, ended: map[string]uint64{}, buckets: make([]uint64, len(durationBuckets)+1),
+		retries: map[string]uint64{}, refused: map[string]uint64{}, rootsRefused: map[string]int{}}
+}
+
+// Outcomes of a wipe retry, and reasons a session is refused: every label
+// is written, at 0 too, so that an alert on a rate sees the series at once.
+var (
+	retryOutcomes  = []string{"verified", "pending"}
+	RefusedReasons = []string{"wipe_pending", "no_journal"}
+)
+
+// KeepLastSuccess reads the time of the last verified wipe from path (a
+// file in the agent's state folder, written by root only) and saves it
+// there at each verified wipe from now on. A missing or unreadable file
+// means none yet.
+func (m *Metrics) KeepLastSuccess(path string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.lastPath = path
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return
+	}
+	if ms, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64); err == nil && ms > 0 {
+		m.lastSuccess = time.UnixMilli(ms)
+	}
+}
+
+// SetBuildInfo records the agent's version and a hash of the policy in
+// force, for ardoise_build_info: a fleet view shows at once which PCs run
+// another version or another policy.
+func (m *Metrics) SetBuildInfo(version, policyHash string) {
+	m.mu.Lock()
+	m.version, m.policyHash = version, policyHash
+	m.mu.Unlock()
+	m.flush()
+}
+
+// RootsRefused sets the roots of the running session that are not watched,
+// by code (symlink, absent, removable…); nil when no session runs.
+func (m *Metrics) RootsRefused(byCode map[string]int) {
+	m.mu.Lock()
+	for c := range m.rootsRefused {
+		m.rootsRefused[c] = 0 // the series stays, at 0
+	}
+	for c, n := range byCode {
+		m.rootsRefused[c] = n
+	}
+	m.mu.Unlock()
+	m.flush()
+}
+
+// SessionRefused counts a session start refused, by reason (one of
+// RefusedReasons).
+func (m *Metrics) SessionRefused(reason string) {
+	m.mu.Lock()
+	m.refused[reason]++
+	m.mu.Unlock()
+	m.flush()
+}
+
+// WipeRetried counts a new attempt at a session's wipe that an earlier one
+// left unfinished (or that a crash interrupted after it was left pending):
+// the session was counted once, when it ended; a retry is not a new end.
+func (m *Metrics) WipeRetried(removed int, verified bool, pending int, now time.Time) {
+	m.mu.Lock()
+	m.wiped += uint64(max(removed, 0))
+	if verified {
+		m.retries["verified"]++
+		m.setLastSuccessLocked(now)
+	} else {
+		m.retries["pending"]++
+	}
+	m.pending = max(pending, 0)
+	m.mu.Unlock()
+	m.flush()
+}
+
+func (m *Metrics) setLastSuccessLocked(now time.Time) {
+	m.lastSuccess = now
+	if m.lastPath == "" {
+		return
+	}
+	tmp := m.lastPath + ".tmp"
+	err := os.WriteFile(tmp, []byte(strconv.FormatInt(now.UnixMilli(), 10)+"\n"), 0o600)
+	if err == nil {
+		err = os.Rename(tmp, m.lastPath)
+	}
+	if err != nil && m.OnError != nil {
+		m.OnError(fmt.Errorf("save the time of the last verified wipe: %w", err))
+	}
 }
 
 // SessionStarted counts a session start.
@@ -56,13 +157,16 @@ func (m *Metrics) SessionStarted() {
 }
 
 // SessionEnded counts a session's end by reason, the entries it erased,
-// the wipe's duration, and whether it was verified clean.
-func (m *Metrics) SessionEnded(reason string, removed int, verified bool, took time.Duration, now time.Time) {
+// the wipe's duration, whether it was verified clean and, if not, how many
+// entries are left. It is called once per session, at its first wipe;
+// later attempts are WipeRetried.
+func (m *Metrics) SessionEnded(reason string, removed int, verified bool, pending int, took time.Duration, now time.Time) {
 	m.mu.Lock()
 	m.ended[reason]++
 	m.wiped += uint64(max(removed, 0))
+	m.pending = max(pending, 0)
 	if verified {
-		m.lastSuccess = now
+		m.setLastSuccessLocked(now)
 	} else {
 		m.failures++
 	}
@@ -106,9 +210,15 @@ func (m *Metrics) WriteTo(w io.Writer) (int64, error) {
 	metric := func(name, typ, help string) {
 		fmt.Fprintf(&b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, typ)
 	}
+	metric("ardoise_build_info", "gauge", "Always 1: the agent's version and a hash of the policy in force (the first 12 hexadecimal digits of the SHA-256 of the effective policy, as 'ardoise policy show' prints it).")
+	fmt.Fprintf(&b, "ardoise_build_info{version=%q,policy_hash=%q} 1\n", m.version, m.policyHash)
 	metric("ardoise_sessions_started_total", "counter", "Sessions started since the agent started.")
 	fmt.Fprintf(&b, "ardoise_sessions_started_total %d\n", m.started)
-	metric("ardoise_sessions_ended_total", "counter", "Sessions ended, by reason (button, idle, max_duration, closing_time, command, agent_stop, recovery, logout).")
+	metric("ardoise_sessions_refused_total", "counter", "Session starts refused, by reason (wipe_pending: the previous session's wipe is not finished; no_journal: what existed before the session could not be recorded in the state folder).")
+	for _, r := range RefusedReasons {
+		fmt.Fprintf(&b, "ardoise_sessions_refused_total{reason=%q} %d\n", r, m.refused[r])
+	}
+	metric("ardoise_sessions_ended_total", "counter", "Sessions ended, each counted once at its first wipe, by reason (button, idle, max_duration, closing_time, command, agent_stop, recovery, logout).")
 	reasons := make([]string, 0, len(m.ended))
 	for r := range m.ended {
 		reasons = append(reasons, r)
@@ -119,16 +229,31 @@ func (m *Metrics) WriteTo(w io.Writer) (int64, error) {
 	}
 	metric("ardoise_entries_wiped_total", "counter", "Files, folders and links erased at session ends.")
 	fmt.Fprintf(&b, "ardoise_entries_wiped_total %d\n", m.wiped)
-	metric("ardoise_wipe_failures_total", "counter", "Session ends after which something was left to erase (retried at the next start).")
+	metric("ardoise_wipe_failures_total", "counter", "Session ends after which something was left to erase (retried at the next session start, or by 'ardoise session end').")
 	fmt.Fprintf(&b, "ardoise_wipe_failures_total %d\n", m.failures)
-	metric("ardoise_wipe_duration_seconds", "histogram", "Time from the end of a session to the verified wipe.")
+	metric("ardoise_wipe_retries_total", "counter", "Further attempts at a wipe left unfinished, by outcome (verified: nothing left; pending: still something left).")
+	for _, o := range retryOutcomes {
+		fmt.Fprintf(&b, "ardoise_wipe_retries_total{outcome=%q} %d\n", o, m.retries[o])
+	}
+	metric("ardoise_entries_pending", "gauge", "Entries the last wipe could not erase yet (0 once a wipe is verified).")
+	fmt.Fprintf(&b, "ardoise_entries_pending %d\n", m.pending)
+	metric("ardoise_roots_refused", "gauge", "Folders of the policy not watched in the running session, by code (symlink, absent, removable, other_mount, unsafe_parent, not_dir, error); no folder names.")
+	codes := make([]string, 0, len(m.rootsRefused))
+	for c := range m.rootsRefused {
+		codes = append(codes, c)
+	}
+	slices.Sort(codes)
+	for _, c := range codes {
+		fmt.Fprintf(&b, "ardoise_roots_refused{code=%q} %d\n", c, m.rootsRefused[c])
+	}
+	metric("ardoise_wipe_duration_seconds", "histogram", "Time a session's first wipe took, from the end of the session (retries are not in it).")
 	for i, ub := range durationBuckets {
 		fmt.Fprintf(&b, "ardoise_wipe_duration_seconds_bucket{le=\"%g\"} %d\n", ub, m.buckets[i])
 	}
 	total := m.buckets[len(durationBuckets)]
 	fmt.Fprintf(&b, "ardoise_wipe_duration_seconds_bucket{le=\"+Inf\"} %d\n", total)
 	fmt.Fprintf(&b, "ardoise_wipe_duration_seconds_sum %g\nardoise_wipe_duration_seconds_count %d\n", m.sum, total)
-	metric("ardoise_last_successful_wipe_timestamp_seconds", "gauge", "When the last verified wipe finished (Unix time; 0 for none since the agent started).")
+	metric("ardoise_last_successful_wipe_timestamp_seconds", "gauge", "When the last verified wipe finished (Unix time; kept in the state folder across restarts; 0 for none yet on this computer).")
 	last := 0.0
 	if !m.lastSuccess.IsZero() {
 		last = float64(m.lastSuccess.UnixMilli()) / 1000

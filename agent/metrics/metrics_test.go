@@ -1,7 +1,9 @@
 package metrics
 
 import (
+	"bytes"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,8 +16,8 @@ func TestTextFormat(t *testing.T) {
 	m.SessionStarted()
 	m.SessionStarted()
 	now := time.Unix(1_800_000_000, 500_000_000)
-	m.SessionEnded("button", 12, true, 80*time.Millisecond, now)
-	m.SessionEnded("idle", 3, false, 2*time.Second, now.Add(time.Hour))
+	m.SessionEnded("button", 12, true, 0, 80*time.Millisecond, now)
+	m.SessionEnded("idle", 3, false, 1, 2*time.Second, now.Add(time.Hour))
 	m.PolicyError()
 
 	b, err := os.ReadFile(filepath.Join(dir, FileName))
@@ -72,5 +74,88 @@ func TestUnwritableFolderIsReported(t *testing.T) {
 	m.SessionStarted()
 	if got == nil || !strings.Contains(got.Error(), "metrics file") {
 		t.Errorf("error %v", got)
+	}
+}
+
+// TestLastSuccessSurvivesRestart: the time of the last verified wipe is
+// kept in the state folder, so that "no verified wipe for 3 days" does not
+// fire after every reboot (it was 0 at each start).
+func TestLastSuccessSurvivesRestart(t *testing.T) {
+	state := filepath.Join(t.TempDir(), "last-verified-wipe")
+	now := time.Unix(1_800_000_000, 250_000_000)
+	m := New("")
+	m.KeepLastSuccess(state)
+	m.SessionEnded("button", 1, true, 0, time.Millisecond, now)
+
+	again := New("")
+	again.KeepLastSuccess(state)
+	var b bytes.Buffer
+	again.WriteTo(&b)
+	if !strings.Contains(b.String(), "ardoise_last_successful_wipe_timestamp_seconds 1800000000.250\n") {
+		t.Errorf("after a restart:\n%s", b.String())
+	}
+}
+
+// TestRetryIsNotASecondEnd: one session whose wipe needed two more
+// attempts is one session ended, one wipe duration, two retries.
+func TestRetryIsNotASecondEnd(t *testing.T) {
+	m := New("")
+	now := time.Unix(1_800_000_000, 0)
+	m.SessionStarted()
+	m.SessionEnded("button", 4, false, 1, time.Second, now)
+	m.WipeRetried(0, false, 1, now.Add(time.Minute))
+	m.WipeRetried(1, true, 0, now.Add(2*time.Minute))
+	var b bytes.Buffer
+	m.WriteTo(&b)
+	got := b.String()
+	for _, want := range []string{
+		"ardoise_sessions_started_total 1\n",
+		"ardoise_sessions_ended_total{reason=\"button\"} 1\n",
+		"ardoise_wipe_failures_total 1\n",
+		"ardoise_wipe_duration_seconds_count 1\n",
+		"ardoise_wipe_retries_total{outcome=\"verified\"} 1\nardoise_wipe_retries_total{outcome=\"pending\"} 1\n",
+		"ardoise_entries_wiped_total 5\n",
+		"ardoise_entries_pending 0\n",
+		"ardoise_last_successful_wipe_timestamp_seconds 1800000120.000\n",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("missing %q in:\n%s", want, got)
+		}
+	}
+	if strings.Count(got, "ardoise_sessions_ended_total{") != 1 {
+		t.Errorf("more than one end:\n%s", got)
+	}
+}
+
+// TestPromtoolChecksMetrics runs Prometheus' own linter (Debian package
+// prometheus) on a file with every metric and label in it.
+func TestPromtoolChecksMetrics(t *testing.T) {
+	promtool, err := exec.LookPath("promtool")
+	if err != nil {
+		t.Skip("promtool not installed (Debian: apt-get install prometheus)")
+	}
+	m := New("")
+	m.SetBuildInfo("1.2.3", "0123456789ab")
+	m.SessionStarted()
+	m.RootsRefused(map[string]int{"symlink": 1, "absent": 2})
+	m.SessionRefused("wipe_pending")
+	m.SessionEnded("command", 2, false, 1, time.Second, time.Unix(1_800_000_000, 0))
+	m.WipeRetried(1, true, 0, time.Unix(1_800_000_100, 0))
+	m.Accompanied("complete")
+	var b bytes.Buffer
+	m.WriteTo(&b)
+	cmd := exec.Command(promtool, "check", "metrics")
+	cmd.Stdin = bytes.NewReader(b.Bytes())
+	if out, err := cmd.CombinedOutput(); err != nil || len(bytes.TrimSpace(out)) > 0 {
+		t.Errorf("promtool check metrics: %v\n%s\n%s", err, out, b.String())
+	}
+	for _, want := range []string{
+		"ardoise_build_info{version=\"1.2.3\",policy_hash=\"0123456789ab\"} 1\n",
+		"ardoise_roots_refused{code=\"absent\"} 2\nardoise_roots_refused{code=\"symlink\"} 1\n",
+		"ardoise_sessions_refused_total{reason=\"wipe_pending\"} 1\nardoise_sessions_refused_total{reason=\"no_journal\"} 0\n",
+	} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("missing %q in:\n%s", want, b.String())
+		}
 	}
 }

@@ -94,3 +94,20 @@ func RemoveNames(ctx context.Context, dir *safefs.Dir, names []string, owners []
 	}
 	return res
 }
+
+// RemoveEntry removes the non-directory entry name of dir if it is still
+// the object want, which the caller judged (a link left at a root's name,
+// say): through a quarantine where the public may change dir, so that a
+// name swapped at the last moment removes nothing (RC2). The error wraps
+// safefs.ErrSwapped when that happened.
+func RemoveEntry(dir *safefs.Dir, name string, want safefs.Identity) error {
+	var q *safefs.Quarantine
+	if !dir.ClosedToPublic() {
+		var err error
+		if q, _, err = dir.OpenQuarantine(); err != nil {
+			return err
+		}
+		defer q.Close()
+	}
+	return dir.RemoveExpect(q, name, want)
+}

@@ -61,7 +61,9 @@ func TestPolicyCheckAcceptsEveryExample(t *testing.T) {
 		t.Fatalf("want at least 3 example policies, found %d (%v)", len(files), err)
 	}
 	for _, f := range files {
-		if code, out, stderr := run(t, "policy", "check", f); code != exitOK || !strings.Contains(out, f+": ok") {
+		// --content-only: a checkout is not owned by root, the installed
+		// file is (TestPolicyCheckRefusesWhatTheServiceRefuses).
+		if code, out, stderr := run(t, "policy", "check", "--content-only", f); code != exitOK || !strings.Contains(out, f+": ok") {
 			t.Errorf("policy check %s: exit %d\n%s%s", f, code, out, stderr)
 		}
 	}

@@ -33,7 +33,7 @@ func TestMetricsForMonitoring(t *testing.T) {
 	for _, want := range []string{
 		"ardoise_policy_reload_errors_total 1\n",
 		"ardoise_sessions_started_total 1\n",
-		"ardoise_sessions_ended_total{reason=\"button\"} 1\n", // the command line asks as the person would
+		"ardoise_sessions_ended_total{reason=\"command\"} 1\n", // the command line, not the window's button
 		"ardoise_entries_wiped_total 1\n",
 		"ardoise_wipe_failures_total 0\n",
 		"ardoise_wipe_duration_seconds_count 1\n",

@@ -231,13 +231,21 @@ func loadRunPolicy(log *slog.Logger, file, stateDir string, system bool) (p *pol
 	return policies.Default(), true
 }
 
-// loadPolicyFile reads and checks a policy file (its owner and mode too,
-// for the system service) and saves it as the last good one.
-func loadPolicyFile(file, stateDir string, system bool) (*policies.Policy, error) {
+// loadPolicy reads and checks a policy file as the agent does: its content,
+// and for the system service its owner and mode too. "policy check" calls
+// it, so that what it says ok is what the service takes.
+func loadPolicy(file string, system bool) (*policies.Policy, error) {
 	p, err := policies.Load(file)
 	if err == nil && system {
 		err = policies.CheckFileSafety(file)
 	}
+	return p, err
+}
+
+// loadPolicyFile reads and checks a policy file (its owner and mode too,
+// for the system service) and saves it as the last good one.
+func loadPolicyFile(file, stateDir string, system bool) (*policies.Policy, error) {
+	p, err := loadPolicy(file, system)
 	if err != nil {
 		return nil, err
 	}

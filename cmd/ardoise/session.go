@@ -61,7 +61,7 @@ func init() {
 	})
 	register(&command{
 		name: "session end", summary: "end the session and erase what it created",
-		help:  "Ends the session, erases what it created, checks that nothing is left and prints the result.\nIt returns once the wipe is done; exit status 1 if something could not be erased yet.\n" + sessionHelpTail,
+		help:  "Ends the session, erases what it created, checks that nothing is left and prints the result.\nIt returns once the wipe is done; exit status 1 if something could not be erased yet.\n\nWhen the last wipe is pending (session status: pending), it retries that wipe\nnow instead, and prints the same result: the procedure for staff is in\ndocs/admin.md (\"A wipe left pending\").\n" + sessionHelpTail,
 		flags: sessionFlags(false, false), run: runSessionEnd,
 	})
 }
@@ -143,6 +143,9 @@ func runSessionStatus(ctx context.Context, e *env, o any, args []string) error {
 	if w := st.LastWipe; w != nil {
 		fmt.Fprintf(e.stdout, "Last wipe: %s\n", wipeLine(w))
 	}
+	if st.State == ipc.StatePending {
+		fmt.Fprintln(e.stdout, "New sessions are refused until that wipe is finished: free what could not be erased, then run 'ardoise session end' (as root) to retry it now.")
+	}
 	fmt.Fprintf(e.stdout, "Agent version: %s\n", st.AgentVersion)
 	return nil
 }
@@ -209,7 +212,9 @@ func runSessionEnd(ctx context.Context, e *env, o any, args []string) error {
 	if len(args) > 0 {
 		return usagef("session end takes no arguments")
 	}
-	rep, err := opts.client(e).End(context.WithoutCancel(ctx), ipc.EndRequest{Reason: ipc.ReasonButton})
+	// "command", not "button": the logs and metrics tell the window's
+	// button from the command line (staff, scripts).
+	rep, err := opts.client(e).End(context.WithoutCancel(ctx), ipc.EndRequest{Reason: ipc.ReasonCommand})
 	if err != nil {
 		return fmt.Errorf("end the session: %w", err)
 	}
@@ -225,7 +230,7 @@ func runSessionEnd(ctx context.Context, e *env, o any, args []string) error {
 		printChecklist(e.stdout, rep.Checklist)
 	}
 	if !rep.Verified {
-		return fmt.Errorf("%d entries could not be erased yet; they are retried at the next start of the agent (%s)", rep.PendingCount, strings.TrimSpace(rep.Journal))
+		return fmt.Errorf("%d entries could not be erased yet; the computer refuses new sessions until they are: free them (close the program holding them, or ask an administrator) and run 'ardoise session end' again to retry now; otherwise the next session start retries (%s)", rep.PendingCount, strings.TrimSpace(rep.Journal))
 	}
 	return nil
 }
