@@ -522,8 +522,8 @@ func (a *Agent) openRoots(s *activeSession, src userdirs.Source) {
 				continue
 			}
 			r.dir, err = home.OpenBeneath(loc.Rel, trust)
-			if errors.Is(err, safefs.ErrSymlink) && a.cfg.Mode == System && !s.checkOnly {
-				r.dir, err = a.repairRootLink(s, home, loc.Rel, pr.Label, trust)
+			if errors.Is(err, safefs.ErrSymlink) && a.cfg.Mode == System {
+				r.dir, err = a.repairOrCheckRootLink(s, home, loc.Rel, pr.Label, trust, s.checkOnly)
 			}
 		} else {
 			r.dir, err = safefs.OpenRoot(loc.Path, trust)
@@ -541,12 +541,18 @@ func (a *Agent) openRoots(s *activeSession, src userdirs.Source) {
 				continue
 			}
 		}
+		if errors.Is(err, errWouldRepair) {
+			// The machine check: the session start would remove the link
+			// and watch the folder made again.
+			r.state, r.reason = "watching", errWouldRepair.Error()
+			continue
+		}
 		if err != nil {
 			r.refuseErr(err)
 			a.log.Warn("folder not watched", "root", pr.Label, "code", r.code, logging.Personal("err", err.Error()))
 			if r.code == "symlink" && a.cfg.Mode == System {
 				// A link at a kiosk root would send the person's
-				// documents where Ardoise does not look (threats R5);
+				// documents where Ardoise does not look (RC5);
 				// in the foreground it is the user's own choice.
 				s.unsafe = append(s.unsafe, pr.Label)
 			}
@@ -819,7 +825,7 @@ func (a *Agent) wipeLocked(ctx context.Context, s *activeSession, reason session
 	for _, r := range s.roots {
 		cfg.Roots = append(cfg.Roots, wipe.Root{Dir: r.dir, Scope: r.policy.Scope, Keep: r.policy.Keep, Owners: r.owners, OwnerSIDs: r.ownerSIDs})
 	}
-	// And what stands at the roots' names now (threats R4, R8, R10).
+	// And what stands at the roots' names now (RC4, RC8, RC10).
 	byName, byNameOf, closeByName := a.nameRoots(s)
 	defer closeByName()
 	cfg.Roots = append(cfg.Roots, byName...)

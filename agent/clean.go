@@ -27,7 +27,7 @@ import (
 // the next session of that account starts from it (threats.md D4): an
 // entry of the kiosk account under a root the record covers, and not in
 // the record, is taken out of the new baseline, which makes it the new
-// session's (issue 13 R7, docs/design.md).
+// session's (issue 13 RC7, docs/design.md).
 
 // cleanSet is what the last verified wipe of an account left.
 type cleanSet struct {

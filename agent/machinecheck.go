@@ -86,7 +86,8 @@ type AccountCheck struct {
 // opens its roots exactly as a session start does, then closes them:
 // nothing is created, changed or erased. It needs root, as the service.
 func CheckMachine(p *policies.Policy) []AccountCheck {
-	a := &Agent{log: slog.New(slog.DiscardHandler)}
+	// The service's checks: what a session start does in system mode.
+	a := &Agent{log: slog.New(slog.DiscardHandler), cfg: Config{Mode: System}}
 	var out []AccountCheck
 	for _, name := range p.Accounts.Kiosk {
 		ac := AccountCheck{Name: name}
@@ -105,6 +106,9 @@ func CheckMachine(p *policies.Policy) []AccountCheck {
 		a.openRoots(s, src)
 		for _, r := range s.roots {
 			ac.Roots = append(ac.Roots, RootCheck{Label: r.policy.Label, Path: r.path, State: r.state, Code: r.code, Reason: r.reason})
+		}
+		if len(s.unsafe) > 0 {
+			ac.Refused = fmt.Sprintf("unsafe_root: a folder of the policy is a link that the session start cannot remove (%s); remove it or point the policy at the real folder", strings.Join(s.unsafe, ", "))
 		}
 		s.close()
 		out = append(out, ac)

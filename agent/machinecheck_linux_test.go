@@ -123,18 +123,21 @@ func TestCheckMachineAgreesWithSessionStart(t *testing.T) {
 	roots := fmt.Sprintf(`roots:
   - {path: "{downloads}"}
   - {path: "{documents}"}
-  - {path: %q, label: link}
   - {path: %q, label: target}
   - {path: %q, label: ro}
-`, filepath.Join(site, "link"), target, ro)
+`, target, ro)
+	// A root that is a link refuses the session in system mode (RC5): a
+	// person must never start with a folder Ardoise does not watch.
+	withLink := roots + fmt.Sprintf("  - {path: %q, label: link}\n", filepath.Join(site, "link"))
 	cases := []struct {
 		name, policy string
 		uid          int
-		refused      bool
+		code         string // the session start's refusal, "" for none
 	}{
-		{"ordinary account, mixed roots", fmt.Sprintf("version: 1\naccounts: {kiosk: [%s]}\n%s", kiosk, roots), kioskUID, false},
-		{"system account", fmt.Sprintf("version: 1\naccounts: {kiosk: [%s]}\n%s", sys, roots), sysUID, true},
-		{"system account named as allowed", fmt.Sprintf("version: 1\naccounts: {kiosk: [%s], kiosk_below_uid_min: [%s]}\n%s", sys, sys, roots), sysUID, false},
+		{"ordinary account, mixed roots", fmt.Sprintf("version: 1\naccounts: {kiosk: [%s]}\n%s", kiosk, roots), kioskUID, ""},
+		{"a root that is a link", fmt.Sprintf("version: 1\naccounts: {kiosk: [%s]}\n%s", kiosk, withLink), kioskUID, "unsafe_root"},
+		{"system account", fmt.Sprintf("version: 1\naccounts: {kiosk: [%s]}\n%s", sys, roots), sysUID, "system_account"},
+		{"system account named as allowed", fmt.Sprintf("version: 1\naccounts: {kiosk: [%s], kiosk_below_uid_min: [%s]}\n%s", sys, sys, roots), sysUID, ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -148,13 +151,10 @@ func TestCheckMachineAgreesWithSessionStart(t *testing.T) {
 				t.Fatalf("CheckMachine: %d accounts, want 1", len(checks))
 			}
 			ck := checks[0]
-			if (code != "") != c.refused || (ck.Refused != "") != c.refused {
-				t.Fatalf("account refused: session start %q, check %q; want refused=%v", code, ck.Refused, c.refused)
+			if code != c.code || (ck.Refused != "") != (c.code != "") {
+				t.Fatalf("account refused: session start %q, check %q; want %q", code, ck.Refused, c.code)
 			}
-			if c.refused {
-				if code != "system_account" {
-					t.Errorf("session start refused with %q, want system_account", code)
-				}
+			if c.code != "" {
 				return
 			}
 			if len(ck.Roots) != len(got) {
@@ -165,7 +165,7 @@ func TestCheckMachineAgreesWithSessionStart(t *testing.T) {
 					t.Errorf("root %s: session start %s/%s, check %s/%s", got[i].Label, got[i].State, got[i].Code, ck.Roots[i].State, ck.Roots[i].Code)
 				}
 			}
-			want := []string{"watching/", "absent/absent", "refused/symlink", "watching/", "refused/read_only"}
+			want := []string{"watching/", "absent/absent", "watching/", "refused/read_only"}
 			for i, w := range want {
 				if g := got[i].State + "/" + got[i].Code; g != w {
 					t.Errorf("root %s: %s, want %s", got[i].Label, g, w)

@@ -5,7 +5,7 @@ package agent
 //
 //   - at the end, what stands at each name is wiped too, by the root's
 //     rules (nameRoots, wipe.Root.Name), and verified with the rest, so the
-//     receipt speaks of the names (threats R4, R8, R10);
+//     receipt speaks of the names (RC4, RC8, RC10);
 //   - a name that is absent at the start is waited for, and a folder that
 //     appears there is watched like a root (watchAbsentRoots, R8);
 //   - in system mode, a link left at a name is removed as a link and the
@@ -142,6 +142,16 @@ func (a *Agent) refuseUnsafe(labels []string) error {
 // or in a folder that is not the account's, was not made by the public:
 // it is left, and the caller refuses the session.
 func (a *Agent) repairRootLink(s *activeSession, home *safefs.Dir, rel string, label string, trust safefs.RootOptions) (*safefs.Dir, error) {
+	return a.repairOrCheckRootLink(s, home, rel, label, trust, false)
+}
+
+// errWouldRepair is what the machine check gets for a link the session
+// start would remove: the root would be watched.
+var errWouldRepair = errors.New("a link stands at the folder's name; the session start removes it (its target is not touched) and makes the folder again")
+
+// repairOrCheckRootLink is repairRootLink; with dryRun it changes nothing
+// and returns errWouldRepair where it would have repaired.
+func (a *Agent) repairOrCheckRootLink(s *activeSession, home *safefs.Dir, rel string, label string, trust safefs.RootOptions, dryRun bool) (*safefs.Dir, error) {
 	cur := home
 	closeCur := func() {
 		if cur != home {
@@ -162,6 +172,10 @@ func (a *Agent) repairRootLink(s *activeSession, home *safefs.Dir, rel string, l
 			if !in.OwnedBy(mine, sidsOf(s.user)) || !cur.Info().OwnedBy(mine, sidsOf(s.user)) {
 				closeCur()
 				return nil, fmt.Errorf("%w: the link at %q, or the folder holding it, is not the kiosk account's; remove it or point the policy's root at the real folder", safefs.ErrSymlink, comp)
+			}
+			if dryRun {
+				closeCur()
+				return nil, errWouldRepair
 			}
 			err := wipe.RemoveEntry(cur, comp, in.Identity)
 			closeCur()
@@ -188,7 +202,7 @@ func (a *Agent) repairRootLink(s *activeSession, home *safefs.Dir, rel string, l
 }
 
 // absentRoots waits for the roots that did not exist at session start and
-// watches each folder that appears at one of their names (threats R8). It
+// watches each folder that appears at one of their names (RC8). It
 // is a hint for the live count and the crash journal, like the watcher:
 // the end wipes the names whatever it saw.
 type absentRoots struct {

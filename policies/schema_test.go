@@ -66,7 +66,7 @@ func schemaExtra() map[string]obj {
 		"roots[].also_owned_by[]":     notSystem,
 		"roots[].path":                {{"minLength", 1}, {"pattern", rootPattern}, {"not", obj{{"anyOf", refused}}}},
 		"roots[].label":               label,
-		"roots[].keep[]":              {{"minLength", 1}, {"pattern", `^[^/\\][^\\]*$`}},
+		"roots[].keep[]":              {{"minLength", 1}, {"pattern", `^[^/\\]+(/[^/\\]+)*/?$`}},
 		"browsers.start_page":         {{"pattern", `^$|^https?://[^/?#\s]+`}},
 		"browsers.search_engine.name": label,
 		"browsers.search_engine.url":  {{"pattern", `^https://[^/?#\s]+.*\{searchTerms\}`}},

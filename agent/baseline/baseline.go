@@ -212,7 +212,7 @@ func (s *Set) index() {
 // Without returns a copy of s without the records drop selects, and how
 // many it left out. It is how the system service takes out of a new
 // baseline what a kiosk account made after the last verified wipe, which
-// is the new session's (issue 13 R7).
+// is the new session's (issue 13 RC7).
 func (s *Set) Without(drop func(Record) bool) (*Set, int) {
 	if s == nil {
 		return nil, 0

@@ -312,7 +312,7 @@ func mkdirAll(root, dir string) ([]string, error) {
 
 // writeAtomic gives the new file its mode and owner (o; nil for root's)
 // through its descriptor, before it takes the name: nothing is changed by
-// name (R1, docs/design.md).
+// name (RC1, docs/design.md).
 func writeAtomic(path string, data []byte, perm os.FileMode, o *owner) error {
 	f, err := os.CreateTemp(filepath.Dir(path), ".ardoise-*")
 	if err != nil {

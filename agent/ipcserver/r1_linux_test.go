@@ -15,7 +15,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// The attacker of TestR1_SocketFolderChmodByName is this test binary, run
+// The attacker of TestRC1_SocketFolderChmodByName is this test binary, run
 // again as a real account with R1_ATTACKER set.
 func init() {
 	if os.Getenv("R1_ATTACKER") != "symlink" {
@@ -29,12 +29,12 @@ func init() {
 	}
 }
 
-// TestR1_SocketFolderChmodByName: the socket folder is made in a folder
+// TestRC1_SocketFolderChmodByName: the socket folder is made in a folder
 // everyone can write (sticky, like /tmp); an account racing the agent
 // plants a symbolic link at its name, to a root-owned 0600 file. The agent
 // must never change that file's mode (it used to chmod the name, following
 // the link).
-func TestR1_SocketFolderChmodByName(t *testing.T) {
+func TestRC1_SocketFolderChmodByName(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root: the agent's side runs as root, the attacker as a real account")
 	}
@@ -107,11 +107,11 @@ func TestR1_SocketFolderChmodByName(t *testing.T) {
 	t.Logf("the socket was made in %d rounds; the attacker's link refused the others", made)
 }
 
-// TestR1_SocketFolderInAPublicFolder: in a folder everyone can write that
+// TestRC1_SocketFolderInAPublicFolder: in a folder everyone can write that
 // is not sticky, anyone can rename the socket folder away and put a link
 // in its place between the agent's calls on the socket's path; such a
 // socket folder is refused.
-func TestR1_SocketFolderInAPublicFolder(t *testing.T) {
+func TestRC1_SocketFolderInAPublicFolder(t *testing.T) {
 	base, err := os.MkdirTemp("", "ardoise-r1-")
 	if err != nil {
 		t.Fatal(err)

@@ -71,7 +71,7 @@ func Listen(path string, system bool) (net.Listener, error) {
 }
 
 // makeSocketDir makes the socket folder and sets its mode (the umask may
-// have narrowed it) through its descriptor, never by name (R1,
+// have narrowed it) through its descriptor, never by name (RC1,
 // docs/design.md): the folder above may be one others can write, such as
 // /tmp, where a link planted at the name would have its target's mode
 // changed by a chmod of the name. A folder that was already there, or that
@@ -121,7 +121,7 @@ func checkDir(dir string, euid int) error {
 // checkParent refuses a socket folder inside a folder others can write
 // and that is not sticky: there anyone can rename the socket folder away
 // and put a link in its place between the agent's calls on the socket's
-// path (listen, chmod), which would then act on the link's target (R1,
+// path (listen, chmod), which would then act on the link's target (RC1,
 // docs/design.md). In a sticky folder (/tmp) only the owner of an entry
 // can rename it.
 func checkParent(dir string, euid int) error {

@@ -8,7 +8,7 @@ import (
 // Removing an entry by name in a folder the public can write is a race the
 // public can win: between the check of what the name holds and the unlink,
 // the name can be swapped (renameat2 RENAME_EXCHANGE) for a library file,
-// which the unlink would delete (R2 in docs/design.md). Linux has no unlink
+// which the unlink would delete (RC2 in docs/design.md). Linux has no unlink
 // by descriptor, so on Linux the decision is taken where the public cannot
 // reach: the entry is first moved into a quarantine folder that only the
 // agent can enter, on the same mount, and its identity is checked there;

@@ -15,7 +15,7 @@ import (
 )
 
 // byNameChanges are the calls that change an object's owner, mode, times,
-// extended attributes or content, or replace it, through a name (R1,
+// extended attributes or content, or replace it, through a name (RC1,
 // docs/design.md): in a folder the account can write, the name may lead
 // to another object by the time the call runs. The agent does these
 // through a descriptor it has checked (fchown, fchmod, ftruncate).
@@ -40,10 +40,10 @@ var byNameAllowed = map[string]string{
 	"agent/ipcserver/socket.go:os.Chmod": "the socket itself, once checkDir and checkParent have made sure only the agent's account can change the names on its way (design.md R1)",
 }
 
-// TestR1_NoChangeByNameCalls keeps the audit of R1 true: no code of the
+// TestRC1_NoChangeByNameCalls keeps the audit of R1 true: no code of the
 // agent or of the ardoise command changes an object by name, except the
 // exceptions above.
-func TestR1_NoChangeByNameCalls(t *testing.T) {
+func TestRC1_NoChangeByNameCalls(t *testing.T) {
 	repo, err := filepath.Abs("../..")
 	if err != nil {
 		t.Fatal(err)

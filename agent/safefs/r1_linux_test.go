@@ -171,11 +171,11 @@ func (a *r1Account) mkdirAs(t *testing.T, rel string, mode os.FileMode) string {
 
 const r1Rounds = 200
 
-// TestR1_ChownByNameAfterMkdir: the account swaps the folder the agent has
+// TestRC1_ChownByNameAfterMkdir: the account swaps the folder the agent has
 // just made in its home for a hard link to a root-owned 0666 file outside;
 // the agent must never give that file to the account (the systemd-tmpfiles
 // CVE-2017-18078 pattern).
-func TestR1_ChownByNameAfterMkdir(t *testing.T) {
+func TestRC1_ChownByNameAfterMkdir(t *testing.T) {
 	a := r1NewAccount(t)
 	outside := filepath.Join(a.base, "outside")
 	must(t, os.Mkdir(outside, 0o755))
@@ -288,10 +288,10 @@ func (r *r1Replace) guideSurvives(guide unix.Stat_t) bool {
 	return false
 }
 
-// TestR1_ReplaceFileTempName: the account moves a library file onto the
+// TestRC1_ReplaceFileTempName: the account moves a library file onto the
 // name the agent used for its temporary file; the agent must not delete
 // it, and must still empty the session's list.
-func TestR1_ReplaceFileTempName(t *testing.T) {
+func TestRC1_ReplaceFileTempName(t *testing.T) {
 	a := r1NewAccount(t)
 	r := r1ReplaceSetup(t, a)
 	in, out := a.attacker(t, "move", r.guidePath, filepath.Join(r.sharePath, ".recently-used.xbel.ardoise-tmp"))
@@ -314,10 +314,10 @@ func TestR1_ReplaceFileTempName(t *testing.T) {
 	}
 }
 
-// TestR1_ReplaceFileSwappedTarget: between the agent's check of the
+// TestRC1_ReplaceFileSwappedTarget: between the agent's check of the
 // session's list and its replacement, the account moves a library file
 // onto the list's name; the agent must neither delete nor write it.
-func TestR1_ReplaceFileSwappedTarget(t *testing.T) {
+func TestRC1_ReplaceFileSwappedTarget(t *testing.T) {
 	a := r1NewAccount(t)
 	r := r1ReplaceSetup(t, a)
 	in, out := a.attacker(t, "move", r.guidePath, filepath.Join(r.sharePath, "recently-used.xbel"))

@@ -288,7 +288,7 @@ func (d *Dir) SeekTo(off int64) error {
 // following a link, and opens it.
 //
 // A folder it makes is changed only through its own descriptor, never by
-// name (R1, docs/design.md): d is usually a home the account can write, and
+// name (RC1, docs/design.md): d is usually a home the account can write, and
 // between mkdirat and any later call the account can replace the new name
 // by a hard link to a file outside (the systemd-tmpfiles CVE-2017-18078
 // pattern), which a chown by name would give away. So the new folder is
@@ -412,7 +412,7 @@ func coarseNow() int64 {
 // ReplaceFile sets the content of the regular file name of d to data,
 // owned by uid:gid with mode perm.
 //
-// It changes nothing by name (R1, docs/design.md): d is usually a folder
+// It changes nothing by name (RC1, docs/design.md): d is usually a folder
 // the account can write, where any name can be swapped between two system
 // calls. With want nil the file must not exist: it is created with O_EXCL
 // and O_NOFOLLOW, so what appears at the name meanwhile is never replaced.

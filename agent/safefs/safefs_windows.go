@@ -542,7 +542,7 @@ func (d *Dir) SeekTo(off int64) error {
 // missing components one at a time, never following a link, and opens
 // it. New folders inherit their ACL from the parent; uid and gid mean
 // nothing on Windows. Nothing is done by name after the folder is made
-// (R1, docs/design.md): FILE_OPEN_IF makes or opens it and returns its
+// (RC1, docs/design.md): FILE_OPEN_IF makes or opens it and returns its
 // handle in one call, and every check is on that handle.
 func (d *Dir) MkdirBeneath(rel string, uid, gid uint32, opts RootOptions) (*Dir, error) {
 	rel = filepath.FromSlash(rel)
@@ -583,7 +583,7 @@ func (d *Dir) MkdirBeneath(rel string, uid, gid uint32, opts RootOptions) (*Dir,
 }
 
 // ReplaceFile sets the content of the regular file name of d to data,
-// as the Linux version does and with the same rule (R1, docs/design.md):
+// as the Linux version does and with the same rule (RC1, docs/design.md):
 // nothing is changed by name. With want nil the file is created
 // (FILE_CREATE: what appears at the name meanwhile is never replaced);
 // otherwise the entry is opened by handle without following a reparse

@@ -35,7 +35,7 @@ func (e *env) wipeByName() Result {
 	return Run(context.Background(), e.withName(e.config()))
 }
 
-func TestR4_NameRootWipesTheFolderMadeAgain(t *testing.T) {
+func TestRC4_NameRootWipesTheFolderMadeAgain(t *testing.T) {
 	e := newEnv(t, "Downloads")
 	write(t, e.path("Downloads/Guide.pdf"), "before")
 	write(t, e.path("other/keep.txt"), "not a root")
@@ -55,7 +55,7 @@ func TestR4_NameRootWipesTheFolderMadeAgain(t *testing.T) {
 	}
 }
 
-func TestR4_OriginalRootMetUnderTheNameIsLeftToItsHandle(t *testing.T) {
+func TestRC4_OriginalRootMetUnderTheNameIsLeftToItsHandle(t *testing.T) {
 	e := newEnv(t, "Downloads")
 	e.start()
 	mustDo(t, os.Rename(e.path("Downloads"), e.path("x")))
@@ -68,7 +68,7 @@ func TestR4_OriginalRootMetUnderTheNameIsLeftToItsHandle(t *testing.T) {
 	e.assertExists("Downloads/old")
 }
 
-func TestR4_NameNowALinkIsRemovedAsALink(t *testing.T) {
+func TestRC4_NameNowALinkIsRemovedAsALink(t *testing.T) {
 	e := newEnv(t, "Downloads")
 	e.start()
 	mustDo(t, os.Rename(e.path("Downloads"), e.path("x")))
@@ -82,7 +82,7 @@ func TestR4_NameNowALinkIsRemovedAsALink(t *testing.T) {
 	// newEnv's cleanup checks that nothing behind the link was touched.
 }
 
-func TestR8_NameAbsentAtStartIsWhollyTheSessions(t *testing.T) {
+func TestRC8_NameAbsentAtStartIsWhollyTheSessions(t *testing.T) {
 	e := newEnv(t, "Downloads")
 	e.start() // no Documents yet: it is no root of the baseline
 	write(t, e.path("Documents/lettre.odt"), "session")
@@ -97,7 +97,7 @@ func TestR8_NameAbsentAtStartIsWhollyTheSessions(t *testing.T) {
 	e.assertExists("Downloads")
 }
 
-func TestR4_KeepPatternsAreRelativeToTheName(t *testing.T) {
+func TestRC4_KeepPatternsAreRelativeToTheName(t *testing.T) {
 	e := newEnv(t, "Bureau")
 	e.scope, e.keep = "all", []string{"*.desktop"}
 	e.start()

@@ -11,7 +11,7 @@ import (
 	"github.com/ardoise-fr/ardoise/agent/safefs"
 )
 
-// TestR6_KeepPatternsMatchByKind: with the kiosk policy (scope all on the
+// TestRC6_KeepPatternsMatchByKind: with the kiosk policy (scope all on the
 // home, keeping the desktop shortcuts and the user folders' settings), the
 // person makes a folder "Bureau/notes.desktop/" and replaces
 // ".config/user-dirs.dirs" by a folder of the same name, each holding a
@@ -19,7 +19,7 @@ import (
 // are the CVs. A folder pattern ("Bibliotheque/") keeps the folder and
 // what was in it at session start; a CV saved into it is the session's,
 // and so is a file the session made under the name of a kept folder.
-func TestR6_KeepPatternsMatchByKind(t *testing.T) {
+func TestRC6_KeepPatternsMatchByKind(t *testing.T) {
 	e := newEnv(t, ".")
 	write(t, e.path("Bureau/Catalogue.desktop"), "[Desktop Entry]\n")
 	write(t, e.path(".config/user-dirs.dirs"), "XDG_DESKTOP_DIR=\"$HOME/Bureau\"\n")
@@ -56,10 +56,10 @@ func TestR6_KeepPatternsMatchByKind(t *testing.T) {
 	}
 }
 
-// TestR6_KeepPatternSyntax pins the meaning of a keep pattern: a trailing
+// TestRC6_KeepPatternSyntax pins the meaning of a keep pattern: a trailing
 // "/" names folders, anything else names files, and what is under a kept
 // folder or of the other kind stays only if it was there before.
-func TestR6_KeepPatternSyntax(t *testing.T) {
+func TestRC6_KeepPatternSyntax(t *testing.T) {
 	pats := []string{"Bureau/*.desktop", "Bibliotheque/", "Docs/**/"}
 	for _, c := range []struct {
 		rel   string
@@ -84,11 +84,11 @@ func TestR6_KeepPatternSyntax(t *testing.T) {
 	}
 }
 
-// TestR9_NeverInScopeByIdentity: the agent's state folder inside a root
+// TestRC9_NeverInScopeByIdentity: the agent's state folder inside a root
 // with scope all is kept whatever its name: moved during the session, it
 // stays with its journal, and a folder the session makes at its old name
 // is the session's. A root that is the state folder itself is not walked.
-func TestR9_NeverInScopeByIdentity(t *testing.T) {
+func TestRC9_NeverInScopeByIdentity(t *testing.T) {
 	e := newEnv(t, ".")
 	write(t, e.path(".local/state/ardoise/journal"), "the agent's journal")
 	write(t, e.path(".local/state/ardoise/baseline"), "the agent's baseline")

@@ -83,7 +83,7 @@ type Config struct {
 	// the agent's own state folder, its socket and the socket's folder.
 	// They are matched by device and inode, not by name, so that a
 	// policy root above them (a home with scope "all") cannot reach them
-	// under any name (issue 13 R9). A root that is one of them is skipped.
+	// under any name (issue 13 RC9). A root that is one of them is skipped.
 	Never []safefs.Identity
 	// RecordLeft asks for Result.Left.
 	RecordLeft bool
@@ -174,7 +174,7 @@ type Result struct {
 	// Left is, when Config.RecordLeft asks for it and the wipe is
 	// verified, the identity of every entry the verification that proved
 	// it saw and kept: what the wipe left, and nothing made after that
-	// scan passed by (issue 13 R7).
+	// scan passed by (issue 13 RC7).
 	Left []safefs.Identity
 }
 
@@ -257,7 +257,7 @@ func (c *classifier) classify(e *safefs.WalkEntry) class {
 	// folder "notes.desktop/" made by the session) and whatever is inside
 	// a kept folder are judged as in scope "session": what was there at
 	// session start stays, what the session made is the session's, so
-	// that a kept name cannot carry the person's files over (issue 13 R6).
+	// that a kept name cannot carry the person's files over (issue 13 RC6).
 	scope := c.root.Scope
 	if len(c.root.Keep) > 0 {
 		switch c.keeps(e) {
@@ -597,7 +597,7 @@ func (w *wiper) wipeRoot(ctx context.Context, i int) {
 	}
 	// A session's folder is closed to the public before it is listed, so
 	// that its entries can be removed by name: no one else can swap them
-	// any more (R2, safefs.LockForWipe). Folders that were there before
+	// any more (RC2, safefs.LockForWipe). Folders that were there before
 	// keep their owner and mode; their entries go through the quarantine.
 	wk.Entered = func(e *safefs.WalkEntry, dir *safefs.Dir) error {
 		// Only a folder made during the session: one that was there before

@@ -21,7 +21,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// The attacker of TestR1_ChownByNameAtSessionStart is this test binary,
+// The attacker of TestRC1_ChownByNameAtSessionStart is this test binary,
 // run again as the kiosk account with R1_ATTACKER set.
 func init() {
 	if os.Getenv("R1_ATTACKER") != "mkdir" {
@@ -89,13 +89,13 @@ func raceWindowBinary(t *testing.T) string {
 	return raceBin
 }
 
-// TestR1_ChownByNameAtSessionStart: the system service with a kiosk
+// TestRC1_ChownByNameAtSessionStart: the system service with a kiosk
 // account whose policy clears the thumbnails. Before each session the
 // account has deleted ~/.cache; when the agent makes it again, the
 // account swaps it for a hard link to a root-owned 0666 file outside the
 // roots. That file must never become the account's, and the agent must
 // say loudly that it was raced.
-func TestR1_ChownByNameAtSessionStart(t *testing.T) {
+func TestRC1_ChownByNameAtSessionStart(t *testing.T) {
 	name, uid, home := kioskAccount(t)
 	base := filepath.Dir(home)
 	target := filepath.Join(base, "outside-0666")

@@ -159,13 +159,13 @@ func kept(t *testing.T, p, content string) {
 	}
 }
 
-// TestR4_WatchedFolderMovedAndMadeAgain: during the session the person's
+// TestRC4_WatchedFolderMovedAndMadeAgain: during the session the person's
 // program moves the downloads away and makes the folder again (`mv
 // ~/Downloads ~/x; mkdir ~/Downloads`), then a document is saved into the
 // new folder and another into the moved one. At the end both are erased,
 // the file that was there before the session is kept where it now is, the
 // receipt says verified, and the next session does not find the document.
-func TestR4_WatchedFolderMovedAndMadeAgain(t *testing.T) {
+func TestRC4_WatchedFolderMovedAndMadeAgain(t *testing.T) {
 	name, uid, home := kioskAccount(t)
 	os.WriteFile(filepath.Join(home, "Downloads", "Guide.pdf"), []byte("guide"), 0o644)
 	a := startRootsAgent(t, name, uid, home, "[{path: '{downloads}'}]")
@@ -201,12 +201,12 @@ func TestR4_WatchedFolderMovedAndMadeAgain(t *testing.T) {
 	}
 }
 
-// TestR5_RootLeftAsLinkIsRemadeBeforeTheSession: the previous person left
+// TestRC5_RootLeftAsLinkIsRemadeBeforeTheSession: the previous person left
 // ~/Downloads as a link to a folder of theirs. The next session starts
 // with the downloads watched (the link removed as a link, the folder made
 // again, the account's, 0700), the download saved there is erased, and
 // nothing behind the link is touched.
-func TestR5_RootLeftAsLinkIsRemadeBeforeTheSession(t *testing.T) {
+func TestRC5_RootLeftAsLinkIsRemadeBeforeTheSession(t *testing.T) {
 	name, uid, home := kioskAccount(t)
 	theirs := filepath.Join(home, ".cache", "theirs")
 	a := startRootsAgent(t, name, uid, home, "[{path: '{downloads}'}]")
@@ -232,9 +232,9 @@ func TestR5_RootLeftAsLinkIsRemadeBeforeTheSession(t *testing.T) {
 	}
 }
 
-// TestR5_XDGDownloadDirIsALink: the same, with user-dirs.dirs naming a
+// TestRC5_XDGDownloadDirIsALink: the same, with user-dirs.dirs naming a
 // folder that is a link.
-func TestR5_XDGDownloadDirIsALink(t *testing.T) {
+func TestRC5_XDGDownloadDirIsALink(t *testing.T) {
 	name, uid, home := kioskAccount(t)
 	theirs := filepath.Join(home, ".cache", "theirs")
 	a := startRootsAgent(t, name, uid, home, "[{path: '{downloads}'}]")
@@ -251,10 +251,10 @@ func TestR5_XDGDownloadDirIsALink(t *testing.T) {
 	gone(t, filepath.Join(theirs, "CV.pdf"))
 }
 
-// TestR5_RootLinkNotTheAccountsRefusesTheSession: a link at the downloads
+// TestRC5_RootLinkNotTheAccountsRefusesTheSession: a link at the downloads
 // that the kiosk account did not make (it is root's) is not removed: the
 // session is refused, and the person and the log are told why.
-func TestR5_RootLinkNotTheAccountsRefusesTheSession(t *testing.T) {
+func TestRC5_RootLinkNotTheAccountsRefusesTheSession(t *testing.T) {
 	name, uid, home := kioskAccount(t)
 	elsewhere := filepath.Join(filepath.Dir(home), "elsewhere")
 	os.Mkdir(elsewhere, 0o777)
@@ -279,11 +279,11 @@ func TestR5_RootLinkNotTheAccountsRefusesTheSession(t *testing.T) {
 	}
 }
 
-// TestR8_FolderMissingAtStartIsWatchedAndWiped: a fresh home has no
+// TestRC8_FolderMissingAtStartIsWatchedAndWiped: a fresh home has no
 // Documents; the person makes it during the session and saves into it.
 // The folder is watched from the moment it appears (the live count sees
 // the document), and the end erases it all, verified.
-func TestR8_FolderMissingAtStartIsWatchedAndWiped(t *testing.T) {
+func TestRC8_FolderMissingAtStartIsWatchedAndWiped(t *testing.T) {
 	name, uid, home := kioskAccount(t)
 	a := startRootsAgent(t, name, uid, home, "[{path: '{downloads}'}, {path: '{documents}'}, {path: '{desktop}'}]")
 	st := a.start()
@@ -312,11 +312,11 @@ func TestR8_FolderMissingAtStartIsWatchedAndWiped(t *testing.T) {
 	}
 }
 
-// TestR10_ReceiptChecksTheNames: the downloads are moved and made again,
+// TestRC10_ReceiptChecksTheNames: the downloads are moved and made again,
 // and what is saved into the new folder cannot be erased (an immutable
 // file stands for anything the wipe fails on). The receipt must not say
 // verified: it names what is left, in the downloads.
-func TestR10_ReceiptChecksTheNames(t *testing.T) {
+func TestRC10_ReceiptChecksTheNames(t *testing.T) {
 	if _, err := exec.LookPath("chattr"); err != nil {
 		t.Skip("chattr is missing")
 	}
@@ -342,11 +342,11 @@ func TestR10_ReceiptChecksTheNames(t *testing.T) {
 	}
 }
 
-// TestR8_FolderMissingAtStartAfterACrash: the same as
-// TestR8_FolderMissingAtStartIsWatchedAndWiped and TestR4_WatchedFolderMovedAndMadeAgain, but the
+// TestRC8_FolderMissingAtStartAfterACrash: the same as
+// TestRC8_FolderMissingAtStartIsWatchedAndWiped and TestRC4_WatchedFolderMovedAndMadeAgain, but the
 // agent is killed (-9) during the session: at its next start it finishes
 // the session and erases what stands at the roots' names.
-func TestR8_FolderMissingAtStartAfterACrash(t *testing.T) {
+func TestRC8_FolderMissingAtStartAfterACrash(t *testing.T) {
 	name, uid, home := kioskAccount(t)
 	a := startRootsAgent(t, name, uid, home, "[{path: '{downloads}'}, {path: '{documents}'}]")
 	a.start()

@@ -15,10 +15,10 @@ import (
 
 // kioskHomePolicy is the médiathèque's policy in short: the whole home
 // with scope all, for a dedicated kiosk account. No trace folders: they
-// would be roots inside that root, another case (issue 13 R11).
+// would be roots inside that root, another case (issue 13 RC11).
 const kioskHomePolicy = "version: 1\naccounts: {kiosk: [public], dedicated: true}\nroots: [{path: '{home}', scope: all, keep: ['Bureau/*.desktop']}]\ntraces: []\n"
 
-// TestR9_AgentNeverErasesItsOwnState: a person tries an example policy
+// TestRC9_AgentNeverErasesItsOwnState: a person tries an example policy
 // whose root is {home} with scope all in the foreground, with the agent's
 // state folder and its socket's folder inside that home (the defaults
 // without XDG_RUNTIME_DIR). Without the explicit flag the agent refuses to
@@ -26,7 +26,7 @@ const kioskHomePolicy = "version: 1\naccounts: {kiosk: [public], dedicated: true
 // list the agent's journal, baseline, last good policy or socket; the end
 // erases the home but not them, and the agent still answers and runs a
 // second session.
-func TestR9_AgentNeverErasesItsOwnState(t *testing.T) {
+func TestRC9_AgentNeverErasesItsOwnState(t *testing.T) {
 	s := newScratch(t)
 	s.state = filepath.Join(s.home, ".local", "state", "ardoise")
 	s.sock = filepath.Join(s.home, ".cache", "ard", "a.sock")
@@ -105,13 +105,13 @@ func mustWrite(t *testing.T, p, content string) {
 	}
 }
 
-// TestR7_ProgramWritesAfterTheEnd: the system service, a real kiosk
+// TestRC7_ProgramWritesAfterTheEnd: the system service, a real kiosk
 // account, end_programs off (the default). The person leaves a program
 // running that writes a file into the downloads 0.5 s after the end of
 // the session. The next session must not take that file for the
 // library's: it is erased at its end, while a file of the kiosk account
 // that was there before the first session stays through both.
-func TestR7_ProgramWritesAfterTheEnd(t *testing.T) {
+func TestRC7_ProgramWritesAfterTheEnd(t *testing.T) {
 	name, uid, home := kioskAccount(t)
 	dl := filepath.Join(home, "Downloads")
 	guide := filepath.Join(dl, "guide.pdf")
