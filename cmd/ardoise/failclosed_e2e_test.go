@@ -1,0 +1,146 @@
+//go:build linux
+
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// systemPolicyLab is the system service for a real kiosk account, with a
+// session running, and the policy file it watches.
+type systemPolicyLab struct {
+	t       *testing.T
+	account string
+	uid     int
+	policy  string
+	cli     func(asUID int, args ...string) (int, string)
+	log     *syncBuffer
+}
+
+func newSystemPolicyLab(t *testing.T) *systemPolicyLab {
+	name, uid, home := kioskAccount(t)
+	cli, log := startSystemAgent(t, name, uid, home)
+	l := &systemPolicyLab{t: t, account: name, uid: uid, policy: filepath.Join(filepath.Dir(home), "policy.yaml"), cli: cli, log: log}
+	l.replace(func(tmp string) error {
+		return os.WriteFile(tmp, []byte(l.valid(name, "Version A")), 0o644)
+	})
+	l.waitFor("the first notice", func() bool { return l.notice() == "Version A" })
+	return l
+}
+
+func (l *systemPolicyLab) valid(account, notice string) string {
+	return fmt.Sprintf("version: 1\naccounts: {kiosk: [%s], dedicated: true, end_programs: true}\nroots: [{path: '{downloads}'}]\ntraces: []\nnotice: {text: {fr: %q}}\n", account, notice)
+}
+
+// replace puts what make writes at a temporary name over the policy, by
+// rename, as configuration tools do.
+func (l *systemPolicyLab) replace(make func(tmp string) error) {
+	l.t.Helper()
+	tmp := l.policy + ".tmp"
+	os.Remove(tmp)
+	if err := make(tmp); err != nil {
+		l.t.Fatal(err)
+	}
+	if err := os.Rename(tmp, l.policy); err != nil {
+		l.t.Fatal(err)
+	}
+}
+
+func (l *systemPolicyLab) notice() string {
+	code, out := l.cli(l.uid, "session", "status", "--json")
+	if code != 0 {
+		return ""
+	}
+	var st statusJSON
+	if json.Unmarshal([]byte(out), &st) != nil {
+		return ""
+	}
+	return st.Notice.Text["fr"]
+}
+
+func (l *systemPolicyLab) waitFor(what string, cond func() bool) {
+	l.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			l.t.Fatalf("timed out waiting for %s; agent:\n%s", what, l.log.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestR13_PolicyRefusalLeaksNoFile: in the running system service, the
+// policy is replaced by a link to /etc/shadow, then by a root-only file of
+// secrets, then by a file of the kiosk account's. Each is refused and the
+// running policy stays, and not one line of those files reaches the log.
+func TestR13_PolicyRefusalLeaksNoFile(t *testing.T) {
+	l := newSystemPolicyLab(t)
+	dir := filepath.Dir(l.policy)
+	secret := filepath.Join(dir, "secret.yaml")
+	if err := os.WriteFile(secret, []byte("api_token: r13-hunter2-token\nroots_of_trust: r13-second-line\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	leaks := []string{"r13-hunter2-token", "r13-second-line", "api_token", "roots_of_trust"}
+	if b, err := os.ReadFile("/etc/shadow"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if len(line) > 8 {
+				leaks = append(leaks, line)
+			}
+		}
+	}
+	refusals := 0
+	refused := func(what string) {
+		t.Helper()
+		refusals++
+		l.waitFor(what+" refused", func() bool {
+			return strings.Count(l.log.String(), "the changed policy is refused") >= refusals
+		})
+		if got := l.notice(); got != "Version A" {
+			t.Errorf("after %s the notice is %q; the last good policy must stay", what, got)
+		}
+	}
+	l.replace(func(tmp string) error { return os.Symlink("/etc/shadow", tmp) })
+	refused("a link to /etc/shadow")
+	l.replace(func(tmp string) error { return os.Symlink(secret, tmp) })
+	refused("a link to a root-only file")
+	l.replace(func(tmp string) error {
+		b, _ := os.ReadFile(secret)
+		if err := os.WriteFile(tmp, b, 0o600); err != nil {
+			return err
+		}
+		return os.Chown(tmp, l.uid, l.uid)
+	})
+	refused("a file of the kiosk account's")
+	log := l.log.String()
+	for _, s := range leaks {
+		if strings.Contains(log, s) {
+			t.Errorf("the log repeats %q from a refused file:\n%s", s, log)
+		}
+	}
+	if !strings.Contains(log, "symbolic link") || !strings.Contains(log, "not root") {
+		t.Errorf("the refusals do not say why (link, owner):\n%s", log)
+	}
+}
+
+// TestR14_PolicyFIFODoesNotBlockReload: in the running system service,
+// the policy is replaced by a FIFO nobody writes to; 1.3 s later a valid
+// policy is renamed over it. The FIFO is refused at once, the last good
+// policy stays meanwhile, and the valid policy is taken.
+func TestR14_PolicyFIFODoesNotBlockReload(t *testing.T) {
+	l := newSystemPolicyLab(t)
+	l.replace(func(tmp string) error { return syscall.Mkfifo(tmp, 0o644) })
+	l.waitFor("the FIFO refused", func() bool { return strings.Contains(l.log.String(), "named pipe") })
+	time.Sleep(1300 * time.Millisecond)
+	if got := l.notice(); got != "Version A" {
+		t.Errorf("with a FIFO as policy the notice is %q; the last good policy must stay", got)
+	}
+	l.replace(func(tmp string) error { return os.WriteFile(tmp, []byte(l.valid(l.account, "Version B")), 0o644) })
+	l.waitFor("the valid policy after the FIFO", func() bool { return l.notice() == "Version B" })
+}
