@@ -306,7 +306,8 @@ type WipeReport struct {
 	// Kept counts what was found and deliberately left.
 	Kept Kept `json:"kept"`
 	// Pending lists what could not be erased yet (at most a few hundred);
-	// it is retried at the next start of the agent, before the next person.
+	// the agent tries again at the next session start (no session starts
+	// before they are gone) and when it restarts.
 	Pending []PendingItem `json:"pending"`
 	// PendingCount counts every entry left (Pending may be cut short or
 	// withheld).

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -143,4 +144,49 @@ func TestR14_PolicyFIFODoesNotBlockReload(t *testing.T) {
 	}
 	l.replace(func(tmp string) error { return os.WriteFile(tmp, []byte(l.valid(l.account, "Version B")), 0o644) })
 	l.waitFor("the valid policy after the FIFO", func() bool { return l.notice() == "Version B" })
+}
+
+// setImmutable sets or clears the immutable flag: an immutable file cannot
+// be unlinked, even by root, which is what a wipe that leaves something
+// meets.
+func setImmutable(t *testing.T, flag, path string) {
+	t.Helper()
+	if out, err := exec.Command("chattr", flag, path).CombinedOutput(); err != nil {
+		t.Skipf("chattr %s %s: %v %s (needs root on a file system with the immutable flag)", flag, path, err, out)
+	}
+}
+
+// TestR15_SessionEndSaysWhatIsLeft: a session ends with a file that cannot
+// be erased. session end exits 1 and says plainly that documents are still
+// on the computer, that no session starts until they are erased, when it
+// is tried again and what staff should do; never "(ok)".
+func TestR15_SessionEndSaysWhatIsLeft(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("needs root for chattr +i")
+	}
+	s := newScratch(t)
+	a := s.startAgent(t)
+	s.awaitActive(t, a, "")
+	locked := filepath.Join(s.home, "Downloads", "verrouille.pdf")
+	os.WriteFile(locked, []byte("x"), 0o644)
+	setImmutable(t, "+i", locked)
+	t.Cleanup(func() { exec.Command("chattr", "-i", locked).Run() })
+
+	code, out, errOut := s.cli(t, "session", "end")
+	if code != 1 {
+		t.Fatalf("session end with an undeletable file: exit %d, want 1\n%s\n%s", code, out, errOut)
+	}
+	for _, want := range []string{"NOT ERASED", "still on this computer", "No new session can start", "next session start", "Staff:"} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("session end does not say %q:\n%s", want, errOut)
+		}
+	}
+	if strings.Contains(errOut, "(ok)") || strings.Contains(errOut, "next start of the agent") {
+		t.Errorf("session end reads as if all were well, or says the wrong time for the retry:\n%s", errOut)
+	}
+	if !strings.Contains(out, "NOT ERASED") {
+		t.Errorf("the report line does not say something is not erased:\n%s", out)
+	}
+	setImmutable(t, "-i", locked)
+	a.stop(t)
 }
