@@ -753,6 +753,9 @@ func (a *Agent) wipeLocked(ctx context.Context, s *activeSession, reason session
 	for _, e := range res.RootErrors {
 		a.log.Error("a folder could not be wiped completely; it is retried at the next start", "root", s.roots[e.Root].policy.Label, "err", e.Reason)
 	}
+	for _, i := range res.Gone {
+		a.log.Warn("a watched folder was deleted during the session; nothing was left in it to erase", "session", s.id, "root", s.roots[i].policy.Label)
+	}
 	a.metrics.SessionEnded(string(reason), res.Removed.Total(), rep.Verified, rep.Finished.Sub(started), rep.Finished)
 	a.bus.publish(ipc.Event{Type: ipc.EventWipeDone, Report: &rep})
 	return rep
@@ -779,6 +782,9 @@ func (a *Agent) report(s *activeSession, reason session.Reason, started time.Tim
 			break
 		}
 		rep.Pending = append(rep.Pending, ipc.PendingItem{Folder: s.roots[p.Root].policy.Label, Name: ipc.DisplayName(filepath.Base(p.Rel)), Reason: p.Reason})
+	}
+	for _, i := range res.Gone {
+		rep.Gone = append(rep.Gone, s.roots[i].policy.Label)
 	}
 	if err := a.journal.Err(); err != nil {
 		rep.Journal = "journal dégradé: " + err.Error()

@@ -312,6 +312,9 @@ type WipeReport struct {
 	// PendingCount counts every entry left (Pending may be cut short or
 	// withheld).
 	PendingCount int `json:"pending_count"`
+	// Gone lists, by label, the watched folders deleted during the session
+	// (rm -rf ~/Downloads): nothing was left in them to erase.
+	Gone []string `json:"gone,omitempty"`
 	// CreatedDuringWipe counts entries that appeared while erasing (a
 	// program still running) and were erased too.
 	CreatedDuringWipe int `json:"created_during_wipe"`

@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -139,6 +140,11 @@ type Result struct {
 	Passes     int
 	Verified   bool // the last verification found no session entry
 	Duration   time.Duration
+
+	// Gone lists the roots whose folder was deleted during the session
+	// (safefs.Dir.Removed): nothing is left in them to erase, which is
+	// reported, not retried (threats.md R11).
+	Gone []int
 }
 
 const maxItems = 1000
@@ -246,12 +252,27 @@ type wiper struct {
 }
 
 func (w *wiper) rootError(i int, err error) {
+	if d := w.cfg.Roots[i].Dir; d != nil && d.Removed() {
+		// Deleted while it was read: nothing is left in it.
+		w.gone(i)
+		return
+	}
 	w.res.RootErrors = append(w.res.RootErrors, Item{Root: i, Reason: err.Error()})
+}
+
+func (w *wiper) gone(i int) {
+	if !slices.Contains(w.res.Gone, i) {
+		w.res.Gone = append(w.res.Gone, i)
+	}
 }
 
 func (w *wiper) walker(i int) (*safefs.Walker, *classifier, bool) {
 	r := w.cfg.Roots[i]
 	if r.Dir == nil {
+		return nil, nil, false
+	}
+	if r.Dir.Removed() {
+		w.gone(i)
 		return nil, nil, false
 	}
 	info, err := r.Dir.Restat()
@@ -554,7 +575,7 @@ func (e Entry) Rel() string {
 func Plan(ctx context.Context, cfg Config, fn func(Entry)) error {
 	var errs []error
 	for i, r := range cfg.Roots {
-		if r.Dir == nil {
+		if r.Dir == nil || r.Dir.Removed() {
 			continue
 		}
 		info, err := r.Dir.Restat()

@@ -8,10 +8,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ardoise-fr/ardoise/agent/ipc"
 )
 
 // systemPolicyLab is the system service for a real kiosk account, with a
@@ -19,6 +22,7 @@ import (
 type systemPolicyLab struct {
 	t       *testing.T
 	account string
+	home    string
 	uid     int
 	policy  string
 	cli     func(asUID int, args ...string) (int, string)
@@ -27,8 +31,10 @@ type systemPolicyLab struct {
 
 func newSystemPolicyLab(t *testing.T) *systemPolicyLab {
 	name, uid, home := kioskAccount(t)
-	cli, log := startSystemAgent(t, name, uid, home)
-	l := &systemPolicyLab{t: t, account: name, uid: uid, policy: filepath.Join(filepath.Dir(home), "policy.yaml"), cli: cli, log: log}
+	// Programs are not ended: these cases are not about them, and the
+	// command line run as the kiosk account would be one of them.
+	cli, log := startSystemAgent(t, name, uid, home, false)
+	l := &systemPolicyLab{t: t, account: name, home: home, uid: uid, policy: filepath.Join(filepath.Dir(home), "policy.yaml"), cli: cli, log: log}
 	l.replace(func(tmp string) error {
 		return os.WriteFile(tmp, []byte(l.valid(name, "Version A")), 0o644)
 	})
@@ -37,7 +43,7 @@ func newSystemPolicyLab(t *testing.T) *systemPolicyLab {
 }
 
 func (l *systemPolicyLab) valid(account, notice string) string {
-	return fmt.Sprintf("version: 1\naccounts: {kiosk: [%s], dedicated: true, end_programs: true}\nroots: [{path: '{downloads}'}]\ntraces: []\nnotice: {text: {fr: %q}}\n", account, notice)
+	return fmt.Sprintf("version: 1\naccounts: {kiosk: [%s], dedicated: true, end_programs: false}\nroots: [{path: '{downloads}'}]\ntraces: [thumbnails]\nnotice: {text: {fr: %q}}\n", account, notice)
 }
 
 // replace puts what make writes at a temporary name over the policy, by
@@ -189,4 +195,71 @@ func TestR15_SessionEndSaysWhatIsLeft(t *testing.T) {
 	}
 	setImmutable(t, "-i", locked)
 	a.stop(t)
+}
+
+// asPerson runs a shell command as the kiosk account, in its home.
+func (l *systemPolicyLab) asPerson(script string) {
+	l.t.Helper()
+	cmd := runAs(l.uid, "sh", "-c", script)
+	cmd.Dir = l.home
+	if out, err := cmd.CombinedOutput(); err != nil {
+		l.t.Fatalf("as the person: %s: %v\n%s", script, err, out)
+	}
+}
+
+func (l *systemPolicyLab) endSession() (int, ipc.WipeReport, string) {
+	l.t.Helper()
+	code, out := l.cli(l.uid, "session", "end", "--json")
+	var rep ipc.WipeReport
+	if err := json.Unmarshal([]byte(out), &rep); err != nil && code == 0 {
+		l.t.Fatalf("session end --json: %v: %s", err, out)
+	}
+	return code, rep, out
+}
+
+// TestR11_DeletedFolderDoesNotJam: during a session the person deletes
+// the downloads and the thumbnails folders (rm -rf). The end finishes: the
+// report is verified and names the folders deleted, the log warns, and the
+// next session starts (it used to get wipe_pending until a restart). A
+// folder only moved is not "deleted": what the session left in it is
+// erased through the handle.
+func TestR11_DeletedFolderDoesNotJam(t *testing.T) {
+	l := newSystemPolicyLab(t)
+	if code, _, out := l.endSession(); code != 0 {
+		t.Fatalf("end of the first session: %d %s", code, out)
+	}
+	if code, out := l.cli(l.uid, "session", "start"); code != 0 {
+		t.Fatalf("session start: %d %s", code, out)
+	}
+	l.asPerson(`echo cv > Downloads/cv.pdf && mkdir -p .cache/thumbnails/normal && echo png > .cache/thumbnails/normal/a.png && rm -rf Downloads .cache/thumbnails`)
+	code, rep, out := l.endSession()
+	if code != 0 || !rep.Verified || rep.PendingCount != 0 {
+		t.Fatalf("session end after rm -rf of watched folders: exit %d\n%s\nagent:\n%s", code, out, l.log.String())
+	}
+	for _, label := range []string{"Téléchargements", "Miniatures d'images"} {
+		if !slices.Contains(rep.Gone, label) {
+			t.Errorf("the report does not name %q as deleted during the session: %v", label, rep.Gone)
+		}
+	}
+	if n := strings.Count(l.log.String(), `level=WARN msg="a watched folder was deleted during the session`); n != 2 {
+		t.Errorf("%d warnings in the log for the 2 deleted folders:\n%s", n, l.log.String())
+	}
+	l.asPerson(`mkdir Downloads`)
+	if code, out := l.cli(l.uid, "session", "start"); code != 0 {
+		t.Fatalf("session start after a session whose folders were deleted: %d %s\nagent:\n%s", code, out, l.log.String())
+	}
+
+	// Moved, not deleted: the folder lives on elsewhere with the session's
+	// file in it, which is erased; the folder itself was there before.
+	l.asPerson(`echo cv > Downloads/cv.pdf && mv Downloads Ailleurs`)
+	code, rep, out = l.endSession()
+	if code != 0 || !rep.Verified || len(rep.Gone) != 0 {
+		t.Fatalf("session end after the downloads were moved: exit %d\n%s\nagent:\n%s", code, out, l.log.String())
+	}
+	if _, err := os.Lstat(filepath.Join(l.home, "Ailleurs", "cv.pdf")); !os.IsNotExist(err) {
+		t.Errorf("the session's file in the moved folder survived: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(l.home, "Ailleurs")); err != nil {
+		t.Errorf("the moved folder, there before the session, is gone: %v", err)
+	}
 }

@@ -220,6 +220,9 @@ func runSessionEnd(ctx context.Context, e *env, o any, args []string) error {
 		for _, p := range rep.Pending {
 			fmt.Fprintf(e.stdout, "  not erased yet: %s in %s (%s)\n", ipc.EscapeForTerminal(p.Name), p.Folder, p.Reason)
 		}
+		for _, g := range rep.Gone {
+			fmt.Fprintf(e.stdout, "  folder deleted during the session, nothing left in it: %s\n", g)
+		}
 		printChecklist(e.stdout, rep.Checklist)
 	}
 	if !rep.Verified {
