@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/ardoise-fr/ardoise/agent/ipc"
+	"golang.org/x/sys/unix"
 )
 
 // systemPolicyLab is the system service for a real kiosk account, with a
@@ -262,4 +263,171 @@ func TestR11_DeletedFolderDoesNotJam(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(l.home, "Ailleurs")); err != nil {
 		t.Errorf("the moved folder, there before the session, is gone: %v", err)
 	}
+}
+
+// smallStateDisk mounts a tmpfs of size for the agent's state folder of s
+// and returns the mount point; the home stays on the ordinary disk.
+func smallStateDisk(t *testing.T, s *scratch, size string) string {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to mount a small file system for the state folder")
+	}
+	mnt := t.TempDir()
+	if err := unix.Mount("tmpfs", mnt, "tmpfs", 0, "size="+size+",mode=0700"); err != nil {
+		t.Skipf("cannot mount a tmpfs: %v", err)
+	}
+	t.Cleanup(func() { unix.Unmount(mnt, unix.MNT_DETACH) })
+	s.state = filepath.Join(mnt, "state")
+	return mnt
+}
+
+// fill writes a file on mnt until the disk is full, then gives back free
+// pages of it (0: none), and returns the file's name.
+func fill(t *testing.T, mnt string, free int) string {
+	t.Helper()
+	p := filepath.Join(mnt, "filler")
+	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	page := make([]byte, 4096)
+	for {
+		if _, err := f.Write(page); err != nil {
+			break
+		}
+	}
+	fi, _ := f.Stat()
+	pages := (fi.Size() + 4095) / 4096
+	if err := f.Truncate(max(0, pages-int64(free)) * 4096); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func (s *scratch) awaitIdle(t *testing.T, a *agentProc) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if st, err := s.status(t); err == nil && st.State != "active" {
+			return
+		}
+		if time.Now().After(deadline) || !a.running() {
+			t.Fatalf("the agent does not answer; stderr:\n%s", a.stderr.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestR12_SessionWithoutJournalRefused: the state folder has room for the
+// baseline but not for the journal. The session does not start: the
+// command line gets a clear refusal for staff, the log says so at error
+// level, and no session runs (a kill -9 now leaves nothing unerased). Once
+// an administrator frees room and restarts the agent, sessions start
+// again, and a session killed -9 is finished at the next start.
+func TestR12_SessionWithoutJournalRefused(t *testing.T) {
+	s := newScratch(t)
+	mnt := smallStateDisk(t, s, "2m")
+	a := s.startAgent(t, "--no-session")
+	s.awaitIdle(t, a)
+	filler := fill(t, mnt, 1)
+
+	code, out, errOut := s.cli(t, "session", "start")
+	if code == 0 {
+		t.Fatalf("a session started without a journal:\n%s\nagent:\n%s", out, a.stderr.String())
+	}
+	if !strings.Contains(errOut, "journal_unavailable") || !strings.Contains(errOut, "le personnel doit prévenir") {
+		t.Errorf("the refusal does not tell staff to act:\n%s", errOut)
+	}
+	if !strings.Contains(a.stderr.String(), `level=ERROR msg="no session can start: the crash journal cannot be written`) {
+		t.Errorf("the log does not say it at error level:\n%s", a.stderr.String())
+	}
+	if st, err := s.status(t); err != nil || st.State == "active" {
+		t.Fatalf("state %q (%v) after the refusal", st.State, err)
+	}
+	if _, err := os.Stat(filepath.Join(s.state, "baseline")); !os.IsNotExist(err) {
+		t.Errorf("the refused session left its baseline: %v", err)
+	}
+	a.kill(t)
+
+	// The administrator frees room and restarts the agent.
+	os.Remove(filler)
+	a = s.startAgent(t, "--no-session")
+	s.awaitIdle(t, a)
+	if code, _, errOut := s.cli(t, "session", "start"); code != 0 {
+		t.Fatalf("session start after room was freed: %s", errOut)
+	}
+	doc := filepath.Join(s.home, "Downloads", "cv.pdf")
+	os.WriteFile(doc, []byte("cv"), 0o644)
+	time.Sleep(200 * time.Millisecond)
+	a.kill(t)
+	a = s.startAgent(t, "--no-session")
+	s.awaitIdle(t, a)
+	if _, err := os.Lstat(doc); !os.IsNotExist(err) {
+		t.Errorf("the file of a session killed -9 survived the next start: %v\nagent:\n%s", err, a.stderr.String())
+	}
+	a.stop(t)
+}
+
+// TestR12_JournalFullMidSession: the state folder fills during a session,
+// while the person creates files. The end erases everything, the report
+// says the journal was degraded, the journal holds no file name after the
+// wipe even though the disk is full, and no new session starts until an
+// administrator frees room and restarts the agent.
+func TestR12_JournalFullMidSession(t *testing.T) {
+	s := newScratch(t)
+	mnt := smallStateDisk(t, s, "2m")
+	a := s.startAgent(t)
+	s.awaitActive(t, a, "")
+	dl := filepath.Join(s.home, "Downloads")
+	for i := 0; i < 20; i++ {
+		os.WriteFile(filepath.Join(dl, fmt.Sprintf("avant-plein-%d.pdf", i)), []byte("x"), 0o644)
+	}
+	journal := filepath.Join(s.state, "journal")
+	deadline := time.Now().Add(10 * time.Second)
+	for b, _ := os.ReadFile(journal); !strings.Contains(string(b), "avant-plein-19.pdf"); b, _ = os.ReadFile(journal) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the journal does not record the session's files")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	filler := fill(t, mnt, 0)
+	for i := 0; i < 3000; i++ {
+		os.WriteFile(filepath.Join(dl, fmt.Sprintf("apres-plein-%d.pdf", i)), nil, 0o644)
+	}
+	time.Sleep(500 * time.Millisecond) // let the watcher try to journal them
+
+	code, out, errOut := s.cli(t, "session", "end", "--json")
+	if code != 0 || !strings.Contains(out, `"verified": true`) {
+		t.Fatalf("session end with the state folder full: exit %d\n%s%s\nagent:\n%s", code, out, errOut, a.stderr.String())
+	}
+	if es, _ := os.ReadDir(dl); len(es) != 0 {
+		t.Errorf("%d entries left in Downloads", len(es))
+	}
+	if j := jsonField(out, "journal"); !strings.Contains(j, "journal dégradé") {
+		t.Errorf("the report does not say the journal was degraded: journal = %s", j)
+	}
+	b, err := os.ReadFile(journal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(b), "plein-") {
+		t.Errorf("after a completed wipe the journal still holds file names (%d bytes)", len(b))
+	}
+	if !strings.Contains(a.stderr.String(), `level=ERROR msg="the crash journal could not be written during the session`) {
+		t.Errorf("the log does not say at error level that the journal failed:\n%s", a.stderr.String())
+	}
+
+	// Room again, but nobody restarted the agent: still refused.
+	os.Remove(filler)
+	if code, _, errOut := s.cli(t, "session", "start"); code == 0 || !strings.Contains(errOut, "journal_unavailable") {
+		t.Fatalf("a session started after the journal failed, before an administrator acted: exit %d %s", code, errOut)
+	}
+	a.stop(t)
+	a = s.startAgent(t, "--no-session")
+	s.awaitIdle(t, a)
+	if code, _, errOut := s.cli(t, "session", "start"); code != 0 {
+		t.Fatalf("session start after the agent was restarted with room: %s", errOut)
+	}
+	a.stop(t)
 }
