@@ -363,6 +363,9 @@ func (a *Agent) start(ctx context.Context, u userdirs.User, src userdirs.Source,
 		return ipc.Status{}, ipcserver.Errorf(http.StatusConflict, "conflict", "session déjà en cours (a session is already running)")
 	}
 
+	if err := a.journal.Err(); err != nil {
+		return ipc.Status{}, a.refuseUnjournaled(err)
+	}
 	s := &activeSession{policy: a.policy(), id: newSessionID(), mode: mode, user: u, started: time.Now()}
 	if err := a.refuseEmptyingHome(s.policy); err != nil {
 		return ipc.Status{}, err
@@ -392,8 +395,11 @@ func (a *Agent) start(ctx context.Context, u userdirs.User, src userdirs.Source,
 	}
 	s.base = set
 	if err := a.journal.Begin(a.journalSession(s)); err != nil {
-		// The wipe does not depend on the journal; say so and go on.
-		a.log.Warn("crash journal degraded; the session goes on", "err", err)
+		// A crash now would leave the session's files for the next
+		// person: no session (RC12).
+		s.close()
+		os.Remove(a.baselinePath())
+		return ipc.Status{}, a.refuseUnjournaled(err)
 	}
 	s.timers = session.NewTimers(s.policy.Session, s.started)
 	a.startWatcher(s)
@@ -421,6 +427,16 @@ func (a *Agent) start(ctx context.Context, u userdirs.User, src userdirs.Source,
 		a.mu.Unlock()
 	}
 	return a.Status(ctx), nil
+}
+
+// refuseUnjournaled refuses a session because the crash journal cannot be
+// written (the state folder is full or broken), at error level for the
+// admin, and in words for the person and staff.
+func (a *Agent) refuseUnjournaled(err error) error {
+	a.metrics.SessionRefused("no_journal")
+	a.log.Error("no session can start: the crash journal cannot be written; free room in the state folder, then restart the agent", "state_dir", a.cfg.StateDir, "err", err)
+	return ipcserver.Errorf(http.StatusServiceUnavailable, ipc.CodeJournal,
+		"l'ordinateur ne peut pas ouvrir de session: il ne peut plus noter ce qu'il devra effacer; le personnel doit prévenir l'administrateur (the crash journal cannot be written: free room in %s, then restart the agent)", a.cfg.StateDir)
 }
 
 // startWatcher follows the roots: each entry the session creates goes to
@@ -897,6 +913,12 @@ func (a *Agent) wipeLocked(ctx context.Context, s *activeSession, reason session
 	for _, e := range res.RootErrors {
 		a.log.Error("a folder could not be wiped completely; it is retried at the next session start, or now by 'ardoise session end'", "root", s.roots[e.Root].policy.Label, "err", e.Reason)
 	}
+	if err := a.journal.Err(); err != nil {
+		a.log.Error("the crash journal could not be written during the session; no new session starts until an administrator frees room in the state folder and restarts the agent", "session", s.id, "state_dir", a.cfg.StateDir, "err", err)
+	}
+	for _, i := range res.Gone {
+		a.log.Warn("a watched folder was deleted during the session; nothing was left in it to erase", "session", s.id, "root", s.roots[i].policy.Label)
+	}
 	if retry {
 		a.metrics.WipeRetried(res.Removed.Total(), rep.Verified, rep.PendingCount, rep.Finished)
 	} else {
@@ -945,6 +967,9 @@ func (a *Agent) report(s *activeSession, reason session.Reason, started time.Tim
 			break
 		}
 		rep.Pending = append(rep.Pending, ipc.PendingItem{Folder: s.roots[p.Root].policy.Label, Name: ipc.DisplayName(filepath.Base(p.Rel)), Reason: p.Reason})
+	}
+	for _, i := range res.Gone {
+		rep.Gone = append(rep.Gone, s.roots[i].policy.Label)
 	}
 	if err := a.journal.Err(); err != nil {
 		rep.Journal = "journal dégradé: " + err.Error()

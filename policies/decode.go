@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"reflect"
 	"regexp"
 	"sort"
@@ -61,12 +60,12 @@ func (e *ValidationError) Error() string {
 const MaxProblems = 100
 
 // Load reads, decodes and validates the policy file at path. It does not
-// check who may change the file: an agent running as root also calls
-// CheckFileSafety (or uses LoadTrusted).
+// check who may change the file: an agent running as root uses
+// LoadTrusted. It refuses a link, a FIFO or anything but a regular file.
 func Load(path string) (*Policy, error) {
-	f, err := os.Open(path)
+	f, err := openPolicy(path)
 	if err != nil {
-		return nil, fmt.Errorf("read policy: %w", err)
+		return nil, err
 	}
 	defer f.Close()
 	return parseFrom(path, f)
@@ -186,6 +185,13 @@ func (d *decoder) parse(data []byte, p *Policy) bool {
 	root := doc.Content[0]
 	if root.Kind != yaml.MappingNode {
 		d.addn(root, "", "a policy is a mapping of keys (version, roots, …), not %s", kindName(root))
+		return false
+	}
+	if !anyPolicyKey(root) {
+		// Whatever this file is (a link followed by mistake, /etc/shadow
+		// copied over the policy), it is not a policy: its lines are not
+		// quoted back as unknown keys into the logs (RCR13).
+		d.addn(root, "", "this file is not an Ardoise policy: none of its keys is a policy key (version, roots, …); its content is not repeated here")
 		return false
 	}
 	// Check the version first.
@@ -334,6 +340,11 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, field string) {
 		}
 		fi, ok := byKey[k.Value]
 		if !ok {
+			if !plainKey(k.Value) {
+				// Not a word: only a short, escaped excerpt of it.
+				d.addn(k, field, "unknown key %s; allowed: %s", quote(k), strings.Join(keys, ", "))
+				continue
+			}
 			d.addn(k, sub, "unknown key%s; allowed: %s", suggest(k.Value, keys), strings.Join(keys, ", "))
 			continue
 		}
@@ -486,6 +497,34 @@ func notTextFor11(n *yaml.Node) string {
 func yamlKey(f reflect.StructField) string {
 	k, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
 	return k
+}
+
+// anyPolicyKey reports whether the top-level mapping n has at least one
+// key of a policy.
+func anyPolicyKey(n *yaml.Node) bool {
+	t := reflect.TypeFor[Policy]()
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		for j := 0; j < t.NumField(); j++ {
+			if k := yamlKey(t.Field(j)); k != "" && n.Content[i].Value == k {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// plainKey reports whether an unknown key looks like a mistyped key (a
+// short word), which is shown as the field; anything else is quoted.
+func plainKey(k string) bool {
+	if k == "" || len(k) > 40 {
+		return false
+	}
+	for _, r := range k {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 func joinField(parent, key string) string {

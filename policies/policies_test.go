@@ -364,9 +364,10 @@ func TestLoadRefusesHugeFiles(t *testing.T) {
 	if !ok || len(ve.Problems) != 1 || !strings.HasPrefix(err.Error(), f+": file is larger than 1048576 bytes") {
 		t.Fatalf("Load of a huge file: %v", err)
 	}
-	// An endless file is refused without being read to its end.
+	// An endless file is refused without being read: it is not a regular
+	// file (on Linux; elsewhere it is cut at MaxSize).
 	if _, err := os.Stat("/dev/zero"); err == nil {
-		if _, err := Load("/dev/zero"); err == nil || !strings.Contains(err.Error(), "larger than") {
+		if _, err := Load("/dev/zero"); err == nil || !strings.Contains(err.Error(), "larger than") && !strings.Contains(err.Error(), "not a regular file") {
 			t.Fatalf("Load(/dev/zero): %v", err)
 		}
 	}

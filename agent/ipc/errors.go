@@ -41,6 +41,10 @@ const (
 	CodeInternal     = "internal"      // the agent failed; see its log
 )
 
+// CodeJournal: the crash journal cannot be written (the state folder is
+// full or broken); no session starts until an administrator acts.
+const CodeJournal = "journal_unavailable"
+
 var (
 	// ErrAgentNotRunning means nothing answers on the agent's socket.
 	ErrAgentNotRunning = errors.New("the Ardoise agent is not running; start it with: ardoise run")

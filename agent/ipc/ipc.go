@@ -308,12 +308,16 @@ type WipeReport struct {
 	// Kept counts what was found and deliberately left.
 	Kept Kept `json:"kept"`
 	// Pending lists what could not be erased yet (at most a few hundred);
-	// it is retried at the next session start (before the next person), at
-	// the agent's next start, or at once by "ardoise session end".
+	// it is retried at the next session start (no session starts before
+	// they are gone), at the agent's next start, or at once by "ardoise
+	// session end".
 	Pending []PendingItem `json:"pending"`
 	// PendingCount counts every entry left (Pending may be cut short or
 	// withheld).
 	PendingCount int `json:"pending_count"`
+	// Gone lists, by label, the watched folders deleted during the session
+	// (rm -rf ~/Downloads): nothing was left in them to erase.
+	Gone []string `json:"gone,omitempty"`
 	// CreatedDuringWipe counts entries that appeared while erasing (a
 	// program still running) and were erased too.
 	CreatedDuringWipe int `json:"created_during_wipe"`

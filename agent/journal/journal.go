@@ -181,7 +181,10 @@ func Open(dir string) (*Journal, *Recovered, error) {
 }
 
 // Err reports whether the journal is degraded (a write failed, for example
-// a full disk); the session goes on and the wipe still works from its rescan.
+// a full disk). The session that was running goes on and its wipe still
+// works from its rescan, but the agent starts no new session until it is
+// restarted with a journal it can write (RCR12): a session it
+// cannot journal is one a crash would leave unerased.
 func (j *Journal) Err() error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
@@ -276,6 +279,9 @@ func (j *Journal) Begin(s Session) error {
 	}
 	j.mu.Lock()
 	if err := j.f.Truncate(0); err != nil {
+		if j.err == nil {
+			j.err = fmt.Errorf("journal degraded: %w", err)
+		}
 		j.mu.Unlock()
 		return fmt.Errorf("begin journal: %w", err)
 	}
@@ -329,24 +335,13 @@ func (j *Journal) SetPending(ps []Pending) error {
 }
 
 // Finish ends the session after a verified wipe: the journal, which holds
-// names, is removed, and only counts are kept in last-session.json.
+// names, is emptied first, whatever else fails (a full disk, threats.md
+// R12), and then only counts are kept in last-session.json.
 func (j *Journal) Finish(c Counts) error {
-	if err := j.Flush(); err != nil {
-		return err
-	}
-	data, err := json.MarshalIndent(c, "", "  ")
-	if err != nil {
-		return err
-	}
-	tmp := filepath.Join(j.dir, "."+summaryName)
-	if err := os.WriteFile(tmp, append(data, '\n'), 0o600); err != nil {
-		return fmt.Errorf("write session summary: %w", err)
-	}
-	if err := os.Rename(tmp, filepath.Join(j.dir, summaryName)); err != nil {
-		return fmt.Errorf("write session summary: %w", err)
-	}
+	// Records still queued hold names too: they are dropped with the rest.
+	flushErr := j.Flush()
 	j.mu.Lock()
-	err = j.f.Truncate(0)
+	err := j.f.Truncate(0)
 	if err == nil {
 		err = j.f.Sync()
 	}
@@ -355,7 +350,23 @@ func (j *Journal) Finish(c Counts) error {
 	if err != nil {
 		return fmt.Errorf("clear journal: %w", err)
 	}
-	return durable.SyncDir(j.dir)
+	// Emptying the journal freed its room for the summary.
+	data, err := json.MarshalIndent(c, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp := filepath.Join(j.dir, "."+summaryName)
+	if err := os.WriteFile(tmp, append(data, '\n'), 0o600); err != nil {
+		os.Remove(tmp)
+		return errors.Join(flushErr, fmt.Errorf("write session summary: %w", err))
+	}
+	if err := os.Rename(tmp, filepath.Join(j.dir, summaryName)); err != nil {
+		return errors.Join(flushErr, fmt.Errorf("write session summary: %w", err))
+	}
+	if err := durable.SyncDir(j.dir); err != nil {
+		return errors.Join(flushErr, err)
+	}
+	return flushErr
 }
 
 // Close flushes and closes the journal, leaving an unfinished session in it.

@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -176,6 +177,10 @@ type Result struct {
 	// it saw and kept: what the wipe left, and nothing made after that
 	// scan passed by (issue 13 RC7).
 	Left []safefs.Identity
+	// Gone lists the roots whose folder was deleted during the session
+	// (safefs.Dir.Removed): nothing is left in them to erase, which is
+	// reported, not retried (RC11).
+	Gone []int
 }
 
 const maxItems = 1000
@@ -439,12 +444,27 @@ func (w *wiper) closeQuarantines() {
 }
 
 func (w *wiper) rootError(i int, err error) {
+	if d := w.cfg.Roots[i].Dir; d != nil && d.Removed() {
+		// Deleted while it was read: nothing is left in it.
+		w.gone(i)
+		return
+	}
 	w.res.RootErrors = append(w.res.RootErrors, Item{Root: i, Reason: err.Error()})
+}
+
+func (w *wiper) gone(i int) {
+	if !slices.Contains(w.res.Gone, i) {
+		w.res.Gone = append(w.res.Gone, i)
+	}
 }
 
 func (w *wiper) walker(i int) (*safefs.Walker, *classifier, bool) {
 	r := w.cfg.Roots[i]
 	if r.Dir == nil {
+		return nil, nil, false
+	}
+	if r.Dir.Removed() {
+		w.gone(i)
 		return nil, nil, false
 	}
 	info, err := r.Dir.Restat()
@@ -808,7 +828,7 @@ func (e Entry) Rel() string {
 func Plan(ctx context.Context, cfg Config, fn func(Entry)) error {
 	var errs []error
 	for i, r := range cfg.Roots {
-		if r.Dir == nil {
+		if r.Dir == nil || r.Dir.Removed() {
 			continue
 		}
 		info, err := r.Dir.Restat()

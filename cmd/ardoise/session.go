@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -170,7 +171,7 @@ func wipeLine(w *ipc.WipeReport) string {
 	if w.Verified {
 		return s + ", verified: nothing left"
 	}
-	return s + fmt.Sprintf(", NOT verified: %d left to retry", w.PendingCount)
+	return s + fmt.Sprintf(", NOT verified: %d NOT ERASED, still on this computer", w.PendingCount)
 }
 
 func humanBytes(n int64) string {
@@ -227,12 +228,31 @@ func runSessionEnd(ctx context.Context, e *env, o any, args []string) error {
 		for _, p := range rep.Pending {
 			fmt.Fprintf(e.stdout, "  not erased yet: %s in %s (%s)\n", ipc.EscapeForTerminal(p.Name), p.Folder, p.Reason)
 		}
+		for _, g := range rep.Gone {
+			fmt.Fprintf(e.stdout, "  folder deleted during the session, nothing left in it: %s\n", g)
+		}
 		printChecklist(e.stdout, rep.Checklist)
 	}
 	if !rep.Verified {
-		return fmt.Errorf("%d entries could not be erased yet; the computer refuses new sessions until they are: free them (close the program holding them, or ask an administrator) and run 'ardoise session end' again to retry now; otherwise the next session start retries (%s)", rep.PendingCount, strings.TrimSpace(rep.Journal))
+		return leftError(&rep)
 	}
 	return nil
+}
+
+// leftError is what session end says when its wipe left something: that
+// the person's documents are still on the computer, what that means for
+// the next person, when the agent tries again, and what staff should do.
+// The journal's state is only mentioned when it is not "ok": a bare "(ok)"
+// after a failure reads as if all were well (RCR15).
+func leftError(rep *ipc.WipeReport) error {
+	msg := fmt.Sprintf("NOT ERASED: %d entries of this session are still on this computer. "+
+		"No new session can start until they are erased; the agent tries again at the next session start and when it restarts. "+
+		"Staff: close the program that may hold them (or ask an administrator), then run 'ardoise session end' again to retry now; if they stay, call the administrator (docs/admin.md, \"NOT ERASED\")",
+		rep.PendingCount)
+	if j := strings.TrimSpace(rep.Journal); j != "" && j != "ok" {
+		msg += "; " + j
+	}
+	return errors.New(msg)
 }
 
 // checkLabels are the checklist's lines for the terminal (staff).
