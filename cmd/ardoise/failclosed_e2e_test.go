@@ -431,3 +431,29 @@ func TestRC12_JournalFullMidSession(t *testing.T) {
 	}
 	a.stop(t)
 }
+
+// TestRC11_DeletedThenMadeAgain: the person deletes the downloads folder
+// and makes it again (as some programs do), then saves into the new one.
+// The deleted folder has nothing left (RC11), and the new one stands at
+// the root's name, which is wiped by its name (RC4): the document goes and
+// the receipt is verified only because it did.
+func TestRC11_DeletedThenMadeAgain(t *testing.T) {
+	l := newSystemPolicyLab(t)
+	if code, _, out := l.endSession(); code != 0 {
+		t.Fatalf("end of the first session: %d %s", code, out)
+	}
+	if code, out := l.cli(l.uid, "session", "start"); code != 0 {
+		t.Fatalf("session start: %d %s", code, out)
+	}
+	l.asPerson(`rm -rf Downloads && mkdir Downloads && echo cv > Downloads/cv.pdf`)
+	code, rep, out := l.endSession()
+	if code != 0 || !rep.Verified || rep.PendingCount != 0 {
+		t.Fatalf("session end after rm -rf and mkdir of the downloads: exit %d\n%s\nagent:\n%s", code, out, l.log.String())
+	}
+	if _, err := os.Lstat(filepath.Join(l.home, "Downloads", "cv.pdf")); !os.IsNotExist(err) {
+		t.Errorf("the document saved into the folder made again survived: %v", err)
+	}
+	if code, out := l.cli(l.uid, "session", "start"); code != 0 {
+		t.Fatalf("the next session start: %d %s", code, out)
+	}
+}
