@@ -76,11 +76,7 @@ func (a *Agent) nameRoots(s *activeSession) (roots []wipe.Root, of []int, closeA
 		p, seen := parents[dir]
 		if !seen {
 			var err error
-			if dir == "." {
-				p, err = home.Reopen()
-			} else {
-				p, err = home.OpenBeneath(dir, trust)
-			}
+			p, err = openFolderOf(home, dir, trust)
 			if err != nil {
 				p = nil
 				if !errors.Is(err, fs.ErrNotExist) {
@@ -248,11 +244,7 @@ func (a *Agent) watchAbsentRoots(s *activeSession) {
 		p, seen := parents[dir]
 		if !seen {
 			var err error
-			if dir == "." {
-				p, err = home.Reopen()
-			} else {
-				p, err = home.OpenBeneath(dir, trust)
-			}
+			p, err = openFolderOf(home, dir, trust)
 			if err != nil {
 				p = nil
 			} else {
@@ -358,4 +350,13 @@ func (ar *absentRoots) close() {
 		p.Close()
 	}
 	ar.parents = nil
+}
+
+// openFolderOf opens dir beneath home ("." for home itself), as a new
+// handle: the folder that holds a root's name.
+func openFolderOf(home *safefs.Dir, dir string, trust safefs.RootOptions) (*safefs.Dir, error) {
+	if dir == "." {
+		return home.Reopen()
+	}
+	return home.OpenBeneath(dir, trust)
 }

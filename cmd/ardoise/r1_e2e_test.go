@@ -89,6 +89,60 @@ func raceWindowBinary(t *testing.T) string {
 	return raceBin
 }
 
+// startRaceAgent copies the race-window build of ardoise into base and runs
+// it as the system service with policy and ARDOISE_RACE_WINDOW=window, until
+// the test ends; it returns the program's path, a command line runner
+// (as an account, with the service's socket) and the service's log, once
+// the service answers.
+func startRaceAgent(t *testing.T, base, policy, window string) (bin string, cli func(asUID int, args ...string) (int, string), agentLog *syncBuffer) {
+	t.Helper()
+	bin = filepath.Join(base, "ardoise")
+	data, err := os.ReadFile(raceWindowBinary(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(bin, data, 0o755)
+	state, sock, policyFile := filepath.Join(base, "state"), filepath.Join(base, "a.sock"), filepath.Join(base, "policy.yaml")
+	os.WriteFile(policyFile, []byte(policy), 0o644)
+	agentCmd := exec.Command(bin, "run", "--system", "--state-dir", state, "--socket", sock, "--policy", policyFile)
+	agentCmd.Env = append(os.Environ(), "ARDOISE_RACE_WINDOW="+window)
+	agentLog = &syncBuffer{}
+	agentCmd.Stderr = agentLog
+	agentCmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := agentCmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { agentCmd.Wait(); close(done) }()
+	t.Cleanup(func() {
+		agentCmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-done:
+		case <-time.After(20 * time.Second):
+			agentCmd.Process.Kill()
+		}
+	})
+	cli = func(asUID int, args ...string) (int, string) {
+		cmd := runAs(asUID, bin, append(args, "--socket", sock)...)
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		err := cmd.Run()
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return ee.ExitCode(), out.String()
+		}
+		return 0, out.String()
+	}
+	// The service is up once its socket answers.
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if c, err := net.Dial("unix", sock); err == nil {
+			c.Close()
+			break
+		}
+	}
+	return bin, cli, agentLog
+}
+
 // TestRC1_ChownByNameAtSessionStart: the system service with a kiosk
 // account whose policy clears the thumbnails. Before each session the
 // account has deleted ~/.cache; when the agent makes it again, the
@@ -105,45 +159,9 @@ func TestRC1_ChownByNameAtSessionStart(t *testing.T) {
 	os.Chmod(target, 0o666)
 	os.Chown(home, uid, uid)
 
-	bin := filepath.Join(base, "ardoise")
-	data, err := os.ReadFile(raceWindowBinary(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	os.WriteFile(bin, data, 0o755)
-	state, sock, policy := filepath.Join(base, "state"), filepath.Join(base, "a.sock"), filepath.Join(base, "policy.yaml")
 	// end_programs off: the attacker is one of the account's programs and
 	// must outlive each session.
-	os.WriteFile(policy, []byte(fmt.Sprintf("version: 1\naccounts: {kiosk: [%s], dedicated: true, end_programs: false}\nroots: [{path: '{downloads}'}]\ntraces: [thumbnails]\n", name)), 0o644)
-	agentCmd := exec.Command(bin, "run", "--system", "--state-dir", state, "--socket", sock, "--policy", policy)
-	agentCmd.Env = append(os.Environ(), "ARDOISE_RACE_WINDOW=mkdir=2ms")
-	agentLog := &syncBuffer{}
-	agentCmd.Stderr = agentLog
-	agentCmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := agentCmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { agentCmd.Wait(); close(done) }()
-	t.Cleanup(func() {
-		agentCmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-done:
-		case <-time.After(20 * time.Second):
-			agentCmd.Process.Kill()
-		}
-	})
-	cli := func(asUID int, args ...string) (int, string) {
-		cmd := runAs(asUID, bin, append(args, "--socket", sock)...)
-		var out bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &out
-		err := cmd.Run()
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			return ee.ExitCode(), out.String()
-		}
-		return 0, out.String()
-	}
+	bin, cli, agentLog := startRaceAgent(t, base, fmt.Sprintf("version: 1\naccounts: {kiosk: [%s], dedicated: true, end_programs: false}\nroots: [{path: '{downloads}'}]\ntraces: [thumbnails]\n", name), "mkdir=2ms")
 
 	att := runAs(uid, bin, home, ".cache", target)
 	att.Path = filepath.Join(base, "attacker")
@@ -167,13 +185,6 @@ func TestRC1_ChownByNameAtSessionStart(t *testing.T) {
 	rounds := 200
 	if testing.Short() {
 		rounds = 20
-	}
-	// The agent is up once its socket answers.
-	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-		if c, err := net.Dial("unix", sock); err == nil {
-			c.Close()
-			break
-		}
 	}
 	for i := 0; i < rounds; i++ {
 		os.RemoveAll(filepath.Join(home, ".cache")) // the account deleted it; a link goes as a link

@@ -4,19 +4,14 @@ package main
 
 import (
 	"bufio"
-	"bytes"
-	"errors"
 	"fmt"
-	"net"
 	"os"
-	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -68,51 +63,9 @@ func TestRC2_SwapDuringWipeSystemService(t *testing.T) {
 	var libSt unix.Stat_t
 	unix.Fstat(int(lib.Fd()), &libSt)
 
-	bin := filepath.Join(base, "ardoise")
-	data, err := os.ReadFile(raceWindowBinary(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	os.WriteFile(bin, data, 0o755)
-	state, sock, policy := filepath.Join(base, "state"), filepath.Join(base, "a.sock"), filepath.Join(base, "policy.yaml")
 	// end_programs off: the attacker is one of the account's programs and
 	// must outlive each session end.
-	os.WriteFile(policy, []byte(fmt.Sprintf("version: 1\naccounts: {kiosk: [%s], dedicated: true, end_programs: false}\nroots: [{path: '{downloads}'}]\ntraces: []\n", name)), 0o644)
-	agentCmd := exec.Command(bin, "run", "--system", "--state-dir", state, "--socket", sock, "--policy", policy)
-	agentCmd.Env = append(os.Environ(), "ARDOISE_RACE_WINDOW=unlink=2ms,rmdir=2ms")
-	agentLog := &syncBuffer{}
-	agentCmd.Stderr = agentLog
-	agentCmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := agentCmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { agentCmd.Wait(); close(done) }()
-	t.Cleanup(func() {
-		agentCmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-done:
-		case <-time.After(20 * time.Second):
-			agentCmd.Process.Kill()
-		}
-	})
-	cli := func(asUID int, args ...string) (int, string) {
-		cmd := runAs(asUID, bin, append(args, "--socket", sock)...)
-		var out bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &out
-		err := cmd.Run()
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			return ee.ExitCode(), out.String()
-		}
-		return 0, out.String()
-	}
-	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-		if c, err := net.Dial("unix", sock); err == nil {
-			c.Close()
-			break
-		}
-	}
+	_, cli, agentLog := startRaceAgent(t, base, fmt.Sprintf("version: 1\naccounts: {kiosk: [%s], dedicated: true, end_programs: false}\nroots: [{path: '{downloads}'}]\ntraces: []\n", name), "unlink=2ms,rmdir=2ms")
 	exe, _ := os.Executable()
 	self, err := os.ReadFile(exe)
 	if err != nil {
