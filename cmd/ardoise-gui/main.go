@@ -15,6 +15,7 @@ package main
 import (
 	"context"
 	"flag"
+	"fmt"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -36,11 +37,32 @@ import (
 	"github.com/ardoise-fr/ardoise/gui/window"
 )
 
+// usage is also the manual page's source (installer/deb/manpage): the
+// synopsis, a paragraph, then the options.
+func usage() {
+	w := flag.CommandLine.Output()
+	fmt.Fprint(w, `Usage:
+  ardoise-gui [--socket PATH] [--lang fr,en,…] [--keep-open] [--start-session]
+
+The window the public sees on a computer Ardoise looks after: the privacy
+notice at the start of a session, the list of what the end will erase, and
+the screen that says the computer is clean. It runs as the session's user,
+in their graphical session, and talks to the agent (ardoise) over its local
+socket; it never touches a file itself. With --keep-open, what the login
+entry uses, it starts the window as a child and starts it again if it is
+killed.
+
+Options:
+`)
+	flag.PrintDefaults()
+}
+
 func main() {
 	socket := flag.String("socket", "", "socket `PATH` of the agent (default: the foreground agent's if it runs, else the system service's)")
 	langs := flag.String("lang", strings.Join(i18n.Order, ","), "languages offered, first one by default, comma-separated")
 	keepOpen := flag.Bool("keep-open", false, "start the window again if it is killed (for the login entry)")
 	startSession := flag.Bool("start-session", false, "ask the agent for a session at once, and end it at logout (for the login entry)")
+	flag.Usage = usage
 	flag.Parse()
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	if *keepOpen {

@@ -4,22 +4,13 @@ import (
 	"context"
 	"fmt"
 	"runtime"
-	"runtime/debug"
+
+	"github.com/ardoise-fr/ardoise/cmd/internal/version"
 )
 
-// version is set at link time by packaging (-ldflags "-X main.version=1.2.3");
-// otherwise it comes from the module's build information.
-var version = ""
-
-func agentVersion() string {
-	if version != "" {
-		return version
-	}
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		return bi.Main.Version
-	}
-	return "dev"
-}
+// agentVersion is the one version of Ardoise (cmd/internal/version): the
+// packages' in a build by installer/build, VERSION+dev otherwise.
+func agentVersion() string { return version.String() }
 
 func init() {
 	register(&command{
