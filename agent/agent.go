@@ -555,6 +555,13 @@ func (a *Agent) openRoots(s *activeSession, src userdirs.Source) {
 				r.refuse("read_only", "dossier en lecture seule pour Ardoise")
 				a.log.Warn("folder not watched: it is read-only for the agent (under systemd, add it to ReadWritePaths: systemctl edit ardoise)", "root", pr.Label, "code", r.code)
 				continue
+			} else if !s.checkOnly {
+				// A wipe that was killed while it had closed this folder
+				// to the public (RC2) left its owner and mode in a mark:
+				// give them back before the person needs the folder.
+				if uerr := r.dir.Unlock(); uerr != nil {
+					a.log.Error("a folder a wipe had closed could not be given back to its account; check its owner and mode", "root", pr.Label, "err", uerr)
+				}
 			}
 		}
 		if errors.Is(err, errWouldRepair) {
@@ -839,7 +846,10 @@ func (a *Agent) wipeLocked(ctx context.Context, s *activeSession, reason session
 		a.bus.publish(ipc.Event{Type: ipc.EventProgress, Count: n})
 	}}
 	for _, r := range s.roots {
-		cfg.Roots = append(cfg.Roots, wipe.Root{Dir: r.dir, Scope: r.policy.Scope, Keep: r.policy.Keep, Owners: r.owners, OwnerSIDs: r.ownerSIDs})
+		// A folder beneath the home (Téléchargements) may be closed to the
+		// public while it is wiped; the home itself may not (RC2).
+		cfg.Roots = append(cfg.Roots, wipe.Root{Dir: r.dir, Scope: r.policy.Scope, Keep: r.policy.Keep, Owners: r.owners, OwnerSIDs: r.ownerSIDs,
+			CloseDuringWipe: r.rel != ""})
 	}
 	// And what stands at the roots' names now (RC4, RC8, RC10).
 	byName, byNameOf, closeByName := a.nameRoots(s)

@@ -40,13 +40,21 @@ func closedToPublic(in Info, euid uint32) bool {
 // agent's user and set to mode 0700, all through its handle. It reports
 // false, and changes nothing, where that cannot be done (the agent is not
 // root, or the file system keeps no trusted attributes); the wipe then
-// removes its entries through the quarantine. Never call it on a folder
-// that was there before the session: its owner and mode are the library's.
+// removes its entries through the quarantine. On a folder that was there
+// before the session, call Unlock once the wipe is done: the mark keeps
+// its owner and mode until then, even across a crash.
 func (d *Dir) LockForWipe() (bool, error) {
 	euid := unix.Geteuid()
 	if euid != 0 {
 		return false, nil
 	}
+	// What the folder is now, not when it was opened: its mode may have
+	// changed since (a root is opened at session start).
+	in, err := fstatFd(d.fd)
+	if err != nil {
+		return false, &PathError{Op: "close to the public", Path: d.name, Err: err}
+	}
+	d.info = in
 	if closedToPublic(d.info, uint32(euid)) {
 		return true, nil
 	}
@@ -67,8 +75,7 @@ func (d *Dir) LockForWipe() (bool, error) {
 	if err := unix.Fchmod(d.fd, 0o700); err != nil {
 		return false, &PathError{Op: "close to the public", Path: d.name, Err: err}
 	}
-	in, err := fstatFd(d.fd)
-	if err != nil {
+	if in, err = fstatFd(d.fd); err != nil {
 		return false, &PathError{Op: "close to the public", Path: d.name, Err: err}
 	}
 	d.info = in

@@ -132,6 +132,11 @@ type raceWorld struct {
 	roots []string
 	dirs  []*safefs.Dir
 	set   *baseline.Set
+	// closeRoots lets the wipe close the roots themselves (as the agent
+	// does for Téléchargements); off, every entry lying directly in a root
+	// goes through the quarantine.
+	closeRoots bool
+	hooks      Hooks
 }
 
 func (w *raceWorld) open() {
@@ -151,9 +156,9 @@ func (w *raceWorld) open() {
 }
 
 func (w *raceWorld) wipe() Result {
-	cfg := Config{Baseline: w.set}
+	cfg := Config{Baseline: w.set, Hooks: w.hooks}
 	for _, d := range w.dirs {
-		cfg.Roots = append(cfg.Roots, Root{Dir: d, Scope: "session", Owners: []uint32{uint32(w.uid)}})
+		cfg.Roots = append(cfg.Roots, Root{Dir: d, Scope: "session", Owners: []uint32{uint32(w.uid)}, CloseDuringWipe: w.closeRoots})
 	}
 	return Run(context.Background(), cfg)
 }
@@ -177,8 +182,14 @@ func kioskDir(t *testing.T, uid int, p string) {
 // be deleted, whichever name it has when the wipe looks; a swap that was
 // caught is reported as a security event.
 func TestRC2_UnlinkByNameAfterCheck(t *testing.T) {
+	for _, closeRoots := range []bool{false, true} {
+		t.Run(fmt.Sprintf("roots closed during the wipe %v", closeRoots), func(t *testing.T) { unlinkRace(t, closeRoots) })
+	}
+}
+
+func unlinkRace(t *testing.T, closeRoots bool) {
 	uid, home := raceAccount(t)
-	w := &raceWorld{t: t, uid: uid, home: home, roots: []string{"Downloads", "Bureau"}}
+	w := &raceWorld{t: t, uid: uid, home: home, roots: []string{"Downloads", "Bureau"}, closeRoots: closeRoots}
 	for _, r := range w.roots {
 		kioskDir(t, uid, filepath.Join(home, r))
 	}
@@ -398,4 +409,53 @@ func TestRC2_SessionFolderKeptIsGivenBack(t *testing.T) {
 	if _, err := unix.Lgetxattr(folder, "trusted.ardoise.wipe", make([]byte, 64)); err == nil {
 		t.Error("the kept folder still carries the wipe's mark")
 	}
+}
+
+// TestRC2_RootClosedDuringWipeIsGivenBack: a root the wipe closes to the
+// public while it works (Téléchargements) is the account's again, with its
+// mode, when the wipe ends; and one a crashed wipe left closed is given
+// back by the next wipe.
+func TestRC2_RootClosedDuringWipeIsGivenBack(t *testing.T) {
+	uid, home := raceAccount(t)
+	dl := filepath.Join(home, "Downloads")
+	w := &raceWorld{t: t, uid: uid, home: home, roots: []string{"Downloads"}, closeRoots: true}
+	kioskDir(t, uid, dl)
+	mustDo(t, os.Chmod(dl, 0o750))
+	w.open()
+	kioskFile(t, uid, filepath.Join(dl, "cv.pdf"), "cv")
+	closedMeanwhile := false
+	w.hooks.BeforeUnlink = func(string) {
+		var st unix.Stat_t
+		closedMeanwhile = unix.Lstat(dl, &st) == nil && st.Uid == 0 && st.Mode&0o777 == 0o700
+	}
+	assertGivenBack := func(what string) {
+		t.Helper()
+		var st unix.Stat_t
+		mustDo(t, unix.Lstat(dl, &st))
+		if int(st.Uid) != uid || int(st.Gid) != uid || st.Mode&0o777 != 0o750 {
+			t.Errorf("%s: Téléchargements is %d:%d mode %o, want %d:%d 750", what, st.Uid, st.Gid, st.Mode&0o777, uid, uid)
+		}
+		if _, err := unix.Lgetxattr(dl, "trusted.ardoise.wipe", make([]byte, 64)); err == nil {
+			t.Errorf("%s: Téléchargements still carries the wipe's mark", what)
+		}
+	}
+	res := w.wipe()
+	if !res.Verified || res.Removed.Files != 1 {
+		t.Fatalf("wipe: %+v", res)
+	}
+	if !closedMeanwhile {
+		t.Error("the root was not closed to the public while its entries were removed")
+	}
+	assertGivenBack("after the wipe")
+
+	// A wipe killed while the root was closed: the next one gives it back.
+	kioskFile(t, uid, filepath.Join(dl, "cv2.pdf"), "cv")
+	if ok, err := w.dirs[0].LockForWipe(); !ok || err != nil {
+		t.Fatalf("LockForWipe: %v %v", ok, err)
+	}
+	res = w.wipe()
+	if !res.Verified || res.Removed.Files != 1 {
+		t.Fatalf("wipe after the crash: %+v", res)
+	}
+	assertGivenBack("after the wipe that followed a crash")
 }

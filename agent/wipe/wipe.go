@@ -46,6 +46,13 @@ type Root struct {
 	// whose stat carries an owner SID is the session's only if that SID
 	// is listed here (Owners then means nothing).
 	OwnerSIDs []string
+	// CloseDuringWipe lets the wipe close the root folder itself to the
+	// public while it works, when it belongs to Owners, so that what lies
+	// directly in it is removed by name rather than through the quarantine
+	// (RC2); its owner and mode are given back at the end, or by the next
+	// wipe after a crash. For a folder such as Téléchargements, not for a
+	// home, whose programs still running would lose their files meanwhile.
+	CloseDuringWipe bool
 	// Name, when set, makes Dir the folder that holds the root's name,
 	// not the root: only the entry called Name in Dir, and what is beneath
 	// it, is wiped, by the same rules, Keep being relative to it. A root
@@ -346,6 +353,7 @@ func Run(ctx context.Context, cfg Config) Result {
 		}
 	}
 	w.closeQuarantines()
+	w.reopenRoots()
 	res.Kept = w.kept
 	res.OtherMedia = w.otherMedia
 	res.Duration = time.Since(start)
@@ -364,6 +372,7 @@ type wiper struct {
 	// deletion walk (R2): entries are removed only through it.
 	quarantines map[quarantineKey]*safefs.Quarantine
 	replaced    map[string]bool // security events already listed, by root/rel
+	closedRoots map[int]bool    // roots closed to the public for the wipe
 }
 
 // unlock gives a session folder that stays (something in it is kept or
@@ -429,6 +438,40 @@ func (w *wiper) quarantine(i int, parent *safefs.Dir) *safefs.Quarantine {
 type quarantineKey struct {
 	root int
 	dev  uint64
+}
+
+// closeRoot closes root i to the public for the wipe, where its policy
+// lets it and it is the session's account's (never a sticky or shared
+// folder): see Root.CloseDuringWipe.
+func (w *wiper) closeRoot(i int, info safefs.Info) {
+	r := w.cfg.Roots[i]
+	if !r.CloseDuringWipe || w.closedRoots[i] || info.Nlink == 0 || info.Mode&fs.ModeSticky != 0 || !info.OwnedBy(r.Owners, r.OwnerSIDs) {
+		return
+	}
+	if w.closedRoots == nil {
+		w.closedRoots = map[int]bool{}
+	}
+	if ok, err := r.Dir.LockForWipe(); err != nil {
+		w.rootError(i, err)
+	} else if ok {
+		w.closedRoots[i] = true
+	}
+}
+
+// reopenRoots gives the roots closed for the wipe back their owner and
+// mode: those this wipe closed, and one a crashed wipe left closed (Unlock
+// reads the owner and mode from the folder's mark; without one it does
+// nothing).
+func (w *wiper) reopenRoots() {
+	for i, r := range w.cfg.Roots {
+		if !r.CloseDuringWipe || r.Dir == nil {
+			continue
+		}
+		if err := r.Dir.Unlock(); err != nil {
+			w.rootError(i, err)
+			w.res.Verified = false
+		}
+	}
 }
 
 func (w *wiper) closeQuarantines() {
@@ -511,6 +554,7 @@ func (w *wiper) wipeRoot(ctx context.Context, i int) {
 	if !ok {
 		return
 	}
+	w.closeRoot(i, cl.rootInfo)
 	hooks := w.cfg.Hooks
 	// quarantineFor is nil for a folder closed to the public, where none is
 	// needed; errNoQuarantine when one is needed and cannot be had.
