@@ -615,7 +615,11 @@ func TestR1_DeepTreeWithLowDescriptorLimit(t *testing.T) {
 	e.start()
 	makeDeep(t, e.path("Downloads"), depth)
 	cmd := exec.Command("prlimit", "--nofile=256:256", "--", os.Args[0], "-test.run=^TestR1_DeepTreeWithLowDescriptorLimit$", "-test.v")
-	cmd.Env = append(os.Environ(), "ARDOISE_R1_DIR="+e.path("Downloads"))
+	// GOMEMLIMIT makes the collector keep the heap near what is live, so
+	// that the peak measures what the walk keeps (it must not grow with
+	// the depth) and not how late a collection ran on a busy machine (241
+	// MiB seen once in CI against about 110 MiB on a quiet one).
+	cmd.Env = append(os.Environ(), "ARDOISE_R1_DIR="+e.path("Downloads"), "GOMEMLIMIT=96MiB")
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		if _, lerr := exec.LookPath("prlimit"); lerr != nil {
