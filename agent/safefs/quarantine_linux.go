@@ -67,12 +67,23 @@ func (d *Dir) OpenQuarantine() (q *Quarantine, recovered int, err error) {
 		q.Close()
 		return nil, recovered, &PathError{Op: "quarantine", Path: where, Err: err}
 	}
-	if recovered, err = place.recoverLeftovers(d, tag, euid, persistent); err != nil {
+	var reuse string
+	if recovered, reuse, err = place.recoverLeftovers(d, tag, euid, persistent); err != nil {
 		return fail(err)
 	}
-	for try := 0; ; try++ {
+	if reuse != "" {
+		// A kept quarantine of this root, found by the recovery.
+		q.name = reuse
+		if q.dir, err = place.openOwnQuarantine(q.name, euid, d.info.MntID); err == nil {
+			return q, recovered, nil
+		}
+	}
+	for try := 0; try < 8; try++ {
+		// A kept quarantine is first made under the root's tag alone; a
+		// fresh one, or a kept one whose name someone else took in a
+		// folder the public can write, gets a random name besides.
 		q.name = tag
-		if !persistent {
+		if !persistent || try > 0 {
 			var b [8]byte
 			if _, err := io.ReadFull(rand.Reader, b[:]); err != nil {
 				return fail(err)
@@ -80,22 +91,19 @@ func (d *Dir) OpenQuarantine() (q *Quarantine, recovered int, err error) {
 			q.name = tag + "-" + hex.EncodeToString(b[:])
 		}
 		err := unix.Mkdirat(place.fd, q.name, 0o700)
-		if errors.Is(err, unix.EEXIST) && !persistent && try < 8 {
-			continue
+		if errors.Is(err, unix.EEXIST) {
+			continue // another's, or a leftover the recovery could not use
 		}
-		if err != nil && !(persistent && errors.Is(err, unix.EEXIST)) {
+		if err != nil {
 			return fail(err)
 		}
 		if q.dir, err = place.openOwnQuarantine(q.name, euid, d.info.MntID); err != nil {
-			if persistent {
-				// Someone else holds the name in a folder the public can
-				// write: fail loudly rather than use or remove it.
-				err = fmt.Errorf("%w; remove it, or give this account's folders a parent owned by root", err)
-			}
-			return fail(err)
+			// Swapped right after the mkdir: try another name.
+			continue
 		}
 		return q, recovered, nil
 	}
+	return fail(errors.New("no name could be had for a quarantine folder there (eight tries); an administrator should look at what fills that folder"))
 }
 
 // openOwnQuarantine opens the folder name of d and checks that it is a
@@ -165,11 +173,11 @@ func quarantinePlaceOK(in Info, euid uint32) bool {
 
 // recoverLeftovers moves into root what interrupted wipes of root left in
 // its quarantines in d (the names starting with tag), and removes the fresh
-// ones.
-func (d *Dir) recoverLeftovers(root *Dir, tag string, euid uint32, persistent bool) (int, error) {
+// ones; a kept one (persistent) stays, and the first is returned for reuse.
+func (d *Dir) recoverLeftovers(root *Dir, tag string, euid uint32, persistent bool) (moved int, reuse string, err error) {
 	scan, err := d.Reopen()
 	if err != nil {
-		return 0, err
+		return 0, "", err
 	}
 	defer scan.Close()
 	var names []string
@@ -184,10 +192,9 @@ func (d *Dir) recoverLeftovers(root *Dir, tag string, euid uint32, persistent bo
 			break
 		}
 		if err != nil {
-			return 0, err
+			return 0, "", err
 		}
 	}
-	moved := 0
 	for _, name := range names {
 		qd, err := d.openOwnQuarantine(name, euid, root.info.MntID)
 		if err != nil {
@@ -197,16 +204,20 @@ func (d *Dir) recoverLeftovers(root *Dir, tag string, euid uint32, persistent bo
 		qd.Close()
 		moved += n
 		if err != nil {
-			return moved, err
+			return moved, "", err
 		}
 		if persistent {
-			continue // removing it would be an act by name where the public writes
+			// Removing it would be an act by name where the public writes.
+			if reuse == "" {
+				reuse = name
+			}
+			continue
 		}
 		if err := unix.Unlinkat(d.fd, name, unix.AT_REMOVEDIR); err != nil && !errors.Is(err, unix.ENOENT) {
-			return moved, &PathError{Op: "remove", Path: name, Err: err}
+			return moved, "", &PathError{Op: "remove", Path: name, Err: err}
 		}
 	}
-	return moved, nil
+	return moved, reuse, nil
 }
 
 // moveAllInto moves every entry of the quarantine q into dst, under its own

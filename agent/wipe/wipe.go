@@ -554,6 +554,12 @@ func (w *wiper) wipeRoot(ctx context.Context, i int) {
 	if !ok {
 		return
 	}
+	if w.res.Passes == 1 && cl.rootInfo.Nlink > 0 {
+		// Open the root's quarantine now, even if nothing will need it:
+		// opening it puts back what an interrupted wipe left there, to be
+		// judged in this pass (RC2).
+		w.quarantine(i, w.cfg.Roots[i].Dir)
+	}
 	w.closeRoot(i, cl.rootInfo)
 	hooks := w.cfg.Hooks
 	// quarantineFor is nil for a folder closed to the public, where none is
