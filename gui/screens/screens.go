@@ -143,7 +143,7 @@ func ReadingBar(c *i18n.Catalog, r Reading, set func(Reading)) fyne.CanvasObject
 // the built-in text rather than follows it. reading is the bar of
 // ReadingBar, nil for none.
 //
-// accompany, when not nil, adds a discreet "Accompagnement" entry for an
+// accompany, when not nil, adds a discreet "Pour l'aidant" entry for an
 // aidant to start an accompanied session.
 func Notice(c *i18n.Catalog, langs []string, extra string, replace bool, reading fyne.CanvasObject, choose func(code string), ok func(), accompany func()) fyne.CanvasObject {
 	var body []fyne.CanvasObject

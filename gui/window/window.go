@@ -73,6 +73,7 @@ type Window struct {
 	warn            *ipc.Event      // the closing-time or maximum-duration warning of this session
 	warnTimer       *time.Timer     // brings the countdown one minute before warn's deadline
 	countdown       *screens.CountdownScreen
+	normal          fyne.Size // the window's size out of full screen
 	countdownReason string
 	waitSince       time.Time // when the agent stopped answering (zero: it answers)
 
@@ -104,7 +105,7 @@ func New(w fyne.Window, a Agent, langs []string, log *slog.Logger) *Window {
 	if err != nil {
 		cat, _ = i18n.New(i18n.Default)
 	}
-	g := &Window{w: w, agent: a, log: log, langs: langs, cat: cat, DoneHold: 20 * time.Second, ChecklistHold: 2 * time.Minute}
+	g := &Window{w: w, agent: a, log: log, langs: langs, cat: cat, DoneHold: 20 * time.Second, ChecklistHold: 2 * time.Minute, normal: w.Canvas().Size()}
 	w.Canvas().SetOnTypedKey(g.keys)
 	return g
 }
@@ -253,7 +254,7 @@ func (g *Window) reset() {
 	if g.reading != (screens.Reading{}) {
 		g.SetReading(screens.Reading{})
 	}
-	g.w.SetFullScreen(false)
+	g.leaveFullScreen()
 }
 
 // follow shows the screen for an agent state.
@@ -686,7 +687,7 @@ func (g *Window) showCountdown(reason string, deadline time.Time) {
 // idle end, "D'accord" before a closing time (the end stays where it is).
 func (g *Window) countdownDone() {
 	if g.countdownReason != ipc.ReasonIdle {
-		g.w.SetFullScreen(false)
+		g.leaveFullScreen()
 		g.countdown = nil
 		g.back()
 		return
@@ -696,7 +697,7 @@ func (g *Window) countdownDone() {
 
 func (g *Window) stay() {
 	g.countdown = nil
-	g.w.SetFullScreen(false)
+	g.leaveFullScreen()
 	go func() {
 		if err := g.agent.ReportIdle(context.Background(), ipc.IdleReport{IdleSeconds: 0}); err != nil {
 			g.log.Warn("could not tell the agent the person is here", "err", err)
@@ -862,3 +863,17 @@ func (m *moveCatcher) CreateRenderer() fyne.WidgetRenderer {
 func (m *moveCatcher) MouseIn(*desktop.MouseEvent)    { m.moved() }
 func (m *moveCatcher) MouseMoved(*desktop.MouseEvent) { m.moved() }
 func (m *moveCatcher) MouseOut()                      {}
+
+// leaveFullScreen puts the window back to its own size. Fyne forgets that
+// size when the content changes in full screen (its RescaleContext takes
+// the screen's), so the window would stay screen-sized: it is given
+// again.
+func (g *Window) leaveFullScreen() {
+	if !g.w.FullScreen() {
+		return
+	}
+	g.w.SetFullScreen(false)
+	if g.normal.Width > 0 && g.normal.Height > 0 {
+		g.w.Resize(g.normal)
+	}
+}
