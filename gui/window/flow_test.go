@@ -84,7 +84,7 @@ func (a *scriptAgent) idleReports() int {
 }
 
 func sessionStatus(id string, entries int) ipc.Status {
-	return ipc.Status{State: ipc.StateActive, Mode: ipc.ModePublic, SessionID: id, Counts: ipc.Counts{Entries: entries},
+	return ipc.Status{State: ipc.StateActive, Mode: ipc.ModePublic, SessionID: id, Counts: ipc.Counts{Entries: entries, Files: entries},
 		Accompanied: ipc.Accompanied{Available: true},
 		Notice:      ipc.Notice{Languages: []string{"fr", "en"}, Mode: "extend"}}
 }
@@ -141,7 +141,7 @@ func TestNextPersonStartsFresh(t *testing.T) {
 	tap(t, g, "For the helper (with a code)")
 	tap(t, g, "Start the assisted session")
 	waitScreen(t, g, "session")
-	g.event(ipc.Event{Type: ipc.EventEntry, Count: 3})
+	g.event(ipc.Event{Type: ipc.EventEntry, Count: 4, Files: 3})
 	g.ShowPreview()
 	tap(t, g, "Keep on my key")
 	tap(t, g, "Go back")
@@ -391,5 +391,19 @@ func TestWaitingScreenAsksTheStaff(t *testing.T) {
 			t.Fatalf("the waiting screen never asks to see the staff:\n%s", allTexts(g))
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestSessionCountsDocuments: the quiet screen counts documents, the
+// agent's files: a new folder with 5 files in it is 5 documents, not 6.
+func TestSessionCountsDocuments(t *testing.T) {
+	test.NewTempApp(t)
+	a := &scriptAgent{st: sessionStatus("A", 0)}
+	g := newTestWindow(t, a)
+	state(g, a, ipc.StateActive)
+	tap(t, g, "J'ai compris")
+	g.event(ipc.Event{Type: ipc.EventEntry, Count: 6, Files: 5})
+	if texts := allTexts(g); !strings.Contains(texts, "5 documents seront effacés") {
+		t.Errorf("the session screen says:\n%s", texts)
 	}
 }

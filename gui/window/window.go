@@ -92,7 +92,7 @@ type Window struct {
 
 	mu       sync.Mutex
 	screen   string // what is shown: "notice", "session", "preview", "progress", "done", "countdown", "waiting", "notready"
-	entries  int
+	entries  int    // the session's documents so far (files, not folders)
 	removed  int
 	stopTick chan struct{} // closed when the countdown leaves the screen
 	deadline time.Time     // of the countdown
@@ -189,7 +189,7 @@ func (g *Window) Run(ctx context.Context) {
 				// listening: the last wipe's, without names, says it.
 				g.showEnd(*st.LastWipe)
 			}
-			g.follow(st.State, st.Counts.Entries)
+			g.follow(st.State, st.Counts.Files)
 		})
 		for ev, err := range g.agent.Events(ctx, since) {
 			if err != nil {
@@ -230,7 +230,7 @@ func (g *Window) apply(st ipc.Status) {
 	g.sessionID, g.browser = st.SessionID, st.Browser
 	g.setNotice(st.Notice)
 	g.mu.Lock()
-	g.entries = st.Counts.Entries
+	g.entries = st.Counts.Files
 	g.mu.Unlock()
 }
 
@@ -332,7 +332,7 @@ func (g *Window) event(ev ipc.Event) {
 		g.follow(ev.State, g.entriesNow())
 	case ipc.EventEntry:
 		g.mu.Lock()
-		g.entries = ev.Count
+		g.entries = ev.Files
 		g.mu.Unlock()
 		if g.Screen() == "session" {
 			g.ShowSession()
