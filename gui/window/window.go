@@ -62,7 +62,7 @@ type Window struct {
 	sessionID      string
 	lastState      string    // the agent's, as last followed
 	endShown       time.Time // when the final screen (or checklist) came
-	holding        bool      // a final screen waits out its hold
+	holding        bool      // a final screen waits out its hold; guarded by mu
 	// ending: this window saw its session end (the person's button, or
 	// the agent's ending state after an active one). Only then are the
 	// progress and the end's report shown: a retry of a wipe left pending
@@ -826,12 +826,15 @@ func (g *Window) holdEnd(screen string) bool {
 	if wait <= 0 {
 		return false
 	}
-	if !g.holding {
-		g.holding = true
+	g.mu.Lock()
+	holding := g.holding
+	g.holding = true
+	g.mu.Unlock()
+	if !holding {
 		time.AfterFunc(wait, func() {
 			fyne.Do(func() {
-				g.holding = false
 				g.mu.Lock()
+				g.holding = false
 				state := g.lastState
 				g.mu.Unlock()
 				g.follow(state, g.entriesNow())
