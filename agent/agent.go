@@ -827,8 +827,8 @@ func (a *Agent) wipeLocked(ctx context.Context, s *activeSession, reason session
 	if err := a.journal.SetPhase(journal.Wiping, string(reason)); err != nil {
 		a.log.Warn("crash journal degraded", "err", err)
 	}
-	cfg := wipe.Config{Baseline: s.base, Never: a.own.ids, RecordLeft: a.cleanApplies(s), Progress: func(n int) {
-		a.bus.publish(ipc.Event{Type: ipc.EventProgress, Count: n})
+	cfg := wipe.Config{Baseline: s.base, Never: a.own.ids, RecordLeft: a.cleanApplies(s), Progress: func(n, docs int) {
+		a.bus.publish(ipc.Event{Type: ipc.EventProgress, Count: n, Files: docs})
 	}}
 	for _, r := range s.roots {
 		cfg.Roots = append(cfg.Roots, wipe.Root{Dir: r.dir, Scope: r.policy.Scope, Keep: r.policy.Keep, Owners: r.owners, OwnerSIDs: r.ownerSIDs})

@@ -445,7 +445,8 @@ type Event struct {
 	// removed so far ("progress").
 	Count int `json:"count,omitempty"`
 	// Files is, for "entry", how many of the session's entries are not
-	// folders (Counts.Files).
+	// folders (Counts.Files); for "progress", how many of those removed
+	// so far are not.
 	Files int `json:"files,omitempty"`
 	// Reason is the end reason coming, for "warning" ("idle",
 	// "max_duration", "closing_time").

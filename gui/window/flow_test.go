@@ -407,3 +407,17 @@ func TestSessionCountsDocuments(t *testing.T) {
 		t.Errorf("the session screen says:\n%s", texts)
 	}
 }
+
+// TestProgressCountsDocuments: the progress counts documents too.
+func TestProgressCountsDocuments(t *testing.T) {
+	test.NewTempApp(t)
+	a := &scriptAgent{st: sessionStatus("A", 0)}
+	g := newTestWindow(t, a)
+	state(g, a, ipc.StateActive)
+	a.set(func(st *ipc.Status) { st.State = ipc.StateWiping })
+	state(g, a, ipc.StateEnding)
+	g.event(ipc.Event{Type: ipc.EventProgress, Count: 6, Files: 5})
+	if texts := allTexts(g); !strings.Contains(texts, "5 documents effacés") {
+		t.Errorf("the progress says:\n%s", texts)
+	}
+}

@@ -339,7 +339,7 @@ func (g *Window) event(ev ipc.Event) {
 		}
 	case ipc.EventProgress:
 		g.mu.Lock()
-		g.removed = ev.Count
+		g.removed = ev.Files
 		g.mu.Unlock()
 		if g.Screen() == "progress" {
 			g.showProgress()
