@@ -140,6 +140,7 @@ type activeSession struct {
 	// this session (the checklist's private browsing item).
 	privateOpened bool
 	entries       int    // entries the watcher reported; guarded by Agent.mu
+	files         int    // of them, not folders; guarded by Agent.mu
 	reason        string // why it ended, once it does
 	// absent waits for the roots missing at the start (rootnames.go);
 	// set under Agent.mu.
@@ -473,14 +474,20 @@ func (a *Agent) watchCallbacks(s *activeSession) (isNew func(int, safefs.Info) b
 			return !s.base.Contains(in.Identity) && slices.Contains(owners[root], in.UID)
 		},
 		func(evs []watch.Event) {
-			delta := 0
+			delta, files := 0, 0
 			debug := a.log.Enabled(context.Background(), slog.LevelDebug)
 			for _, e := range evs {
 				switch e.Kind {
 				case watch.Created:
 					delta++
+					if !e.Info.IsDir() {
+						files++
+					}
 				case watch.Removed:
 					delta--
+					if !e.Info.IsDir() {
+						files--
+					}
 					continue
 				case watch.Renamed:
 				default:
@@ -493,14 +500,15 @@ func (a *Agent) watchCallbacks(s *activeSession) (isNew func(int, safefs.Info) b
 					a.log.Debug("new entry", "root", s.roots[e.Root].policy.Label, logging.Personal("name", e.RelPath), "kind", e.Kind.String())
 				}
 			}
-			if delta == 0 {
+			if delta == 0 && files == 0 {
 				return
 			}
 			a.mu.Lock()
 			s.entries = max(0, s.entries+delta)
-			n := s.entries
+			s.files = max(0, s.files+files)
+			n, f := s.entries, s.files
 			a.mu.Unlock()
-			a.bus.publish(ipc.Event{Type: ipc.EventEntry, Count: n})
+			a.bus.publish(ipc.Event{Type: ipc.EventEntry, Count: n, Files: f})
 		}
 }
 
@@ -842,8 +850,8 @@ func (a *Agent) wipeLocked(ctx context.Context, s *activeSession, reason session
 	if err := a.journal.SetPhase(journal.Wiping, string(reason)); err != nil {
 		a.log.Warn("crash journal degraded", "err", err)
 	}
-	cfg := wipe.Config{Baseline: s.base, Never: a.own.ids, RecordLeft: a.cleanApplies(s), Progress: func(n int) {
-		a.bus.publish(ipc.Event{Type: ipc.EventProgress, Count: n})
+	cfg := wipe.Config{Baseline: s.base, Never: a.own.ids, RecordLeft: a.cleanApplies(s), Progress: func(n, docs int) {
+		a.bus.publish(ipc.Event{Type: ipc.EventProgress, Count: n, Files: docs})
 	}}
 	for _, r := range s.roots {
 		// A folder beneath the home (Téléchargements) may be closed to the

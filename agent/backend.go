@@ -61,7 +61,7 @@ func (a *Agent) Status(ctx context.Context) ipc.Status {
 			}
 			st.Roots = append(st.Roots, rs)
 		}
-		st.Counts.Entries = s.entries
+		st.Counts.Entries, st.Counts.Files = s.entries, s.files
 		if a.cfg.Mode == System {
 			st.Browser = browserCommand(s.policy, s.mode)
 		}

@@ -196,6 +196,9 @@ type Notice struct {
 type Counts struct {
 	// Entries is the number of entries the session created.
 	Entries int `json:"entries"`
+	// Files is how many of them are not folders: what the window calls
+	// documents (5 files in a new folder are 5 documents, not 6).
+	Files int `json:"files"`
 	// Bytes is their total size in bytes (0 when the agent does not know
 	// it yet).
 	Bytes int64 `json:"bytes"`
@@ -445,6 +448,10 @@ type Event struct {
 	// Count is the number of session entries ("entry") or of entries
 	// removed so far ("progress").
 	Count int `json:"count,omitempty"`
+	// Files is, for "entry", how many of the session's entries are not
+	// folders (Counts.Files); for "progress", how many of those removed
+	// so far are not.
+	Files int `json:"files,omitempty"`
 	// Reason is the end reason coming, for "warning" ("idle",
 	// "max_duration", "closing_time").
 	Reason string `json:"reason,omitempty"`

@@ -84,8 +84,10 @@ type Config struct {
 	MaxPasses int
 	// MaxOpen bounds the directory handles held per walk. Default 16.
 	MaxOpen int
-	// Progress, if set, is called every few hundred removals.
-	Progress func(removed int)
+	// Progress, if set, is called every few hundred removals with the
+	// entries removed so far and, of them, the documents (what is not a
+	// folder: what the window counts).
+	Progress func(removed, documents int)
 	Hooks    Hooks
 	// Never lists entries that are never in scope, whatever the policy:
 	// the agent's own state folder, its socket and the socket's folder.
@@ -750,7 +752,7 @@ func (w *wiper) count(info safefs.Info) {
 		w.cfg.Hooks.AfterUnlink(w.removed)
 	}
 	if w.cfg.Progress != nil && w.removed%256 == 0 {
-		w.cfg.Progress(w.removed)
+		w.cfg.Progress(w.removed, r.Files+r.Links+r.Other)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"image"
 	"image/png"
 	"io"
 	"os"
@@ -177,7 +178,7 @@ func TestRealWindowEndsTheSession(t *testing.T) {
 }
 
 // TestRealWindowAccompanied runs the accompanied flow in the real window
-// under Xvfb: the aidant clicks "Accompagnement" on the notice, reads the
+// under Xvfb: the aidant clicks "Pour l'aidant" on the notice, reads the
 // ground rules and starts; the session screen says it is accompanied; at
 // the end the window shows the charter's checklist as the agent ticked it.
 // Screenshots of the three screens are saved beside the others.
@@ -201,7 +202,7 @@ func TestRealWindowAccompanied(t *testing.T) {
 	start(t, &alog, env, agent, "run", "--no-browser", "--policy", policy, "--socket", sock, "--state-dir", filepath.Join(base, "state"))
 	alog.await(t, "screen=notice", 1, 60*time.Second)
 	x := xscreen{t: t, display: display, env: env, shots: shots}
-	// "Accompagnement" is the notice's discreet entry: no colour to find
+	// "Pour l'aidant" is the notice's discreet entry: no colour to find
 	// it by, but always at the bottom left of the window (760×560 at the
 	// origin: no window manager runs).
 	x.click(60, 538)
@@ -295,4 +296,141 @@ func primaryButton(t *testing.T, file string) (int, int) {
 		t.Fatalf("no button in the primary colour in %s", file)
 	}
 	return (minX + maxX) / 2, (minY + maxY) / 2
+}
+
+// TestRealWindowNextPersonStartsFresh runs the real agent and window
+// twice under one Xvfb. The first run is a fresh start: its notice, its
+// session screen (reached by Shift+Tab to "J'ai compris" and Enter: the
+// focused button answers Enter) and its end list are the reference. The
+// second run's session A is everything the window could carry over:
+// English chosen and larger text ticked with the keyboard, the aidant's
+// accompanied session, documents, and an idle end (its countdown goes
+// full screen). Session B, the next person's, must show exactly the
+// reference's pixels on each of the three screens.
+func TestRealWindowNextPersonStartsFresh(t *testing.T) {
+	need(t, "Xvfb", "xdotool", "xwd", "xwdtopnm", "pnmtopng")
+	bin := t.TempDir()
+	agent := build(t, bin, "../ardoise", "ardoise")
+	build(t, bin, ".", "ardoise-gui")
+	shots := screenshotDir(t)
+	display := xvfb.Start(t, "1024x768x24")
+	base := t.TempDir()
+	policy := filepath.Join(base, "policy.yaml")
+	os.WriteFile(policy, []byte("version: 1\nroots: [{path: '{downloads}'}]\nsession: {idle_timeout: 1m, idle_warning: 10s, accompanied: {enabled: true}}\n"), 0o644)
+	run := func(name string) (*lines, []string, string, *exec.Cmd) {
+		home := filepath.Join(base, name, "home")
+		os.MkdirAll(filepath.Join(home, "Downloads"), 0o755)
+		sock := filepath.Join(base, name, "a.sock")
+		env := []string{"HOME=" + home, "PATH=" + os.Getenv("PATH"), "DISPLAY=" + display, "LANG=C.UTF-8"}
+		log := &lines{}
+		cmd := start(t, log, env, agent, "run", "--no-browser", "--policy", policy, "--socket", sock, "--state-dir", filepath.Join(base, name, "state"))
+		return log, env, sock, cmd
+	}
+	x := func(env []string) xscreen { return xscreen{t: t, display: display, env: env, shots: shots} }
+
+	// The reference: a fresh start.
+	flog, fenv, _, fcmd := run("fresh")
+	flog.await(t, "screen=notice", 1, 60*time.Second)
+	fx := x(fenv)
+	want := map[string]string{"notice": fx.shot("next-0-fresh-notice")}
+	fx.key("shift+Tab Return")
+	flog.await(t, "screen=session", 1, 10*time.Second)
+	want["session"] = fx.shot("next-0-fresh-session")
+	endX, endY := primaryButton(t, want["session"])
+	fx.click(endX, endY)
+	flog.await(t, "screen=preview", 1, 10*time.Second)
+	want["preview"] = fx.shot("next-0-fresh-preview")
+	syscall.Kill(-fcmd.Process.Pid, syscall.SIGKILL)
+	fcmd.Process.Wait()
+	time.Sleep(time.Second) // the window's X connection goes with it
+
+	// Session A, then session B.
+	alog, env, sock, _ := run("next")
+	alog.await(t, "screen=notice", 1, 60*time.Second)
+	ax := x(env)
+	ax.key("Tab Tab Tab Return")                        // "English" (after Français, Facile à lire)
+	ax.key("Tab Tab Tab Tab Tab Tab Tab Tab Tab space") // "Larger text"
+	ax.key("Tab Tab Return")                            // "For the helper"
+	alog.await(t, "screen=accompany", 1, 10*time.Second)
+	ax.key("shift+Tab Return") // start the accompanied session
+	alog.await(t, "screen=session", 1, 10*time.Second)
+	ax.shot("next-1-a-session")
+	for _, n := range []string{"Avis d'imposition.pdf", "Attestation CAF.pdf", "Numérisation.pdf"} {
+		os.WriteFile(filepath.Join(env[0][len("HOME="):], "Downloads", n), []byte("%PDF-1.4"), 0o644)
+	}
+	// Nobody touches anything: the countdown, in full screen, then the
+	// idle end.
+	alog.await(t, "screen=countdown", 1, 90*time.Second)
+	ax.shot("next-2-a-countdown")
+	// An accompanied session ends on the charter's checklist, held two
+	// minutes for the aidant even when the next session starts.
+	alog.await(t, "screen=checklist", 1, 60*time.Second)
+	ax.shot("next-3-a-checklist")
+	if !strings.Contains(alog.String(), "reason=idle") {
+		t.Errorf("session A did not end by idle:\n%s", alog.String())
+	}
+
+	startB := exec.Command(agent, "session", "start", "--socket", sock)
+	startB.Env = env
+	if b, err := startB.CombinedOutput(); err != nil {
+		t.Fatalf("session start: %v %s", err, b)
+	}
+	// The next person is there (a key now and then: session B's own
+	// idle time runs during the checklist's hold).
+	for deadline := time.Now().Add(3 * time.Minute); alog.count("screen=notice") < 2; {
+		if time.Now().After(deadline) {
+			t.Fatalf("no notice for the next person; log:\n%s", alog.String())
+		}
+		ax.key("shift")
+		time.Sleep(5 * time.Second)
+	}
+	got := map[string]string{"notice": ax.shot("next-4-b-notice")}
+	ax.key("shift+Tab Return")
+	alog.await(t, "screen=session", 2, 10*time.Second)
+	got["session"] = ax.shot("next-5-b-session")
+	ax.click(endX, endY)
+	alog.await(t, "screen=preview", 1, 10*time.Second)
+	got["preview"] = ax.shot("next-6-b-preview")
+	for _, name := range []string{"notice", "session", "preview"} {
+		if d := differ(t, want[name], got[name]); d != "" {
+			t.Errorf("the next person's %s is not a fresh start's: %s (see %s and %s)", name, d, want[name], got[name])
+		}
+	}
+}
+
+// differ compares two screenshots pixel by pixel and says where they
+// differ ("" when they do not).
+func differ(t *testing.T, a, b string) string {
+	t.Helper()
+	read := func(f string) image.Image {
+		r, err := os.Open(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		img, err := png.Decode(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return img
+	}
+	ia, ib := read(a), read(b)
+	if ia.Bounds() != ib.Bounds() {
+		return fmt.Sprintf("sizes %v and %v", ia.Bounds(), ib.Bounds())
+	}
+	n, box := 0, image.Rectangle{}
+	for y := ia.Bounds().Min.Y; y < ia.Bounds().Max.Y; y++ {
+		for x := ia.Bounds().Min.X; x < ia.Bounds().Max.X; x++ {
+			r1, g1, b1, _ := ia.At(x, y).RGBA()
+			r2, g2, b2, _ := ib.At(x, y).RGBA()
+			if r1 != r2 || g1 != g2 || b1 != b2 {
+				n++
+				box = box.Union(image.Rect(x, y, x+1, y+1))
+			}
+		}
+	}
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%d pixels differ, within %v", n, box)
 }

@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 //go:embed locales/*.json
@@ -101,7 +102,7 @@ func (c *Catalog) T(key string, args ...string) string {
 // N is T for a text that depends on a count: it picks key.one, key.few
 // or key.other by the language's rule, and sets {count}.
 func (c *Catalog) N(key string, n int, args ...string) string {
-	args = append(args, "count", strconv.Itoa(n))
+	args = append(args, "count", c.Num(n))
 	form := c.plural(n)
 	for _, f := range []string{form, "other"} {
 		if _, ok := c.msgs[key+"."+f]; ok {
@@ -113,10 +114,12 @@ func (c *Catalog) N(key string, n int, args ...string) string {
 
 // plural returns the CLDR plural category of n in the catalogue's
 // language: French counts 0 and 1 as singular, English and most others
-// only 1; Ukrainian has one, few and many (here "other").
+// only 1 (the catalogue's Portuguese is Portugal's, whose rule is
+// English's, not Brazil's); Ukrainian has one, few and many (here
+// "other").
 func (c *Catalog) plural(n int) string {
 	switch c.code {
-	case "fr", "fr-falc", "pt":
+	case "fr", "fr-falc":
 		if n < 2 {
 			return "one"
 		}
@@ -133,6 +136,48 @@ func (c *Catalog) plural(n int) string {
 		}
 	}
 	return "other"
+}
+
+// Num writes a whole number as the language groups its digits: "40 001"
+// in French (a no-break space, so that it never breaks over two lines),
+// "40,001" in English, "40.001" in German. Spanish and Portuguese leave
+// four-digit numbers whole ("1000"), as their rules say.
+func (c *Catalog) Num(n int) string {
+	s := strconv.Itoa(n)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	sep := "\u00a0"
+	minDigits := 4
+	switch c.code {
+	case "en":
+		sep = ","
+	case "de", "it":
+		sep = "."
+	case "es":
+		sep, minDigits = ".", 5
+	case "pt":
+		minDigits = 5
+	}
+	if len(s) >= minDigits {
+		var b strings.Builder
+		for i, r := range s {
+			if i > 0 && (len(s)-i)%3 == 0 {
+				b.WriteString(sep)
+			}
+			b.WriteRune(r)
+		}
+		s = b.String()
+	}
+	if neg {
+		s = "-" + s
+	}
+	return s
+}
+
+// Time says a time of day as people read it in the language: "20 h 44"
+// in French, "20:44" in English.
+func (c *Catalog) Time(t time.Time) string {
+	return c.T("time.format", "h", strconv.Itoa(t.Hour()), "m", fmt.Sprintf("%02d", t.Minute()))
 }
 
 // Size says a file size in the language's units, rounded as people say

@@ -3,8 +3,10 @@ package i18n
 import (
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 var placeholder = regexp.MustCompile(`\{[a-z]+\}`)
@@ -99,5 +101,91 @@ func TestPluralsAndSizes(t *testing.T) {
 	}
 	if got := Supported([]string{"ar"}); !slices.Equal(got, []string{"fr"}) {
 		t.Errorf("Supported(ar) = %v", got)
+	}
+}
+
+// TestPluralsInEveryLanguage: for every language and every text that
+// depends on a count, the form chosen for 0, 1, 2, 5, 21 and 1 000 is the
+// one the language's rule (CLDR) asks, the catalogue has that very form
+// (no silent fall back from "few" to "other"), and the number is written
+// as the language groups its digits.
+func TestPluralsInEveryLanguage(t *testing.T) {
+	rules := map[string][]string{ // forms for 0, 1, 2, 5, 21, 1000
+		"fr":      {"one", "one", "other", "other", "other", "other"},
+		"fr-falc": {"one", "one", "other", "other", "other", "other"},
+		"en":      {"other", "one", "other", "other", "other", "other"},
+		"es":      {"other", "one", "other", "other", "other", "other"},
+		"de":      {"other", "one", "other", "other", "other", "other"},
+		"it":      {"other", "one", "other", "other", "other", "other"},
+		"pt":      {"other", "one", "other", "other", "other", "other"},
+		"uk":      {"other", "one", "few", "other", "one", "other"},
+	}
+	thousand := map[string]string{"fr": "1\u00a0000", "fr-falc": "1\u00a0000", "en": "1,000", "es": "1000", "de": "1.000", "it": "1.000", "pt": "1000", "uk": "1\u00a0000"}
+	fr, _ := load(Default)
+	var keys []string
+	for k := range fr {
+		if strings.HasSuffix(k, ".other") {
+			keys = append(keys, strings.TrimSuffix(k, ".other"))
+		}
+	}
+	if len(keys) == 0 {
+		t.Fatal("no plural text in French")
+	}
+	for _, code := range Order {
+		want, ok := rules[code]
+		if !ok {
+			t.Errorf("%s: no plural rule in this test", code)
+			continue
+		}
+		c, err := New(code)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, n := range []int{0, 1, 2, 5, 21, 1000} {
+			if got := c.plural(n); got != want[i] {
+				t.Errorf("%s: %d is %q, want %q", code, n, got, want[i])
+			}
+			for _, k := range keys {
+				form := k + "." + want[i]
+				if _, ok := c.msgs[form]; !ok {
+					t.Errorf("%s: no %s for %d", code, form, n)
+					continue
+				}
+				num := strconv.Itoa(n)
+				if n == 1000 {
+					num = thousand[code]
+				}
+				// "Ce document sera effacé :" may leave the number out for
+				// one document, not for 21 in Ukrainian.
+				bare := want[i] == "one" && n <= 1
+				if got := c.N(k, n); got != c.T(form, "count", num) || !bare && !strings.Contains(got, num) {
+					t.Errorf("%s: N(%s, %d) = %q, want the form %s with %q", code, k, n, got, form, num)
+				}
+			}
+		}
+	}
+}
+
+// TestNumbersAndTimes: "40 001" in French, never "40001"; times as
+// people read them ("20 h 44").
+func TestNumbersAndTimes(t *testing.T) {
+	fr, _ := New("fr")
+	en, _ := New("en")
+	de, _ := New("de")
+	at := time.Date(2026, 12, 3, 20, 4, 0, 0, time.UTC)
+	for _, c := range []struct{ got, want string }{
+		{fr.Num(40001), "40\u00a0001"},
+		{fr.Num(999), "999"},
+		{fr.Num(1234567), "1\u00a0234\u00a0567"},
+		{en.Num(40001), "40,001"},
+		{de.Num(40001), "40.001"},
+		{fr.N("done.count", 40001), "40\u00a0001 documents effacés."},
+		{fr.Time(at), "20 h 04"},
+		{en.Time(at), "20:04"},
+		{de.Time(at), "20:04 Uhr"},
+	} {
+		if c.got != c.want {
+			t.Errorf("got %q, want %q", c.got, c.want)
+		}
 	}
 }

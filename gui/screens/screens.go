@@ -44,10 +44,62 @@ func para(s string) *widget.Label {
 	return l
 }
 
-func primary(label string, tapped func()) *widget.Button {
-	b := widget.NewButton(label, tapped)
+func primary(label string, tapped func()) *Button {
+	b := NewButton(label, tapped)
 	b.Importance = widget.HighImportance
 	return b
+}
+
+// Button is Fyne's button that also answers Enter, as every button does
+// for people who use a keyboard (Fyne's answers Space only, so Tab to a
+// button then Enter did nothing).
+type Button struct {
+	widget.Button
+	// OnFocus, when set, runs when the button gets the focus: a list
+	// scrolls its row into view.
+	OnFocus func()
+}
+
+// NewButton returns a Button with label that runs tapped.
+func NewButton(label string, tapped func()) *Button {
+	b := &Button{}
+	b.Text, b.OnTapped = label, tapped
+	b.ExtendBaseWidget(b)
+	return b
+}
+
+// TypedKey presses the button on Enter as on Space.
+func (b *Button) TypedKey(ev *fyne.KeyEvent) {
+	switch ev.Name {
+	case fyne.KeyReturn, fyne.KeyEnter:
+		b.Tapped(nil)
+	default:
+		b.Button.TypedKey(ev)
+	}
+}
+
+// FocusGained runs OnFocus besides showing the focus.
+func (b *Button) FocusGained() {
+	b.Button.FocusGained()
+	if b.OnFocus != nil {
+		b.OnFocus()
+	}
+}
+
+// scrollIntoView scrolls s so that row, a direct child of s's content,
+// is in full view: Tab must never move onto a row the person cannot see.
+func scrollIntoView(s *container.Scroll, row fyne.CanvasObject) {
+	top, bottom := row.Position().Y, row.Position().Y+row.Size().Height
+	off := s.Offset
+	switch {
+	case top < off.Y:
+		off.Y = top
+	case bottom > off.Y+s.Size().Height:
+		off.Y = bottom - s.Size().Height
+	default:
+		return
+	}
+	s.ScrollToOffset(off)
 }
 
 // escapeMarkdown keeps a text from being read as Markdown markup.
@@ -65,7 +117,7 @@ func LanguageBar(langs []string, current string, choose func(code string)) fyne.
 		if err != nil {
 			continue
 		}
-		b := widget.NewButton(c.Name(), func() { choose(code) })
+		b := NewButton(c.Name(), func() { choose(code) })
 		if code == current {
 			b.Importance = widget.HighImportance
 		}
@@ -91,7 +143,7 @@ func ReadingBar(c *i18n.Catalog, r Reading, set func(Reading)) fyne.CanvasObject
 // the built-in text rather than follows it. reading is the bar of
 // ReadingBar, nil for none.
 //
-// accompany, when not nil, adds a discreet "Accompagnement" entry for an
+// accompany, when not nil, adds a discreet "Pour l'aidant" entry for an
 // aidant to start an accompanied session.
 func Notice(c *i18n.Catalog, langs []string, extra string, replace bool, reading fyne.CanvasObject, choose func(code string), ok func(), accompany func()) fyne.CanvasObject {
 	var body []fyne.CanvasObject
@@ -110,7 +162,7 @@ func Notice(c *i18n.Catalog, langs []string, extra string, replace bool, reading
 	top.Add(title(c.T("notice.title")))
 	bottom := container.NewHBox(layout.NewSpacer(), primary(c.T("notice.ok"), ok))
 	if accompany != nil {
-		b := widget.NewButton(c.T("notice.accompany"), accompany)
+		b := NewButton(c.T("notice.accompany"), accompany)
 		b.Importance = widget.LowImportance
 		bottom.Objects = append([]fyne.CanvasObject{b}, bottom.Objects...)
 	}
@@ -125,7 +177,7 @@ func Notice(c *i18n.Catalog, langs []string, extra string, replace bool, reading
 // EndControl is the small control that stays available during the
 // session.
 func EndControl(c *i18n.Catalog, end func()) fyne.CanvasObject {
-	return widget.NewButton(c.T("session.end"), end)
+	return NewButton(c.T("session.end"), end)
 }
 
 // Session is the quiet screen during the session: how many documents the
@@ -155,8 +207,12 @@ func displayName(name string) string {
 }
 
 // ItemLine says one document as a person would: "Attestation CAF.pdf —
-// téléchargé — dans Téléchargements — 220 Ko".
+// téléchargé — dans Téléchargements — 220 Ko"; in easy-to-read French,
+// its name only (one idea per line).
 func ItemLine(c *i18n.Catalog, it ipc.PreviewItem) string {
+	if c.Code() == "fr-falc" {
+		return displayName(it.Name)
+	}
 	return c.T("preview.item", "name", displayName(it.Name), "kind", c.T("kind."+it.Kind), "folder", it.Folder, "size", c.Size(it.Size))
 }
 
@@ -167,29 +223,48 @@ type Keeper struct {
 	// Keep copies the item; it runs on Fyne's goroutine and should be
 	// quick (documents are small).
 	Keep func(ipc.PreviewItem) error
+	// Kept holds the IDs of the documents already copied in this session
+	// (nil: none), so that coming back to the list does not offer them
+	// again (a second copy would land as "… (2).pdf"). Keep's success
+	// adds to it.
+	Kept map[string]bool
 }
+
+// NoKey, given as the keeper, says that keys can be used here but none
+// is plugged in: the list tells the person how to keep a document.
+var NoKey = &Keeper{}
 
 // Preview is the end-of-session screen: what will be erased, what will be
 // closed, and one clear button. With a keeper (a USB key is plugged in),
-// each document can be kept on the key first.
+// each document can be kept on the key first, and every document is
+// listed (each needs its button); with NoKey the list says to plug one
+// in.
 func Preview(c *i18n.Catalog, p ipc.Preview, keeper *Keeper, erase, back func()) fyne.CanvasObject {
 	var list []fyne.CanvasObject
+	var keepers []*Button
+	var rows []fyne.CanvasObject
+	plugged := keeper != nil && keeper != NoKey
 	switch {
 	case p.Count == 0:
 		list = append(list, para(c.T("preview.none")))
 	default:
-		list = append(list, para(c.N("preview.intro", p.Count)))
-		if keeper != nil {
+		list = append(list, para(c.N("preview.intro", documents(p))))
+		switch {
+		case plugged:
 			list = append(list, para(c.T("preview.usb", "key", keeper.Key)))
+		case keeper == NoKey:
+			list = append(list, para(c.T("preview.nokey")))
 		}
 		shown := 0
 		for _, it := range p.Items {
-			if shown == MaxItems {
+			if shown == MaxItems && !plugged {
 				break
 			}
 			l := para("• " + ItemLine(c, it))
-			if keeper != nil && !it.Dir {
-				list = append(list, container.NewBorder(nil, nil, nil, keepButton(c, keeper, it), l))
+			if plugged && !it.Dir {
+				k, row := keepRow(c, keeper, it, l)
+				keepers, rows = append(keepers, k), append(rows, row)
+				list = append(list, row)
 			} else {
 				list = append(list, l)
 			}
@@ -200,25 +275,69 @@ func Preview(c *i18n.Catalog, p ipc.Preview, keeper *Keeper, erase, back func())
 		}
 	}
 	list = append(list, widget.NewSeparator(), para(c.T("preview.closed")))
+	scroll := container.NewVScroll(container.NewVBox(list...))
+	for i, k := range keepers {
+		if k != nil {
+			row := rows[i]
+			k.OnFocus = func() { scrollIntoView(scroll, row) }
+		}
+	}
 	return container.NewBorder(
 		title(c.T("preview.title")),
-		container.NewHBox(widget.NewButton(c.T("preview.back"), back), layout.NewSpacer(), primary(c.T("preview.erase"), erase)),
+		container.NewHBox(NewButton(c.T("preview.back"), back), layout.NewSpacer(), primary(c.T("preview.erase"), erase)),
 		nil, nil,
-		container.NewVScroll(container.NewVBox(list...)),
+		scroll,
 	)
 }
 
-func keepButton(c *i18n.Catalog, k *Keeper, it ipc.PreviewItem) *widget.Button {
-	var b *widget.Button
-	b = widget.NewButton(c.T("preview.keep"), func() {
+// documents counts what the person calls documents, files: a folder of 5
+// files is 5 documents, not 6. The agent's count includes folders; the
+// list, when whole, tells them apart.
+func documents(p ipc.Preview) int {
+	if p.Truncated || len(p.Items) != p.Count {
+		return p.Count
+	}
+	n := 0
+	for _, it := range p.Items {
+		if !it.Dir {
+			n++
+		}
+	}
+	return n
+}
+
+// keepRow is one document's line with its "Garder sur ma clé" button;
+// once copied, the button gives way to a plain line saying so and when
+// the key can be taken out (the copy is on the key's disk by then). The
+// button is nil when the document is already on the key.
+func keepRow(c *i18n.Catalog, k *Keeper, it ipc.PreviewItem, line fyne.CanvasObject) (*Button, fyne.CanvasObject) {
+	row := container.NewVBox()
+	done := func() {
+		row.Objects = []fyne.CanvasObject{line, para(c.T("preview.kept") + ". " + c.T("preview.kept_remove"))}
+		row.Refresh()
+	}
+	if k.Kept[it.ID] {
+		done()
+		return nil, row
+	}
+	problem := para(c.T("preview.keep_failed"))
+	problem.Importance = widget.DangerImportance
+	var b *Button
+	b = NewButton(c.T("preview.keep"), func() {
 		if err := k.Keep(it); err != nil {
-			b.SetText(c.T("preview.keep_failed"))
+			b.SetText(c.T("preview.keep_retry"))
+			row.Objects = []fyne.CanvasObject{container.NewBorder(nil, nil, nil, b, line), problem}
+			row.Refresh()
 			return
 		}
-		b.SetText(c.T("preview.kept"))
-		b.Disable()
+		if k.Kept == nil {
+			k.Kept = map[string]bool{}
+		}
+		k.Kept[it.ID] = true
+		done()
 	})
-	return b
+	row.Objects = []fyne.CanvasObject{container.NewBorder(nil, nil, nil, b, line)}
+	return b, row
 }
 
 // Progress shows the erasing going on.
@@ -228,14 +347,60 @@ func Progress(c *i18n.Catalog, removed int) fyne.CanvasObject {
 }
 
 // Done is the final screen. When something could not be erased it says
-// so kindly and that the staff will finish it.
+// so, and asks the person to tell the staff before leaving.
 func Done(c *i18n.Catalog, r ipc.WipeReport) fyne.CanvasObject {
+	return DoneWithKey(c, r, false)
+}
+
+// DoneWithKey is Done; keyIn adds a reminder to take the USB key, which
+// people forget in the computer. After an automatic end it says why the
+// session ended: the person coming back must not think they did wrong.
+func DoneWithKey(c *i18n.Catalog, r ipc.WipeReport, keyIn bool) fyne.CanvasObject {
 	files := r.Removed.Files + r.Removed.Links + r.Removed.Other
-	if r.Verified && r.PendingCount == 0 {
-		return container.NewVBox(title(c.T("done.title")), para(c.T("done.body")), para(c.N("done.count", files)))
+	var lines []fyne.CanvasObject
+	switch r.Reason {
+	case ipc.ReasonIdle, ipc.ReasonClosingTime, ipc.ReasonMaxDuration:
+		lines = append(lines, para(c.T("done.why."+r.Reason)))
 	}
-	return container.NewVBox(title(c.T("partial.title")), para(c.T("partial.body")),
-		para(c.N("done.count", files)), para(c.N("partial.count", r.PendingCount)))
+	if r.Verified && r.PendingCount == 0 {
+		lines = append([]fyne.CanvasObject{title(c.T("done.title"))}, lines...)
+		if files == 0 {
+			lines = append(lines, para(c.T("done.none")), para(c.T("done.body_none")))
+		} else {
+			lines = append(lines, para(c.T("done.body")), para(c.N("done.count", files)))
+		}
+	} else {
+		lines = append([]fyne.CanvasObject{title(c.T("partial.title"))}, lines...)
+		if files > 0 {
+			lines = append(lines, para(c.N("done.count", files)))
+		}
+		left := para(c.N("partial.count", max(1, r.PendingCount)))
+		left.Importance = widget.DangerImportance
+		lines = append(lines, left, para(c.T("partial.body")))
+	}
+	if keyIn {
+		lines = append(lines, para(c.T("done.usb")))
+	}
+	return container.NewVBox(lines...)
+}
+
+// NotReady is what the next person sees while a document of the last
+// session is still to be erased: the computer refuses new sessions until
+// the staff fixed it, and saying why would tell them about the previous
+// person.
+func NotReady(c *i18n.Catalog) fyne.CanvasObject {
+	return container.NewVBox(layout.NewSpacer(), title(c.T("notready.title")), para(c.T("notready.body")), layout.NewSpacer())
+}
+
+// Waiting is shown while the agent does not answer (it starts, or the
+// window waits for the next session); ask adds the person's next step
+// once it has lasted too long.
+func Waiting(c *i18n.Catalog, ask bool) fyne.CanvasObject {
+	lines := []fyne.CanvasObject{layout.NewSpacer(), title(c.T("waiting.title"))}
+	if ask {
+		lines = append(lines, para(c.T("waiting.ask")))
+	}
+	return container.NewVBox(append(lines, layout.NewSpacer())...)
 }
 
 // Warning tells the person the session ends at a time the agent enforces
@@ -250,21 +415,64 @@ func Warning(c *i18n.Catalog, reason string, at time.Time, ok func()) fyne.Canva
 	// Not centred: a wrapped text in a centred box takes the width of its
 	// longest word.
 	return container.NewBorder(title(c.T(key)), container.NewHBox(layout.NewSpacer(), primary(c.T("warning.ok"), ok)), nil, nil,
-		container.NewVScroll(container.NewVBox(para(c.T("warning.body", "time", at.Format("15:04"))))))
+		container.NewVScroll(container.NewVBox(para(c.T("warning.body", "time", c.Time(at))))))
+}
+
+// WarningBanner is the warning as a band above the notice, when the
+// session starts close to the time it ends: the person still chooses
+// their language and reads the notice.
+func WarningBanner(c *i18n.Catalog, reason string, at time.Time) fyne.CanvasObject {
+	key := "warning.max_duration"
+	if reason == ipc.ReasonClosingTime {
+		key = "warning.closing_time"
+	}
+	head := para(c.T(key))
+	head.TextStyle.Bold = true
+	head.Importance = widget.WarningImportance
+	return container.NewVBox(head, para(c.T("warning.body", "time", c.Time(at))), widget.NewSeparator())
 }
 
 // Countdown fills the screen before an automatic end, with one large
 // button to stay.
 func Countdown(c *i18n.Catalog, seconds int, stay func()) fyne.CanvasObject {
-	b := primary(c.T("countdown.stay"), stay)
-	big := widget.NewRichTextFromMarkdown("# " + escapeMarkdown(c.T("countdown.title")))
-	body := para(c.N("countdown.body", seconds))
-	body.Alignment = fyne.TextAlignCenter
+	return NewCountdown(c, ipc.ReasonIdle, seconds, stay).Object
+}
+
+// CountdownScreen is a countdown whose seconds change in place: the
+// screen is not rebuilt every second, so the focus stays on its button.
+type CountdownScreen struct {
+	Object fyne.CanvasObject
+	c      *i18n.Catalog
+	key    string
+	body   *widget.Label
+}
+
+// NewCountdown is the countdown before an automatic end for reason:
+// "Je suis encore là" before an idle end; before a closing time or the
+// maximum duration, which no one can push back, the seconds left and
+// "D'accord" (act runs for either button).
+func NewCountdown(c *i18n.Catalog, reason string, seconds int, act func()) *CountdownScreen {
+	s := &CountdownScreen{c: c, key: "countdown.body"}
+	head, label := c.T("countdown.title"), c.T("countdown.stay")
+	switch reason {
+	case ipc.ReasonClosingTime:
+		head, label, s.key = c.T("warning.closing_time"), c.T("warning.ok"), "countdown.end"
+	case ipc.ReasonMaxDuration:
+		head, label, s.key = c.T("warning.max_duration"), c.T("warning.ok"), "countdown.end"
+	}
+	b := primary(label, act)
+	big := widget.NewRichTextFromMarkdown("# " + escapeMarkdown(head))
+	s.body = para(c.N(s.key, seconds))
+	s.body.Alignment = fyne.TextAlignCenter
 	// Full width (a wrapped text in a centred box would take the width of
 	// its longest word), centred by spacers; a large button.
-	return container.NewVBox(layout.NewSpacer(), container.NewCenter(big), body,
+	s.Object = container.NewVBox(layout.NewSpacer(), container.NewCenter(big), s.body,
 		container.NewCenter(container.NewGridWrap(fyne.NewSize(360, 80), b)), layout.NewSpacer())
+	return s
 }
+
+// Set shows seconds left.
+func (s *CountdownScreen) Set(seconds int) { s.body.SetText(s.c.N(s.key, seconds)) }
 
 // Accompany is the start of an accompanied session: the ground rules of
 // the aidant's charter, for the person and the aidant to read together,
@@ -289,7 +497,7 @@ func Accompany(c *i18n.Catalog, codeRequired bool, problem string, start func(co
 		p.Importance = widget.DangerImportance
 		bottom.Add(p)
 	}
-	bottom.Add(container.NewHBox(widget.NewButton(c.T("accompany.back"), back), layout.NewSpacer(), primary(c.T("accompany.start"), startNow)))
+	bottom.Add(container.NewHBox(NewButton(c.T("accompany.back"), back), layout.NewSpacer(), primary(c.T("accompany.start"), startNow)))
 	// The code and the buttons stay in view under the rules, which scroll.
 	return container.NewBorder(title(c.T("accompany.title")), bottom, nil, nil,
 		container.NewVScroll(container.NewVBox(body...)))
@@ -329,8 +537,8 @@ func Checklist(c *i18n.Catalog, r ipc.WipeReport) fyne.CanvasObject {
 	}
 	if len(r.Pending) > 0 {
 		detail := container.NewVBox()
-		var open *widget.Button
-		open = widget.NewButton(c.T("check.details"), func() {
+		var open *Button
+		open = NewButton(c.T("check.details"), func() {
 			for _, p := range r.Pending {
 				detail.Add(para("• " + c.T("check.detail_item", "name", displayName(p.Name), "folder", p.Folder)))
 			}

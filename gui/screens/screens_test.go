@@ -9,6 +9,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
@@ -81,6 +82,15 @@ func TestScreensGolden(t *testing.T) {
 		render(t, "accompany_wrong_code_"+lang, Accompany(c, true, c.T("accompany.wrong_code"), func(string) {}, nop))
 		render(t, "checklist_"+lang, Checklist(c, checklistReport(true)))
 		render(t, "checklist_failed_"+lang, Checklist(c, checklistReport(false)))
+		render(t, "done_idle_key_"+lang, DoneWithKey(c, ipc.WipeReport{Reason: ipc.ReasonIdle, Verified: true, Removed: ipc.Removed{Files: 40001}}, true))
+		render(t, "done_nothing_"+lang, Done(c, ipc.WipeReport{Reason: ipc.ReasonButton, Verified: true}))
+		render(t, "notready_"+lang, NotReady(c))
+		render(t, "waiting_"+lang, Waiting(c, false))
+		render(t, "waiting_ask_"+lang, Waiting(c, true))
+		render(t, "preview_nokey_"+lang, Preview(c, preview(3), NoKey, nop, nop))
+		render(t, "notice_closing_"+lang, container.NewBorder(WarningBanner(c, ipc.ReasonClosingTime, at), nil, nil, nil,
+			Notice(c, all, "", false, ReadingBar(c, Reading{}, func(Reading) {}), func(string) {}, nop, nil)))
+		render(t, "countdown_closing_"+lang, NewCountdown(c, ipc.ReasonClosingTime, 45, nop).Object)
 	}
 }
 
@@ -136,8 +146,8 @@ func TestKeepOnKey(t *testing.T) {
 	if len(kept) != 1 || kept[0] != "Attestation CAF 1.pdf" {
 		t.Errorf("kept %v", kept)
 	}
-	if findButton(w.Canvas().Content(), c.T("preview.kept")) == nil {
-		t.Error("the button does not say the copy is done")
+	if !strings.Contains(allText(w.Canvas().Content()), c.T("preview.kept")) {
+		t.Error("the list does not say the copy is done")
 	}
 }
 
@@ -150,7 +160,7 @@ func TestKeyboardAlone(t *testing.T) {
 	w := test.NewTempWindow(t, Preview(c, preview(1), nil, func() { erased = true }, func() {}))
 	for range 10 {
 		test.FocusNext(w.Canvas())
-		if b, ok := w.Canvas().Focused().(*widget.Button); ok && b.Text == c.T("preview.erase") {
+		if b, ok := w.Canvas().Focused().(*Button); ok && b.Text == c.T("preview.erase") {
 			test.Type(b, " ")
 			b.TypedKey(&fyne.KeyEvent{Name: fyne.KeySpace})
 			break
@@ -184,6 +194,9 @@ func tapButton(t *testing.T, root fyne.CanvasObject, text string) {
 func findButton(o fyne.CanvasObject, text string) *widget.Button {
 	if b, ok := o.(*widget.Button); ok && b.Text == text {
 		return b
+	}
+	if b, ok := o.(*Button); ok && b.Text == text {
+		return &b.Button
 	}
 	var kids []fyne.CanvasObject
 	switch v := o.(type) {
@@ -280,4 +293,187 @@ func allText(o fyne.CanvasObject) string {
 		}
 	})
 	return b.String()
+}
+
+// TestEnterPressesTheFocusedButton: once a button has the focus (Tab),
+// Enter presses it as Space does (Fyne's buttons answer Space only), on
+// every screen's buttons; Escape on a focused button does nothing.
+func TestEnterPressesTheFocusedButton(t *testing.T) {
+	test.NewTempApp(t)
+	c := catalog(t, "fr")
+	var got []string
+	rec := func(s string) func() { return func() { got = append(got, s) } }
+	for _, sc := range []struct {
+		name, button string
+		obj          fyne.CanvasObject
+	}{
+		{"notice", c.T("notice.ok"), Notice(c, []string{"fr", "en"}, "", false, nil, func(string) {}, rec("notice"), rec("accompany"))},
+		{"accompany", c.T("notice.accompany"), Notice(c, []string{"fr", "en"}, "", false, nil, func(string) {}, rec("notice"), rec("accompany"))},
+		{"session", c.T("session.end"), Session(c, 2, rec("session"))},
+		{"preview", c.T("preview.erase"), Preview(c, preview(2), nil, rec("preview"), rec("back"))},
+		{"back", c.T("preview.back"), Preview(c, preview(2), nil, rec("preview"), rec("back"))},
+		{"countdown", c.T("countdown.stay"), Countdown(c, 30, rec("countdown"))},
+		{"warning", c.T("warning.ok"), Warning(c, ipc.ReasonClosingTime, time.Now(), rec("warning"))},
+	} {
+		got = nil
+		w := test.NewTempWindow(t, sc.obj)
+		focused := false
+		for range 20 {
+			test.FocusNext(w.Canvas())
+			if b, ok := w.Canvas().Focused().(*Button); ok && b.Text == sc.button {
+				focused = true
+				break
+			}
+		}
+		if !focused {
+			t.Errorf("%s: Tab never reaches %q", sc.name, sc.button)
+			continue
+		}
+		w.Canvas().Focused().TypedKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
+		if len(got) != 0 {
+			t.Errorf("%s: Escape did %v", sc.name, got)
+		}
+		w.Canvas().Focused().TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+		if len(got) != 1 || got[0] != sc.name {
+			t.Errorf("%s: Enter on %q did %v", sc.name, sc.button, got)
+		}
+	}
+}
+
+// TestWhyItEnded: after an automatic end the final screen says why;
+// with nothing to erase it says so, not "0 document effacé"; with a key
+// plugged in it reminds the person to take it.
+func TestWhyItEnded(t *testing.T) {
+	test.NewTempApp(t)
+	c := catalog(t, "fr")
+	for _, reason := range []string{ipc.ReasonIdle, ipc.ReasonClosingTime, ipc.ReasonMaxDuration} {
+		w := test.NewTempWindow(t, DoneWithKey(c, ipc.WipeReport{Reason: reason, Verified: true, Removed: ipc.Removed{Files: 2}}, false))
+		if !strings.Contains(allText(w.Canvas().Content()), c.T("done.why."+reason)) {
+			t.Errorf("%s: the final screen does not say why", reason)
+		}
+	}
+	w := test.NewTempWindow(t, DoneWithKey(c, ipc.WipeReport{Reason: ipc.ReasonButton, Verified: true}, true))
+	texts := allText(w.Canvas().Content())
+	if strings.Contains(texts, "0 document") || !strings.Contains(texts, "Vous n'aviez pas de document à effacer.") {
+		t.Errorf("nothing to erase is said as:\n%s", texts)
+	}
+	if strings.Contains(texts, "parce que") {
+		t.Errorf("the person's own end is given a reason:\n%s", texts)
+	}
+	if !strings.Contains(texts, "N'oubliez pas votre clé USB.") {
+		t.Errorf("no reminder of the key plugged in:\n%s", texts)
+	}
+	w = test.NewTempWindow(t, Done(c, ipc.WipeReport{Removed: ipc.Removed{Files: 40001}, PendingCount: 1}))
+	texts = allText(w.Canvas().Content())
+	for _, want := range []string{"40\u00a0001 documents effacés.", "1 document n'a pas pu être effacé.", "Prévenez l'accueil avant de partir."} {
+		if !strings.Contains(texts, want) {
+			t.Errorf("the partial end does not say %q:\n%s", want, texts)
+		}
+	}
+	if strings.Contains(texts, "Presque fini") || strings.Contains(texts, "N'oubliez pas") {
+		t.Errorf("the partial end says:\n%s", texts)
+	}
+}
+
+// TestKeepEveryDocumentOnce: with a key, every document of a long list
+// has its button (not only the first 12); a copied one is not offered
+// again when the list comes back; a failed copy says what to do and can
+// be tried again.
+func TestKeepEveryDocumentOnce(t *testing.T) {
+	test.NewTempApp(t)
+	c := catalog(t, "fr")
+	fail := true
+	var kept []string
+	k := &Keeper{Key: "CLE", Keep: func(it ipc.PreviewItem) error {
+		if fail {
+			return fmt.Errorf("write on the key (is it full?): no space left")
+		}
+		kept = append(kept, it.ID)
+		return nil
+	}}
+	w := test.NewTempWindow(t, Preview(c, preview(30), k, func() {}, func() {}))
+	if n := countButtons(w.Canvas().Content(), c.T("preview.keep")); n != 30 {
+		t.Fatalf("%d keep buttons for 30 documents", n)
+	}
+	tapButton(t, w.Canvas().Content(), c.T("preview.keep"))
+	texts := allText(w.Canvas().Content())
+	if !strings.Contains(texts, c.T("preview.keep_failed")) || !strings.Contains(c.T("preview.keep_failed"), "Réessayer") {
+		t.Errorf("a failed copy gives no next step:\n%s", texts)
+	}
+	fail = false
+	tapButton(t, w.Canvas().Content(), c.T("preview.keep_retry"))
+	if len(kept) != 1 || kept[0] != "0" {
+		t.Fatalf("kept %v", kept)
+	}
+	if !strings.Contains(allText(w.Canvas().Content()), c.T("preview.kept_remove")) {
+		t.Error("the list does not say when the key can be taken out")
+	}
+	// "Revenir", then the list again.
+	w.SetContent(Preview(c, preview(30), k, func() {}, func() {}))
+	if n := countButtons(w.Canvas().Content(), c.T("preview.keep")); n != 29 {
+		t.Errorf("%d keep buttons after one copy, want 29", n)
+	}
+}
+
+// TestNoKeySaysPlugItIn: with keys usable but none plugged in, the list
+// tells how to keep a document.
+func TestNoKeySaysPlugItIn(t *testing.T) {
+	test.NewTempApp(t)
+	c := catalog(t, "fr")
+	w := test.NewTempWindow(t, Preview(c, preview(2), NoKey, func() {}, func() {}))
+	if !strings.Contains(allText(w.Canvas().Content()), "Vous voulez garder un document ? Branchez votre clé USB maintenant.") {
+		t.Error("the list does not say to plug a key in")
+	}
+}
+
+// TestTabScrollsToTheFocusedRow: in a long list, the row whose button
+// gets the focus is scrolled into view.
+func TestTabScrollsToTheFocusedRow(t *testing.T) {
+	test.NewTempApp(t)
+	c := catalog(t, "fr")
+	k := &Keeper{Key: "CLE", Keep: func(ipc.PreviewItem) error { return nil }}
+	w := render(t, "preview_usb_30_fr", Preview(c, preview(30), k, func() {}, func() {}))
+	var scroll *container.Scroll
+	walk(w.Canvas().Content(), func(o fyne.CanvasObject) {
+		if s, ok := o.(*container.Scroll); ok {
+			scroll = s
+		}
+	})
+	for i := 0; i < 20; i++ {
+		test.FocusNext(w.Canvas())
+	}
+	b, ok := w.Canvas().Focused().(*Button)
+	if !ok || b.Text != c.T("preview.keep") {
+		t.Fatalf("focus on %v", w.Canvas().Focused())
+	}
+	if scroll.Offset.Y <= 0 {
+		t.Errorf("the list did not scroll to the focused row (offset %v)", scroll.Offset)
+	}
+	pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(b)
+	top := fyne.CurrentApp().Driver().AbsolutePositionForObject(scroll)
+	if pos.Y < top.Y || pos.Y+b.Size().Height > top.Y+scroll.Size().Height {
+		t.Errorf("the focused button is out of view: at %v, list from %v, %v high", pos.Y, top.Y, scroll.Size().Height)
+	}
+}
+
+// TestEasyToReadListShowsNamesOnly: one idea per line in the
+// easy-to-read French: the document's name, nothing else.
+func TestEasyToReadListShowsNamesOnly(t *testing.T) {
+	it := ipc.PreviewItem{Name: "Attestation CAF.pdf", Kind: ipc.KindDownloaded, Folder: "Téléchargements", Size: 282_000}
+	if got := ItemLine(catalog(t, "fr-falc"), it); got != "Attestation CAF.pdf" {
+		t.Errorf("fr-falc: %q", got)
+	}
+	if got := ItemLine(catalog(t, "fr"), it); got != "Attestation CAF.pdf — téléchargé — dans Téléchargements — 282 Ko" {
+		t.Errorf("fr: %q", got)
+	}
+}
+
+func countButtons(o fyne.CanvasObject, text string) int {
+	n := 0
+	walk(o, func(o fyne.CanvasObject) {
+		if b, ok := o.(*Button); ok && b.Text == text && b.Visible() {
+			n++
+		}
+	})
+	return n
 }

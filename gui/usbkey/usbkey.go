@@ -129,7 +129,19 @@ func Copy(src string, key Key) (string, error) {
 			os.Remove(dst)
 			return "", fmt.Errorf("write on the key (is it full?): %w", err)
 		}
+		syncDir(key.Path)
 		return dst, nil
 	}
 	return "", errors.New("too many documents of this name on the key")
+}
+
+// syncDir writes the key's folder to the key, so that the new name is
+// there too when the window says the key can be taken out (on a FAT key
+// the file's entry lives in its folder). Best effort: some systems
+// cannot sync a folder, and the file itself is synced already.
+func syncDir(dir string) {
+	if d, err := os.Open(dir); err == nil {
+		d.Sync()
+		d.Close()
+	}
 }

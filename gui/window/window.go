@@ -12,6 +12,7 @@ package window
 import (
 	"context"
 	"errors"
+	"image/color"
 	"iter"
 	"log/slog"
 	"os"
@@ -22,7 +23,9 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/ardoise-fr/ardoise/agent/ipc"
@@ -59,7 +62,20 @@ type Window struct {
 	sessionID      string
 	lastState      string    // the agent's, as last followed
 	endShown       time.Time // when the final screen (or checklist) came
-	holding        bool      // a final screen waits out its hold
+	holding        bool      // a final screen waits out its hold; guarded by mu
+	// ending: this window saw its session end (the person's button, or
+	// the agent's ending state after an active one). Only then are the
+	// progress and the end's report shown: a retry of a wipe left pending
+	// is the staff's business, never the public's.
+	ending          bool
+	noticeRead      bool            // the notice of this session was read (browser opened)
+	kept            map[string]bool // documents of this session copied to a USB key, by ID
+	warn            *ipc.Event      // the closing-time or maximum-duration warning of this session
+	warnTimer       *time.Timer     // brings the countdown one minute before warn's deadline
+	countdown       *screens.CountdownScreen
+	normal          fyne.Size // the window's size out of full screen
+	countdownReason string
+	waitSince       time.Time // when the agent stopped answering (zero: it answers)
 
 	// DoneHold and ChecklistHold are how long the final screen, and the
 	// checklist of an accompanied session, stay up even if the next
@@ -75,8 +91,8 @@ type Window struct {
 	FindKeys func() []usbkey.Key
 
 	mu       sync.Mutex
-	screen   string // what is shown: "notice", "session", "preview", "progress", "done", "countdown", "waiting"
-	entries  int
+	screen   string // what is shown: "notice", "session", "preview", "progress", "done", "countdown", "waiting", "notready"
+	entries  int    // the session's documents so far (files, not folders)
 	removed  int
 	stopTick chan struct{} // closed when the countdown leaves the screen
 	deadline time.Time     // of the countdown
@@ -89,7 +105,7 @@ func New(w fyne.Window, a Agent, langs []string, log *slog.Logger) *Window {
 	if err != nil {
 		cat, _ = i18n.New(i18n.Default)
 	}
-	g := &Window{w: w, agent: a, log: log, langs: langs, cat: cat, DoneHold: 20 * time.Second, ChecklistHold: 2 * time.Minute}
+	g := &Window{w: w, agent: a, log: log, langs: langs, cat: cat, DoneHold: 20 * time.Second, ChecklistHold: 2 * time.Minute, normal: w.Canvas().Size()}
 	w.Canvas().SetOnTypedKey(g.keys)
 	return g
 }
@@ -128,15 +144,15 @@ func (g *Window) keys(ev *fyne.KeyEvent) {
 	case fyne.KeyReturn, fyne.KeyEnter:
 		switch g.Screen() {
 		case "notice":
-			g.noticeRead()
+			g.readNotice()
 		case "session":
 			g.ShowPreview()
 		case "preview":
 			g.Erase()
 		case "countdown":
-			g.stay()
+			g.countdownDone()
 		case "warning":
-			g.ShowSession()
+			g.back()
 		}
 	case fyne.KeyEscape:
 		switch g.Screen() {
@@ -156,16 +172,24 @@ func (g *Window) Run(ctx context.Context) {
 		st, err := g.agent.Status(ctx)
 		if err != nil {
 			g.log.Warn("the agent does not answer; trying again", "err", err)
-			fyne.Do(g.showWaiting)
+			fyne.Do(func() {
+				if g.waitSince.IsZero() {
+					g.waitSince = time.Now()
+				}
+				g.showWaiting()
+			})
 			sleep(ctx, 2*time.Second)
 			continue
 		}
 		fyne.Do(func() {
-			g.clearClipboard = st.ClearClipboard
-			g.accompanied, g.mode = st.Accompanied, st.Mode
-			g.sessionID, g.browser = st.SessionID, st.Browser
-			g.setNotice(st.Notice)
-			g.follow(st.State, st.Counts.Entries)
+			g.waitSince = time.Time{}
+			g.apply(st)
+			if g.ending && st.LastWipe != nil && st.State != ipc.StateEnding && st.State != ipc.StateWiping {
+				// The end's report went by while the window was not
+				// listening: the last wipe's, without names, says it.
+				g.showEnd(*st.LastWipe)
+			}
+			g.follow(st.State, st.Counts.Files)
 		})
 		for ev, err := range g.agent.Events(ctx, since) {
 			if err != nil {
@@ -173,6 +197,14 @@ func (g *Window) Run(ctx context.Context) {
 				break
 			}
 			since = ev.Seq
+			if ev.Type == ipc.EventState {
+				// A new state may be a new person: what the window knows
+				// of the session (its id, mode, count, browser) is asked
+				// again, never carried over from the last one.
+				if st, err := g.agent.Status(ctx); err == nil {
+					fyne.Do(func() { g.apply(st) })
+				}
+			}
 			fyne.Do(func() { g.event(ev) })
 		}
 		sleep(ctx, time.Second)
@@ -186,11 +218,51 @@ func sleep(ctx context.Context, d time.Duration) {
 	}
 }
 
+// apply takes what the agent says of the session. A session the window
+// has not seen before is a new person's: everything the window kept of
+// the last one goes first (reset).
+func (g *Window) apply(st ipc.Status) {
+	if st.SessionID != "" && st.SessionID != g.sessionID {
+		g.reset()
+	}
+	g.clearClipboard = st.ClearClipboard
+	g.accompanied, g.mode = st.Accompanied, st.Mode
+	g.sessionID, g.browser = st.SessionID, st.Browser
+	g.setNotice(st.Notice)
+	g.mu.Lock()
+	g.entries = st.Counts.Files
+	g.mu.Unlock()
+}
+
+// reset forgets everything of the last session, so that the next person
+// starts from what a fresh window shows: its count, its mode, its
+// language and reading choices, its warnings, the documents it kept on a
+// key, and full screen.
+func (g *Window) reset() {
+	g.mu.Lock()
+	g.entries, g.removed = 0, 0
+	g.deadline = time.Time{}
+	g.mu.Unlock()
+	g.mode, g.sessionID, g.browser = "", "", nil
+	g.ending, g.noticeRead, g.kept = false, false, nil
+	g.warn, g.countdown = nil, nil
+	if g.warnTimer != nil {
+		g.warnTimer.Stop()
+		g.warnTimer = nil
+	}
+	g.chosen = false
+	if g.reading != (screens.Reading{}) {
+		g.SetReading(screens.Reading{})
+	}
+	g.leaveFullScreen()
+}
+
 // follow shows the screen for an agent state.
 func (g *Window) follow(state string, entries int) {
 	g.mu.Lock()
 	g.entries = entries
 	cur := g.screen
+	prev := g.lastState
 	g.lastState = state
 	g.mu.Unlock()
 	switch state {
@@ -198,25 +270,56 @@ func (g *Window) follow(state string, entries int) {
 		if (cur == "done" || cur == "checklist") && g.holdEnd(cur) {
 			return
 		}
-		if cur == "" || cur == "waiting" || cur == "done" || cur == "checklist" {
+		if cur == "" || cur == "waiting" || cur == "done" || cur == "checklist" || cur == "notready" || cur == "progress" {
 			// A new person: the previous one's choices go.
-			g.chosen = false
-			if g.reading != (screens.Reading{}) {
-				g.SetReading(screens.Reading{})
+			if g.ending || cur == "done" || cur == "checklist" {
+				// The window did not see the new session's id (a test,
+				// or an agent that does not say): reset all the same.
+				id := g.sessionID
+				g.reset()
+				g.sessionID = id
 			}
+			g.chosen = false
 			g.setNotice(g.notice)
 			g.ShowNotice()
 		}
 	case ipc.StateEnding, ipc.StateWiping:
+		if state == ipc.StateEnding || prev == ipc.StateActive {
+			g.ending = true
+		}
+		if !g.ending {
+			// A retry of a wipe left pending, or a recovery: not the
+			// person's in front of the screen.
+			return
+		}
 		if g.clearClipboard {
 			// What the person copied (an address, a number, a password
 			// typed elsewhere) must not be pasted by the next one.
 			fyne.CurrentApp().Clipboard().SetContent("")
 		}
-		if cur != "progress" {
+		if cur != "progress" && cur != "done" && cur != "checklist" {
 			g.showProgress()
 		}
-	case ipc.StateIdle, ipc.StateClean, ipc.StatePending:
+	case ipc.StatePending:
+		if g.ending && cur == "progress" {
+			return // the report comes next, and is the person's
+		}
+		if (cur == "done" || cur == "checklist") && g.holdEnd(cur) {
+			return
+		}
+		// Until the staff fixed it, whoever comes is told the computer is
+		// not ready, not why (it would be about the last person).
+		g.ending = false
+		if cur != "notready" {
+			g.show("notready", screens.NotReady(g.cat))
+		}
+	case ipc.StateIdle, ipc.StateClean:
+		if g.ending && cur == "progress" {
+			return // the report comes next
+		}
+		if (cur == "done" || cur == "checklist") && g.holdEnd(cur) {
+			return
+		}
 		if cur != "done" && cur != "checklist" {
 			g.showWaiting()
 		}
@@ -229,14 +332,14 @@ func (g *Window) event(ev ipc.Event) {
 		g.follow(ev.State, g.entriesNow())
 	case ipc.EventEntry:
 		g.mu.Lock()
-		g.entries = ev.Count
+		g.entries = ev.Files
 		g.mu.Unlock()
 		if g.Screen() == "session" {
 			g.ShowSession()
 		}
 	case ipc.EventProgress:
 		g.mu.Lock()
-		g.removed = ev.Count
+		g.removed = ev.Files
 		g.mu.Unlock()
 		if g.Screen() == "progress" {
 			g.showProgress()
@@ -245,15 +348,78 @@ func (g *Window) event(ev ipc.Event) {
 		switch {
 		case ev.Deadline == nil:
 		case ev.Reason == ipc.ReasonIdle:
-			g.showCountdown(*ev.Deadline)
+			g.showCountdown(ipc.ReasonIdle, *ev.Deadline)
 		default:
-			g.show("warning", screens.Warning(g.cat, ev.Reason, ev.Deadline.Local(), g.ShowSession))
+			g.warned(ev)
 		}
 	case ipc.EventWipeDone:
-		if ev.Report != nil {
+		if ev.Report != nil && g.ending {
 			g.showEnd(*ev.Report)
 		}
 	}
+}
+
+// warned takes a closing-time or maximum-duration warning: it shows above
+// the notice and the session screen until the end (a notice replaced by
+// it would never be read), on its own screen if the person is working,
+// and again as a countdown one minute before the end.
+func (g *Window) warned(ev ipc.Event) {
+	g.warn = &ev
+	at := ev.Deadline.Local()
+	switch g.Screen() {
+	case "notice":
+		g.ShowNotice()
+	case "session":
+		g.show("warning", screens.Warning(g.cat, ev.Reason, at, g.back))
+	}
+	if g.warnTimer != nil {
+		g.warnTimer.Stop()
+	}
+	id := g.sessionID
+	g.warnTimer = time.AfterFunc(max(0, time.Until(at.Add(-time.Minute))), func() {
+		fyne.Do(func() {
+			if g.sessionID != id || g.warn == nil || g.lastStateNow() != ipc.StateActive {
+				return
+			}
+			switch g.Screen() {
+			case "notice", "session", "warning", "preview", "accompany":
+				g.showCountdown(ev.Reason, at)
+			}
+		})
+	})
+}
+
+func (g *Window) lastStateNow() string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.lastState
+}
+
+// back goes back to where the person was before a warning: the notice
+// if it was not read yet (the browser opens once it is), else the
+// session.
+func (g *Window) back() {
+	if !g.noticeRead {
+		g.ShowNotice()
+		return
+	}
+	g.ShowSession()
+}
+
+// banner is the warning above the notice and the session screen, nil
+// when none.
+func (g *Window) banner() fyne.CanvasObject {
+	if g.warn == nil || g.warn.Deadline == nil {
+		return nil
+	}
+	return screens.WarningBanner(g.cat, g.warn.Reason, g.warn.Deadline.Local())
+}
+
+func withBanner(b, content fyne.CanvasObject) fyne.CanvasObject {
+	if b == nil {
+		return content
+	}
+	return container.NewBorder(b, nil, nil, nil, content)
 }
 
 func (g *Window) entriesNow() int {
@@ -309,7 +475,7 @@ func (g *Window) ShowNotice() {
 	if g.accompanied.Available && g.mode != ipc.ModeAccompanied {
 		accompany = func() { g.ShowAccompany("") }
 	}
-	g.show("notice", screens.Notice(g.cat, g.langs, text, g.notice.Mode == "replace" && text != "", screens.ReadingBar(g.cat, g.reading, g.SetReading), g.SetLanguage, g.noticeRead, accompany))
+	g.show("notice", withBanner(g.banner(), screens.Notice(g.cat, g.langs, text, g.notice.Mode == "replace" && text != "", screens.ReadingBar(g.cat, g.reading, g.SetReading), g.SetLanguage, g.readNotice, accompany)))
 }
 
 // ShowSession is the quiet screen during the session: how many documents
@@ -320,30 +486,43 @@ func (g *Window) ShowSession() {
 		// Discreet: the aidant can say "this will be erased at the end".
 		s = container.NewVBox(widget.NewLabel(g.cat.T("session.accompanied")), s)
 	}
-	g.show("session", s)
+	g.show("session", withBanner(g.banner(), s))
 }
 
 // ShowPreview asks the agent what the end will erase and shows it.
 func (g *Window) ShowPreview() {
-	p, err := g.agent.Preview(context.Background(), 100)
+	k := g.keeper()
+	limit := 100
+	if k != nil && k != screens.NoKey {
+		limit = 1000 // every document gets its "Garder sur ma clé"
+	}
+	p, err := g.agent.Preview(context.Background(), limit)
 	if err != nil {
 		g.log.Warn("preview failed", "err", err)
 	}
-	g.show("preview", screens.Preview(g.cat, p, g.keeper(), g.Erase, g.ShowSession))
+	g.show("preview", screens.Preview(g.cat, p, k, g.Erase, g.ShowSession))
+}
+
+// keyIn reports whether a USB key of the person's is plugged in.
+func (g *Window) keyIn() bool {
+	return g.FindKeys != nil && len(g.FindKeys()) > 0
 }
 
 // keeper offers to copy documents to the person's USB key when one is
-// plugged in (the first one found).
+// plugged in (the first one found), and says to plug one in otherwise.
 func (g *Window) keeper() *screens.Keeper {
 	if g.FindKeys == nil {
 		return nil
 	}
 	keys := g.FindKeys()
 	if len(keys) == 0 {
-		return nil
+		return screens.NoKey
 	}
 	key := keys[0]
-	return &screens.Keeper{Key: key.Label, Keep: func(it ipc.PreviewItem) error {
+	if g.kept == nil {
+		g.kept = map[string]bool{}
+	}
+	return &screens.Keeper{Key: key.Label, Kept: g.kept, Keep: func(it ipc.PreviewItem) error {
 		dst, err := usbkey.Copy(it.Path, key)
 		if err != nil {
 			g.log.Warn("copy to the USB key failed", "err", err)
@@ -357,13 +536,15 @@ func (g *Window) keeper() *screens.Keeper {
 // Erase ends the session: the agent closes the browsers, erases and
 // verifies; progress and the final screen follow its events and answer.
 func (g *Window) Erase() {
+	g.ending = true
 	g.showProgress()
 	go func() {
 		rep, err := g.agent.End(context.Background(), ipc.EndRequest{Reason: ipc.ReasonButton})
 		fyne.Do(func() {
 			if err != nil {
 				g.log.Error("ending the session failed", "err", err)
-				g.show("done", screens.Done(g.cat, ipc.WipeReport{PendingCount: 1}))
+				g.ending = false
+				g.show("done", screens.DoneWithKey(g.cat, ipc.WipeReport{PendingCount: 1}, g.keyIn()))
 				return
 			}
 			g.showEnd(rep)
@@ -375,11 +556,17 @@ func (g *Window) Erase() {
 // accompanied session, else the "C'est fait" screen.
 func (g *Window) showEnd(rep ipc.WipeReport) {
 	g.endShown = time.Now()
+	g.ending = false
+	screen := "done"
 	if len(rep.Checklist) > 0 {
-		g.show("checklist", screens.Checklist(g.cat, rep))
-		return
+		screen = "checklist"
+		g.show(screen, screens.Checklist(g.cat, rep))
+	} else {
+		g.show(screen, screens.DoneWithKey(g.cat, rep, g.keyIn()))
 	}
-	g.show("done", screens.Done(g.cat, rep))
+	// The agent's state came before its report: it is followed once
+	// the hold is over (a wipe left pending turns into "not ready").
+	g.holdEnd(screen)
 }
 
 // ShowAccompany shows the start of an accompanied session: the charter's
@@ -411,6 +598,7 @@ func (g *Window) startAccompanied(code string) {
 				return
 			}
 			g.mode, g.sessionID, g.browser = st.Mode, st.SessionID, st.Browser
+			g.noticeRead = true
 			g.openBrowser()
 			g.ShowSession()
 		})
@@ -424,23 +612,49 @@ func (g *Window) showProgress() {
 	g.show("progress", screens.Progress(g.cat, n))
 }
 
+// WaitAsk is how long the agent may not answer before the waiting
+// screen asks the person to see the staff.
+var WaitAsk = 30 * time.Second
+
 func (g *Window) showWaiting() {
-	g.show("waiting", container.NewCenter(widget.NewLabel("Ardoise")))
+	ask := !g.waitSince.IsZero() && time.Since(g.waitSince) >= WaitAsk
+	g.show("waiting", screens.Waiting(g.cat, ask))
 }
 
-// showCountdown fills the window until the deadline, second by second;
-// "Je suis encore là" tells the agent the person is there.
-func (g *Window) showCountdown(deadline time.Time) {
+// showCountdown fills the window until the deadline, second by second:
+// before an idle end, "Je suis encore là" (or moving the mouse) tells
+// the agent the person is there; before a closing time, the seconds left.
+// The screen is built once and its seconds change in place, so that the
+// focus stays where the person put it.
+func (g *Window) showCountdown(reason string, deadline time.Time) {
 	g.mu.Lock()
 	g.deadline = deadline
 	g.mu.Unlock()
-	draw := func() {
+	left := func() int {
 		g.mu.Lock()
 		d := g.deadline
 		g.mu.Unlock()
-		left := max(0, int(time.Until(d).Round(time.Second)/time.Second))
-		g.show("countdown", screens.Countdown(g.cat, left, g.stay))
+		return max(0, int(time.Until(d).Round(time.Second)/time.Second))
+	}
+	if g.Screen() != "countdown" || g.countdown == nil {
+		cd := screens.NewCountdown(g.cat, reason, left(), g.countdownDone)
+		g.countdown = cd
+		var content fyne.CanvasObject = cd.Object
+		if reason == ipc.ReasonIdle {
+			content = container.NewStack(newMoveCatcher(func() {
+				if g.Screen() == "countdown" {
+					g.countdownDone()
+				}
+			}), cd.Object)
+		}
+		g.countdownReason = reason
+		g.show("countdown", content)
 		g.w.SetFullScreen(true)
+	}
+	draw := func() {
+		if g.countdown != nil {
+			g.countdown.Set(left())
+		}
 	}
 	draw()
 	g.mu.Lock()
@@ -469,8 +683,21 @@ func (g *Window) showCountdown(deadline time.Time) {
 	}()
 }
 
+// countdownDone is the countdown's button: "Je suis encore là" before an
+// idle end, "D'accord" before a closing time (the end stays where it is).
+func (g *Window) countdownDone() {
+	if g.countdownReason != ipc.ReasonIdle {
+		g.leaveFullScreen()
+		g.countdown = nil
+		g.back()
+		return
+	}
+	g.stay()
+}
+
 func (g *Window) stay() {
-	g.w.SetFullScreen(false)
+	g.countdown = nil
+	g.leaveFullScreen()
 	go func() {
 		if err := g.agent.ReportIdle(context.Background(), ipc.IdleReport{IdleSeconds: 0}); err != nil {
 			g.log.Warn("could not tell the agent the person is here", "err", err)
@@ -508,9 +735,10 @@ func (g *Window) ReportIdle(ctx context.Context, src IdleSource, every time.Dura
 	}
 }
 
-// noticeRead goes on once the person has read the notice: the browser
+// readNotice goes on once the person has read the notice: the browser
 // opens (in a private window) and the session screen shows.
-func (g *Window) noticeRead() {
+func (g *Window) readNotice() {
+	g.noticeRead = true
 	g.openBrowser()
 	g.ShowSession()
 }
@@ -598,12 +826,15 @@ func (g *Window) holdEnd(screen string) bool {
 	if wait <= 0 {
 		return false
 	}
-	if !g.holding {
-		g.holding = true
+	g.mu.Lock()
+	holding := g.holding
+	g.holding = true
+	g.mu.Unlock()
+	if !holding {
 		time.AfterFunc(wait, func() {
 			fyne.Do(func() {
-				g.holding = false
 				g.mu.Lock()
+				g.holding = false
 				state := g.lastState
 				g.mu.Unlock()
 				g.follow(state, g.entriesNow())
@@ -611,4 +842,41 @@ func (g *Window) holdEnd(screen string) bool {
 		})
 	}
 	return true
+}
+
+// moveCatcher lies under the countdown and takes the mouse's moves over
+// it: a person who moves the mouse is there, as if they had pressed "Je
+// suis encore là".
+type moveCatcher struct {
+	widget.BaseWidget
+	moved func()
+}
+
+func newMoveCatcher(moved func()) *moveCatcher {
+	m := &moveCatcher{moved: moved}
+	m.ExtendBaseWidget(m)
+	return m
+}
+
+func (m *moveCatcher) CreateRenderer() fyne.WidgetRenderer {
+	return widget.NewSimpleRenderer(canvas.NewRectangle(color.Transparent))
+}
+
+// MouseIn is a move too: the pointer came onto the screen.
+func (m *moveCatcher) MouseIn(*desktop.MouseEvent)    { m.moved() }
+func (m *moveCatcher) MouseMoved(*desktop.MouseEvent) { m.moved() }
+func (m *moveCatcher) MouseOut()                      {}
+
+// leaveFullScreen puts the window back to its own size. Fyne forgets that
+// size when the content changes in full screen (its RescaleContext takes
+// the screen's), so the window would stay screen-sized: it is given
+// again.
+func (g *Window) leaveFullScreen() {
+	if !g.w.FullScreen() {
+		return
+	}
+	g.w.SetFullScreen(false)
+	if g.normal.Width > 0 && g.normal.Height > 0 {
+		g.w.Resize(g.normal)
+	}
 }

@@ -16,6 +16,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/ardoise-fr/ardoise/agent/ipc"
+	"github.com/ardoise-fr/ardoise/gui/screens"
 	"github.com/ardoise-fr/ardoise/gui/usbkey"
 )
 
@@ -132,11 +133,22 @@ func find(g *Window, match func(fyne.CanvasObject) bool) fyne.CanvasObject {
 
 func tap(t *testing.T, g *Window, text string) {
 	t.Helper()
-	b := find(g, func(o fyne.CanvasObject) bool { b, ok := o.(*widget.Button); return ok && b.Text == text })
+	b := find(g, func(o fyne.CanvasObject) bool { b := button(o); return b != nil && b.Text == text })
 	if b == nil {
 		t.Fatalf("no button %q on screen %q", text, g.Screen())
 	}
-	test.Tap(b.(*widget.Button))
+	test.Tap(button(b))
+}
+
+// button is o as a button, Fyne's or the screens' (which answers Enter).
+func button(o fyne.CanvasObject) *widget.Button {
+	switch b := o.(type) {
+	case *widget.Button:
+		return b
+	case *screens.Button:
+		return &b.Button
+	}
+	return nil
 }
 
 // TestSessionFlow: the notice, the language switch, the end button, the
@@ -165,7 +177,7 @@ func TestSessionFlow(t *testing.T) {
 	}
 	tap(t, g, "I understand")
 	waitScreen(t, g, "session")
-	tap(t, g, "End my session")
+	tap(t, g, "I'm done")
 	waitScreen(t, g, "preview")
 	tap(t, g, "Erase everything and finish")
 	waitScreen(t, g, "done")
@@ -304,7 +316,7 @@ func TestClipboardEmptiedAtTheEnd(t *testing.T) {
 	}
 }
 
-// TestAccompaniedFlow: the aidant opens "Accompagnement" on the notice, a
+// TestAccompaniedFlow: the aidant opens "Pour l'aidant (avec un code)" on the notice, a
 // wrong code is refused on the screen, the right one turns the session
 // into an accompanied one, and its end shows the charter's checklist.
 func TestAccompaniedFlow(t *testing.T) {
@@ -317,7 +329,7 @@ func TestAccompaniedFlow(t *testing.T) {
 	g.setNotice(st.Notice)
 	g.follow(st.State, st.Counts.Entries)
 	waitScreen(t, g, "notice")
-	tap(t, g, "Accompagnement")
+	tap(t, g, "Pour l'aidant (avec un code)")
 	waitScreen(t, g, "accompany")
 	entry := find(g, func(o fyne.CanvasObject) bool { e, ok := o.(*widget.Entry); return ok && e.Password })
 	if entry == nil {
@@ -333,7 +345,8 @@ func TestAccompaniedFlow(t *testing.T) {
 	if !showsText(g, "Session accompagnée") {
 		t.Error("the session screen does not say it is accompanied")
 	}
-	g.event(ipc.Event{Seq: 1, Type: ipc.EventWipeDone, Report: &ipc.WipeReport{Verified: true, Checklist: []ipc.CheckItem{
+	g.event(ipc.Event{Seq: 1, Type: ipc.EventState, State: ipc.StateEnding})
+	g.event(ipc.Event{Seq: 2, Type: ipc.EventWipeDone, Report: &ipc.WipeReport{Verified: true, Checklist: []ipc.CheckItem{
 		{Code: ipc.CheckPrivateBrowsing, Why: "not_forced"}, {Code: ipc.CheckDocuments, OK: true, Count: 2, Why: "verified"}}}})
 	waitScreen(t, g, "checklist")
 	if !showsText(g, "2 documents scannés ou téléchargés effacés, et vérifiés.") {
@@ -378,10 +391,10 @@ func TestBrowserOpenedOncePerSession(t *testing.T) {
 	tap(t, g, "J'ai compris")
 	g.ShowNotice()
 	tap(t, g, "J'ai compris")
-	tap(t, g, "Terminer ma session")
+	tap(t, g, "J'ai fini")
 	tap(t, g, "Revenir")
 	g.ShowNotice()
-	tap(t, g, "Accompagnement")
+	tap(t, g, "Pour l'aidant (avec un code)")
 	entry := find(g, func(o fyne.CanvasObject) bool { e, ok := o.(*widget.Entry); return ok && e.Password })
 	test.Type(entry.(*widget.Entry), "4821")
 	tap(t, g, "Commencer l'accompagnement")
@@ -427,7 +440,7 @@ func TestFinalScreenIsHeld(t *testing.T) {
 	w := test.NewTempWindow(t, widget.NewLabel(""))
 	a := &fakeAgent{events: make(chan ipc.Event, 4)}
 	g := New(w, a, []string{"fr"}, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	g.DoneHold = 300 * time.Millisecond
+	g.DoneHold = time.Second
 	g.showEnd(ipc.WipeReport{Verified: true, Removed: ipc.Removed{Files: 1}})
 	g.follow(ipc.StateActive, 0)
 	if g.Screen() != "done" {
