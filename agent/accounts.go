@@ -27,7 +27,7 @@ import (
 //     command-line "session start" and the account's next program is not
 //     taken for a logout.
 //   - No session runs and a kiosk account has programs: someone is using
-//     it — the next person after a "Terminer ma session" on a computer
+//     it — the next person after a "J'ai fini" on a computer
 //     that stays logged in, or a login whose window did not ask. A
 //     session starts at once, so that what they create is the session's.
 const (

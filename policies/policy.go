@@ -30,7 +30,7 @@ type Policy struct {
 	// At least one is required.
 	Roots []Root `yaml:"roots"`
 
-	// Session sets what ends a session besides the "Terminer ma session"
+	// Session sets what ends a session besides the "J'ai fini"
 	// button.
 	Session Session `yaml:"session"`
 
@@ -190,7 +190,7 @@ type ClosingTime struct {
 
 // Accompanied configures sessions started by an aidant numérique.
 type Accompanied struct {
-	// Enabled shows the "Accompagnement" entry in the window and accepts
+	// Enabled shows the "Pour l'aidant (avec un code)" entry in the window and accepts
 	// "ardoise session start --accompanied". Default: false.
 	Enabled bool `yaml:"enabled"`
 

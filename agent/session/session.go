@@ -78,7 +78,7 @@ func Move(from, to State) error {
 type Reason string
 
 const (
-	Button      Reason = "button"       // the "Terminer ma session" button
+	Button      Reason = "button"       // the « J'ai fini » button
 	IdleTimeout Reason = "idle"         // nobody used the computer for session.idle_timeout
 	Logout      Reason = "logout"       // the person logged out of the computer
 	MaxDuration Reason = "max_duration" // session.max_duration reached
@@ -92,7 +92,7 @@ const (
 var Reasons = []Reason{Button, IdleTimeout, Logout, MaxDuration, ClosingTime, Command, AgentStop, Recovery}
 
 var reasonLabels = map[Reason]string{
-	Button:      "fin demandée avec le bouton « Terminer ma session »",
+	Button:      "fin demandée avec le bouton « J'ai fini »",
 	IdleTimeout: "l'ordinateur n'était plus utilisé",
 	Logout:      "déconnexion de la session",
 	MaxDuration: "durée maximale de la session atteinte",
