@@ -50,6 +50,16 @@ func primary(label string, tapped func()) *widget.Button {
 	return b
 }
 
+// secondary is every other button. Fyne's medium buttons take the page's
+// text colour, which cannot be 7:1 on a surface that is itself 3:1
+// against a black page; the warning importance has its own text colour,
+// which the theme sets (it is not used for warnings here).
+func secondary(label string, tapped func()) *widget.Button {
+	b := widget.NewButton(label, tapped)
+	b.Importance = widget.WarningImportance
+	return b
+}
+
 // escapeMarkdown keeps a text from being read as Markdown markup.
 func escapeMarkdown(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, "*", `\*`, "_", `\_`, "#", `\#`, "[", `\[`, "]", `\]`, "`", "\\`")
@@ -65,13 +75,13 @@ func LanguageBar(langs []string, current string, choose func(code string)) fyne.
 		if err != nil {
 			continue
 		}
-		b := widget.NewButton(c.Name(), func() { choose(code) })
+		b := secondary(c.Name(), func() { choose(code) })
 		if code == current {
 			b.Importance = widget.HighImportance
 		}
 		buttons = append(buttons, b)
 	}
-	return container.NewHBox(append([]fyne.CanvasObject{layout.NewSpacer()}, append(buttons, layout.NewSpacer())...)...)
+	return flow(buttons...)
 }
 
 // ReadingBar offers larger text and strong contrast, for the whole window.
@@ -82,7 +92,7 @@ func ReadingBar(c *i18n.Catalog, r Reading, set func(Reading)) fyne.CanvasObject
 	contrast.SetChecked(r.Contrast)
 	large.OnChanged = func(on bool) { r.Large = on; set(r) }
 	contrast.OnChanged = func(on bool) { r.Contrast = on; set(r) }
-	return container.NewHBox(layout.NewSpacer(), large, contrast, layout.NewSpacer())
+	return flow(large, contrast)
 }
 
 // Notice is the start-of-session screen: what the computer keeps, what
@@ -97,7 +107,7 @@ func Notice(c *i18n.Catalog, langs []string, extra string, replace bool, reading
 	var body []fyne.CanvasObject
 	if !replace {
 		for _, k := range []string{"notice.kept", "notice.erased", "notice.private", "notice.advice"} {
-			body = append(body, para(c.T(k)))
+			body = append(body, idea(c, c.T(k)))
 		}
 	}
 	if extra != "" {
@@ -110,22 +120,21 @@ func Notice(c *i18n.Catalog, langs []string, extra string, replace bool, reading
 	top.Add(title(c.T("notice.title")))
 	bottom := container.NewHBox(layout.NewSpacer(), primary(c.T("notice.ok"), ok))
 	if accompany != nil {
-		b := widget.NewButton(c.T("notice.accompany"), accompany)
-		b.Importance = widget.LowImportance
+		b := secondary(c.T("notice.accompany"), accompany)
 		bottom.Objects = append([]fyne.CanvasObject{b}, bottom.Objects...)
 	}
-	return container.NewBorder(
+	return Column(container.NewBorder(
 		top,
 		bottom,
 		nil, nil,
 		container.NewVScroll(container.NewVBox(body...)),
-	)
+	))
 }
 
 // EndControl is the small control that stays available during the
 // session.
 func EndControl(c *i18n.Catalog, end func()) fyne.CanvasObject {
-	return widget.NewButton(c.T("session.end"), end)
+	return secondary(c.T("session.end"), end)
 }
 
 // Session is the quiet screen during the session: how many documents the
@@ -137,6 +146,18 @@ func Session(c *i18n.Catalog, entries int, end func()) fyne.CanvasObject {
 	}
 	b := primary(c.T("session.end"), end)
 	return container.NewVBox(para(text), container.NewHBox(layout.NewSpacer(), b))
+}
+
+// SessionSize is the size of the small window during the session, for
+// content (Session's, in the window's padding): about 26 characters
+// wide, as high as its text needs at that width.
+func SessionSize(content fyne.CanvasObject) fyne.Size {
+	w := 26 * theme.Size(theme.SizeNameText)
+	// Twice: a wrapped text measures its lines at the width it had last.
+	for range 2 {
+		content.Resize(fyne.NewSize(w, content.MinSize().Height))
+	}
+	return fyne.NewSize(w, content.MinSize().Height)
 }
 
 // displayName shortens a name for the screen; names from the agent are
@@ -172,45 +193,52 @@ type Keeper struct {
 // Preview is the end-of-session screen: what will be erased, what will be
 // closed, and one clear button. With a keeper (a USB key is plugged in),
 // each document can be kept on the key first.
+//
+// The list shows as many whole lines as fit above the buttons and counts
+// the rest ("… et 18 autres documents"), always in view: a scrolling list
+// cut the last line in half behind the buttons in large text at
+// 1024×768, and hid the count below it.
 func Preview(c *i18n.Catalog, p ipc.Preview, keeper *Keeper, erase, back func()) fyne.CanvasObject {
-	var list []fyne.CanvasObject
+	top := container.NewVBox(title(c.T("preview.title")))
+	var items []fyne.CanvasObject
+	more := para("")
+	more.Hide()
 	switch {
 	case p.Count == 0:
-		list = append(list, para(c.T("preview.none")))
+		top.Add(para(c.T("preview.none")))
 	default:
-		list = append(list, para(c.N("preview.intro", p.Count)))
+		top.Add(para(c.N("preview.intro", p.Count)))
 		if keeper != nil {
-			list = append(list, para(c.T("preview.usb", "key", keeper.Key)))
+			top.Add(idea(c, c.T("preview.usb", "key", keeper.Key)))
 		}
-		shown := 0
 		for _, it := range p.Items {
-			if shown == MaxItems {
+			if len(items) == MaxItems {
 				break
 			}
 			l := para("• " + ItemLine(c, it))
 			if keeper != nil && !it.Dir {
-				list = append(list, container.NewBorder(nil, nil, nil, keepButton(c, keeper, it), l))
+				items = append(items, container.NewBorder(nil, nil, nil, keepButton(c, keeper, it), l))
 			} else {
-				list = append(list, l)
+				items = append(items, l)
 			}
-			shown++
-		}
-		if more := p.Count - shown; more > 0 {
-			list = append(list, para(c.N("preview.more", more)))
 		}
 	}
-	list = append(list, widget.NewSeparator(), para(c.T("preview.closed")))
-	return container.NewBorder(
-		title(c.T("preview.title")),
-		container.NewHBox(widget.NewButton(c.T("preview.back"), back), layout.NewSpacer(), primary(c.T("preview.erase"), erase)),
-		nil, nil,
-		container.NewVScroll(container.NewVBox(list...)),
-	)
+	fit := fitList(items, func(shown int) {
+		if rest := p.Count - shown; rest > 0 && p.Count > 0 {
+			more.SetText(c.N("preview.more", rest))
+			more.Show()
+		} else {
+			more.Hide()
+		}
+	})
+	bottom := container.NewVBox(more, widget.NewSeparator(), idea(c, c.T("preview.closed")),
+		container.NewHBox(secondary(c.T("preview.back"), back), layout.NewSpacer(), primary(c.T("preview.erase"), erase)))
+	return Column(container.NewBorder(top, bottom, nil, nil, fit))
 }
 
 func keepButton(c *i18n.Catalog, k *Keeper, it ipc.PreviewItem) *widget.Button {
 	var b *widget.Button
-	b = widget.NewButton(c.T("preview.keep"), func() {
+	b = secondary(c.T("preview.keep"), func() {
 		if err := k.Keep(it); err != nil {
 			b.SetText(c.T("preview.keep_failed"))
 			return
@@ -224,7 +252,7 @@ func keepButton(c *i18n.Catalog, k *Keeper, it ipc.PreviewItem) *widget.Button {
 // Progress shows the erasing going on.
 func Progress(c *i18n.Catalog, removed int) fyne.CanvasObject {
 	bar := widget.NewProgressBarInfinite()
-	return container.NewVBox(title(c.T("progress.title")), bar, para(c.N("progress.count", removed)))
+	return Column(container.NewVBox(title(c.T("progress.title")), bar, para(c.N("progress.count", removed))))
 }
 
 // Done is the final screen. When something could not be erased it says
@@ -232,10 +260,10 @@ func Progress(c *i18n.Catalog, removed int) fyne.CanvasObject {
 func Done(c *i18n.Catalog, r ipc.WipeReport) fyne.CanvasObject {
 	files := r.Removed.Files + r.Removed.Links + r.Removed.Other
 	if r.Verified && r.PendingCount == 0 {
-		return container.NewVBox(title(c.T("done.title")), para(c.T("done.body")), para(c.N("done.count", files)))
+		return Column(container.NewVBox(layout.NewSpacer(), title(c.T("done.title")), idea(c, c.T("done.body")), para(c.N("done.count", files)), layout.NewSpacer()))
 	}
-	return container.NewVBox(title(c.T("partial.title")), para(c.T("partial.body")),
-		para(c.N("done.count", files)), para(c.N("partial.count", r.PendingCount)))
+	return Column(container.NewVBox(layout.NewSpacer(), title(c.T("partial.title")), idea(c, c.T("partial.body")),
+		para(c.N("done.count", files)), para(c.N("partial.count", r.PendingCount)), layout.NewSpacer()))
 }
 
 // Warning tells the person the session ends at a time the agent enforces
@@ -249,8 +277,8 @@ func Warning(c *i18n.Catalog, reason string, at time.Time, ok func()) fyne.Canva
 	}
 	// Not centred: a wrapped text in a centred box takes the width of its
 	// longest word.
-	return container.NewBorder(title(c.T(key)), container.NewHBox(layout.NewSpacer(), primary(c.T("warning.ok"), ok)), nil, nil,
-		container.NewVScroll(container.NewVBox(para(c.T("warning.body", "time", at.Format("15:04"))))))
+	return Column(container.NewBorder(title(c.T(key)), container.NewHBox(layout.NewSpacer(), primary(c.T("warning.ok"), ok)), nil, nil,
+		container.NewVScroll(container.NewVBox(idea(c, c.T("warning.body", "time", at.Format("15:04")))))))
 }
 
 // Countdown fills the screen before an automatic end, with one large
@@ -262,8 +290,8 @@ func Countdown(c *i18n.Catalog, seconds int, stay func()) fyne.CanvasObject {
 	body.Alignment = fyne.TextAlignCenter
 	// Full width (a wrapped text in a centred box would take the width of
 	// its longest word), centred by spacers; a large button.
-	return container.NewVBox(layout.NewSpacer(), container.NewCenter(big), body,
-		container.NewCenter(container.NewGridWrap(fyne.NewSize(360, 80), b)), layout.NewSpacer())
+	return Column(container.NewVBox(layout.NewSpacer(), container.NewCenter(big), body,
+		container.NewCenter(container.NewGridWrap(fyne.NewSize(360, 80), b)), layout.NewSpacer()))
 }
 
 // Accompany is the start of an accompanied session: the ground rules of
@@ -289,10 +317,10 @@ func Accompany(c *i18n.Catalog, codeRequired bool, problem string, start func(co
 		p.Importance = widget.DangerImportance
 		bottom.Add(p)
 	}
-	bottom.Add(container.NewHBox(widget.NewButton(c.T("accompany.back"), back), layout.NewSpacer(), primary(c.T("accompany.start"), startNow)))
+	bottom.Add(container.NewHBox(secondary(c.T("accompany.back"), back), layout.NewSpacer(), primary(c.T("accompany.start"), startNow)))
 	// The code and the buttons stay in view under the rules, which scroll.
-	return container.NewBorder(title(c.T("accompany.title")), bottom, nil, nil,
-		container.NewVScroll(container.NewVBox(body...)))
+	return Column(container.NewBorder(title(c.T("accompany.title")), bottom, nil, nil,
+		container.NewVScroll(container.NewVBox(body...))))
 }
 
 // Checklist is the end of an accompanied session: the charter's checklist
@@ -330,7 +358,7 @@ func Checklist(c *i18n.Catalog, r ipc.WipeReport) fyne.CanvasObject {
 	if len(r.Pending) > 0 {
 		detail := container.NewVBox()
 		var open *widget.Button
-		open = widget.NewButton(c.T("check.details"), func() {
+		open = secondary(c.T("check.details"), func() {
 			for _, p := range r.Pending {
 				detail.Add(para("• " + c.T("check.detail_item", "name", displayName(p.Name), "folder", p.Folder)))
 			}
@@ -339,5 +367,5 @@ func Checklist(c *i18n.Catalog, r ipc.WipeReport) fyne.CanvasObject {
 		list.Add(container.NewHBox(open))
 		list.Add(detail)
 	}
-	return container.NewBorder(title(c.T("check.title")), nil, nil, nil, container.NewVScroll(list))
+	return Column(container.NewBorder(title(c.T("check.title")), nil, nil, nil, container.NewVScroll(list)))
 }
