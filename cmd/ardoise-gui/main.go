@@ -32,6 +32,7 @@ import (
 	"github.com/ardoise-fr/ardoise/gui/i18n"
 	"github.com/ardoise-fr/ardoise/gui/idle"
 	"github.com/ardoise-fr/ardoise/gui/keepalive"
+	"github.com/ardoise-fr/ardoise/gui/speech"
 	"github.com/ardoise-fr/ardoise/gui/usbkey"
 	"github.com/ardoise-fr/ardoise/gui/window"
 )
@@ -59,11 +60,21 @@ func main() {
 	a := app.NewWithID("fr.ardoise.window")
 	a.SetIcon(fyne.NewStaticResource("ardoise.svg", assets.Icon))
 	w := a.NewWindow("Ardoise")
+	// The window's screens bring their own padding, and the window sizes
+	// itself per screen (full screen, or small during the session).
+	w.SetPadded(false)
 	w.Resize(fyne.NewSize(760, 560))
+	w.CenterOnScreen()
 	// The person ends the session with the button, not by closing the
 	// window: closing it would leave nobody to show the end screen.
 	w.SetCloseIntercept(func() {})
 	g := window.New(w, client, strings.Split(*langs, ","), log)
+	if v := speech.Find(); v != nil {
+		g.Voice = v
+		log.Info("screens can be read aloud", "engine", v.Engine())
+	} else {
+		log.Info("no speech engine (espeak-ng, spd-say): no Écouter button")
+	}
 	if u, err := user.Current(); err == nil {
 		g.FindKeys = func() []usbkey.Key {
 			keys, err := usbkey.Find(u.Username)
@@ -94,6 +105,7 @@ func main() {
 		}()
 	}
 	go g.Run(ctx)
+	go g.FollowFocus(ctx, 100*time.Millisecond)
 	if src, err := idle.New(); err != nil {
 		log.Warn("idle time cannot be measured here; sessions end by the button, the maximum duration or closing time", "err", err)
 	} else {
