@@ -135,7 +135,10 @@ func TestFocusRingFollowsTheFocus(t *testing.T) {
 }
 
 func isButton(text string) func(fyne.CanvasObject) bool {
-	return func(o fyne.CanvasObject) bool { b, ok := o.(*widget.Button); return ok && b.Text == text && b.Visible() }
+	return func(o fyne.CanvasObject) bool {
+		b, ok := o.(*widget.Button)
+		return ok && b.Text == text && b.Visible()
+	}
 }
 
 // ringAround tells whether a visible ring has o's place on the canvas.
