@@ -140,6 +140,8 @@ func (l *flowLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
 type FocusRing struct {
 	outer, inner *canvas.Rectangle
 	layer        *fyne.Container
+	at           fyne.Position // of the control, on the canvas
+	size         fyne.Size
 }
 
 // Ring widths: 3 px at least (WCAG 2.4.13 asks for 2 px), inside the
@@ -178,16 +180,21 @@ func (f *FocusRing) Follow(c fyne.Canvas) {
 	v := fyne.CurrentApp().Settings().ThemeVariant()
 	pos := d.AbsolutePositionForObject(o).Subtract(d.AbsolutePositionForObject(f.layer))
 	size := o.Size()
-	if f.outer.Visible() && f.outer.Position() == pos && f.outer.Size() == size {
+	if f.outer.Visible() && f.at == d.AbsolutePositionForObject(o) && f.size == size {
 		return
 	}
+	f.at, f.size = d.AbsolutePositionForObject(o), size
 	f.outer.FillColor, f.inner.FillColor = nil, nil
 	f.outer.StrokeColor = th.Color(ColorNameFocusRing, v)
 	f.inner.StrokeColor = th.Color(ColorNameFocusRingInner, v)
-	f.outer.Move(pos)
-	f.outer.Resize(size)
-	f.inner.Move(pos.AddXY(ringOuter, ringOuter))
-	f.inner.Resize(size.SubtractWidthHeight(2*ringOuter, 2*ringOuter))
+	// Fyne draws a stroke astride the rectangle's edge: each rectangle is
+	// set in by half its stroke, so that the outer one covers the
+	// control's first 4 px and the inner one the next 2.
+	f.outer.Move(pos.AddXY(ringOuter/2, ringOuter/2))
+	f.outer.Resize(size.SubtractWidthHeight(ringOuter, ringOuter))
+	in := float32(ringOuter + ringInner/2)
+	f.inner.Move(pos.AddXY(in, in))
+	f.inner.Resize(size.SubtractWidthHeight(2*in, 2*in))
 	f.outer.Show()
 	f.inner.Show()
 	f.outer.Refresh()
@@ -258,11 +265,8 @@ func (l *fitLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
 	return s
 }
 
-// RingPlace is the ring's outer stroke when it shows, nil when hidden
-// (for tests).
-func RingPlace(f *FocusRing) fyne.CanvasObject {
-	if f == nil || !f.outer.Visible() {
-		return nil
-	}
-	return f.outer
+// Around is the place on the canvas of the control the ring is around,
+// and whether it shows (for tests).
+func (f *FocusRing) Around() (fyne.Position, fyne.Size, bool) {
+	return f.at, f.size, f.outer.Visible()
 }

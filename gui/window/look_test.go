@@ -13,7 +13,6 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/ardoise-fr/ardoise/agent/ipc"
-	"github.com/ardoise-fr/ardoise/gui/screens"
 	"github.com/ardoise-fr/ardoise/gui/speech"
 )
 
@@ -143,8 +142,6 @@ func isButton(text string) func(fyne.CanvasObject) bool {
 
 // ringAround tells whether a visible ring has o's place on the canvas.
 func ringAround(g *Window, o fyne.CanvasObject) bool {
-	d := fyne.CurrentApp().Driver()
-	want := d.AbsolutePositionForObject(o)
-	r := screens.RingPlace(g.ring)
-	return r != nil && d.AbsolutePositionForObject(r) == want && r.Size() == o.Size()
+	at, size, shown := g.ring.Around()
+	return shown && at == fyne.CurrentApp().Driver().AbsolutePositionForObject(o) && size == o.Size()
 }
