@@ -141,8 +141,10 @@ func (g *Window) show(name string, content fyne.CanvasObject) {
 	}
 	layered, ring := screens.WithFocusRing(container.NewPadded(content))
 	g.ring = ring
-	g.place(name, content)
 	g.w.SetContent(layered)
+	// After the content: Fyne never makes a window smaller than what it
+	// holds.
+	g.place(name, content)
 	// The name changes once the screen is drawn: Screen() tells what a
 	// person sees.
 	g.mu.Lock()
