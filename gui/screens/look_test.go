@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2"
@@ -399,4 +400,46 @@ func TestFocusRingIsSeen(t *testing.T) {
 			})
 		}
 	}
+}
+
+// TestEndListShowsWholeLines: on every library screen, large text
+// included, the end list shows whole lines only, none hidden under the
+// buttons or cut by the screen's edge, and the count of the others
+// ("… et 27 autres documents") is in view and right (at 1024×768 in large
+// text the list cut its last line in half behind the buttons, and the
+// count was below it).
+func TestEndListShowsWholeLines(t *testing.T) {
+	eachLook(t, func(t *testing.T, l lookCase, screen string, w fyne.Window, img image.Image) {
+		if screen != "preview30" {
+			return
+		}
+		c := catalog(t, l.lang)
+		canvasRect := image.Rect(0, 0, int(w.Canvas().Size().Width), int(w.Canvas().Size().Height))
+		var buttonsTop = canvasRect.Max.Y
+		shown, more := 0, ""
+		all := visibleObjects(w.Canvas().Content(), w.Canvas().Size())
+		for _, p := range all {
+			if b, ok := p.o.(*widget.Button); ok && b.Text == c.T("preview.erase") {
+				buttonsTop = p.rect.Min.Y
+			}
+		}
+		for _, p := range all {
+			lb, ok := p.o.(*widget.Label)
+			if !ok {
+				continue
+			}
+			if strings.HasPrefix(lb.Text, "• ") {
+				shown++
+			}
+			if lb.Text == c.N("preview.more", 30-shown) {
+				more = lb.Text
+			}
+			if !p.rect.In(p.clip) || !p.rect.In(canvasRect) || p.rect.Max.Y > buttonsTop {
+				t.Errorf("%q is cut: at %v, in view %v, buttons from y=%d", lb.Text, p.rect, p.clip, buttonsTop)
+			}
+		}
+		if shown == 0 || more == "" {
+			t.Errorf("%d documents named, and no count of the %d others in view", shown, 30-shown)
+		}
+	})
 }
