@@ -279,6 +279,9 @@ func TestContrastOfGoldenImages(t *testing.T) {
 					t.Errorf("%q (%.0f px): %.2f:1 (%v on %v), want %.1f:1", o.Text, o.TextSize, ratio, fg, bg, want)
 				}
 			case *widget.Button:
+				if !p.rect.In(p.clip) {
+					continue // scrolled out of view
+				}
 				pad := int(theme.Padding())
 				my := (p.rect.Min.Y + p.rect.Max.Y) / 2
 				surface := img.At(p.rect.Min.X+int(theme.InnerPadding())/2, my)
@@ -287,6 +290,9 @@ func TestContrastOfGoldenImages(t *testing.T) {
 					t.Errorf("button %q: surface %v against the page %v: %.2f:1, want 3:1", o.Text, surface, outside, c)
 				}
 			case *widget.Check:
+				if !p.rect.In(p.clip) {
+					continue
+				}
 				icon := theme.Size(theme.SizeNameInlineIcon)
 				x := p.rect.Min.X + int(theme.InnerPadding()/2+theme.Size(theme.SizeNameInputBorder))
 				y := (p.rect.Min.Y+p.rect.Max.Y)/2 - int(icon/2)

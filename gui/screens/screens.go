@@ -197,7 +197,9 @@ type Keeper struct {
 // The list shows as many whole lines as fit above the buttons and counts
 // the rest ("… et 18 autres documents"), always in view: a scrolling list
 // cut the last line in half behind the buttons in large text at
-// 1024×768, and hid the count below it.
+// 1024×768, and hid the count below it. With a USB key plugged in, the
+// named documents scroll instead, so that each one's keep button can be
+// reached; the count stays in view.
 func Preview(c *i18n.Catalog, p ipc.Preview, keeper *Keeper, erase, back func()) fyne.CanvasObject {
 	top := container.NewVBox(title(c.T("preview.title")))
 	var items []fyne.CanvasObject
@@ -223,14 +225,23 @@ func Preview(c *i18n.Catalog, p ipc.Preview, keeper *Keeper, erase, back func())
 			}
 		}
 	}
-	fit := fitList(items, func(shown int) {
+	count := func(shown int) {
 		if rest := p.Count - shown; rest > 0 && p.Count > 0 {
 			more.SetText(c.N("preview.more", rest))
 			more.Show()
 		} else {
 			more.Hide()
 		}
-	})
+	}
+	var fit fyne.CanvasObject
+	if keeper != nil {
+		// Every document named must stay reachable for its keep button:
+		// the list scrolls, and the count of the unnamed stays in view.
+		count(len(items))
+		fit = container.NewVScroll(container.NewVBox(items...))
+	} else {
+		fit = fitList(items, count)
+	}
 	bottom := container.NewVBox(more, widget.NewSeparator(), idea(c, c.T("preview.closed")),
 		container.NewHBox(secondary(c.T("preview.back"), back), layout.NewSpacer(), primary(c.T("preview.erase"), erase)))
 	return Column(container.NewBorder(top, bottom, nil, nil, fit))
