@@ -107,7 +107,7 @@ func main() {
 		}()
 	}
 	go g.Run(ctx)
-	go g.FollowFocus(ctx, 100*time.Millisecond)
+	go g.FollowFocus(ctx, 200*time.Millisecond)
 	if src, err := idle.New(); err != nil {
 		log.Warn("idle time cannot be measured here; sessions end by the button, the maximum duration or closing time", "err", err)
 	} else {
