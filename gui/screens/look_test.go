@@ -289,6 +289,16 @@ func TestContrastOfGoldenImages(t *testing.T) {
 				if c := contrast(surface, outside); c < 3 {
 					t.Errorf("button %q: surface %v against the page %v: %.2f:1, want 3:1", o.Text, surface, outside, c)
 				}
+			case *canvas.Image:
+				// A picture of the easy-to-read texts: its drawing (or
+				// its tile) stands out from the page.
+				if !p.rect.In(p.clip) || o.Resource == nil || p.rect.Min.X < 2 {
+					continue
+				}
+				page := img.At(p.rect.Min.X-2, p.rect.Min.Y)
+				if _, c := strongest(img, p.rect, page); c < 3 {
+					t.Errorf("picture %s: %.2f:1 against the page, want 3:1", o.Resource.Name(), c)
+				}
 			case *widget.Check:
 				if !p.rect.In(p.clip) {
 					continue
