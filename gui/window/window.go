@@ -83,6 +83,12 @@ type Window struct {
 
 	ring *screens.FocusRing // of the screen shown
 
+	// RedrawAfterResize draws the screen again shortly after the window
+	// enters or leaves full screen (cmd/ardoise-gui sets it for the real
+	// window; Fyne's test driver runs fyne.Do on the caller's goroutine,
+	// so a timer's redraw would race the test).
+	RedrawAfterResize bool
+
 	mu       sync.Mutex
 	screen   string // what is shown: "notice", "session", "preview", "progress", "done", "countdown", "waiting"
 	entries  int
@@ -198,12 +204,30 @@ func screenText(o fyne.CanvasObject) string {
 // move a window: the desktop puts the small one where it puts new
 // windows.)
 func (g *Window) place(name string, content fyne.CanvasObject) {
-	if name == "session" || name == "waiting" {
+	full := name != "session" && name != "waiting"
+	was := g.w.FullScreen()
+	if !full {
 		g.w.SetFullScreen(false)
 		g.w.Resize(screens.SessionSize(container.NewPadded(content)))
-		return
+	} else {
+		g.w.SetFullScreen(true)
 	}
-	g.w.SetFullScreen(true)
+	if was != full && g.RedrawAfterResize {
+		// Under X11 the window manager (or the X server alone) answers
+		// the change of size after this frame; the frame drawn for the
+		// old size stayed blank in the new one until the next event
+		// (seen under Xvfb: a white session window). Draw again once it
+		// has its size.
+		for _, d := range []time.Duration{100 * time.Millisecond, 500 * time.Millisecond} {
+			time.AfterFunc(d, func() {
+				fyne.Do(func() {
+					if c := g.w.Content(); c != nil {
+						c.Refresh()
+					}
+				})
+			})
+		}
+	}
 }
 
 // FollowFocus keeps the focus ring on the focused button, check box or
