@@ -1,5 +1,6 @@
 // Package assets holds the files Ardoise shows besides its text: the icon
-// of the window and of the login entry.
+// of the window and of the login entry, and the pictures beside each idea
+// of the easy-to-read notice (LICENCE.md says whose they are).
 package assets
 
 import _ "embed"
@@ -8,3 +9,17 @@ import _ "embed"
 //
 //go:embed ardoise.svg
 var Icon []byte
+
+// Pictures of the easy-to-read (FALC) texts, one per idea, as the
+// European easy-to-read rules ask: a shield for what the computer does
+// not keep, a bin for what it erases, a key for a password, a USB key.
+var (
+	//go:embed shield.svg
+	Shield []byte
+	//go:embed bin.svg
+	Bin []byte
+	//go:embed key.svg
+	Key []byte
+	//go:embed usbkey.svg
+	USBKey []byte
+)

@@ -18,6 +18,10 @@ import (
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/theme"
+
+	"github.com/ardoise-fr/ardoise/gui/screens"
 	"github.com/ardoise-fr/ardoise/gui/xvfb"
 )
 
@@ -93,7 +97,7 @@ func (l *lines) await(t *testing.T, s string, n int, within time.Duration) {
 func build(t *testing.T, dir, pkg, out string) string {
 	t.Helper()
 	p := filepath.Join(dir, out)
-	if b, err := exec.Command("go", "build", "-o", p, pkg).CombinedOutput(); err != nil {
+	if b, err := exec.Command("go", "build", "-tags", "no_emoji", "-o", p, pkg).CombinedOutput(); err != nil {
 		t.Fatalf("go build %s: %v\n%s", pkg, err, b)
 	}
 	return p
@@ -202,10 +206,11 @@ func TestRealWindowAccompanied(t *testing.T) {
 	start(t, &alog, env, agent, "run", "--no-browser", "--policy", policy, "--socket", sock, "--state-dir", filepath.Join(base, "state"))
 	alog.await(t, "screen=notice", 1, 60*time.Second)
 	x := xscreen{t: t, display: display, env: env, shots: shots}
-	// "Pour l'aidant" is the notice's discreet entry: no colour to find
-	// it by, but always at the bottom left of the window (760×560 at the
-	// origin: no window manager runs).
-	x.click(60, 538)
+	// « Pour l'aidant (avec un code) » is the notice's secondary button at
+	// the bottom left (the other secondary ones are the languages, at the
+	// top).
+	ax, ay := colourArea(t, x.shot("4b-notice-accompany"), theme.ColorNameWarning, true)
+	x.click(ax, ay)
 	alog.await(t, "screen=accompany", 1, 10*time.Second)
 	x.click(primaryButton(t, x.shot("5-accompany")))
 	alog.await(t, "screen=session", 1, 10*time.Second)
@@ -270,9 +275,19 @@ func (x xscreen) click(px, py int) {
 }
 
 // primaryButton finds, in a screenshot, the middle of the area painted in
-// Fyne's primary (blue) colour.
+// the window's primary (navy) colour.
 func primaryButton(t *testing.T, file string) (int, int) {
 	t.Helper()
+	return colourArea(t, file, theme.ColorNamePrimary, false)
+}
+
+// colourArea finds, in a screenshot, the middle of the area painted in the
+// window theme's colour name, in the lower left quarter of the screen only
+// when lowerLeft is set.
+func colourArea(t *testing.T, file string, name fyne.ThemeColorName, lowerLeft bool) (int, int) {
+	t.Helper()
+	cr, cg, cb, _ := screens.Reading{}.Theme().Color(name, theme.VariantLight).RGBA()
+	near := func(a, b uint32) bool { return max(a>>8, b>>8)-min(a>>8, b>>8) < 8 }
 	f, err := os.Open(file)
 	if err != nil {
 		t.Fatal(err)
@@ -284,16 +299,20 @@ func primaryButton(t *testing.T, file string) (int, int) {
 	}
 	b := img.Bounds()
 	minX, minY, maxX, maxY := b.Max.X, b.Max.Y, -1, -1
-	for y := b.Min.Y; y < b.Max.Y; y++ {
-		for x := b.Min.X; x < b.Max.X; x++ {
+	y0, x1 := b.Min.Y, b.Max.X
+	if lowerLeft {
+		y0, x1 = b.Dy()/2, b.Dx()/2
+	}
+	for y := y0; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < x1; x++ {
 			r, g, bl, _ := img.At(x, y).RGBA()
-			if bl>>8 > 200 && r>>8 < 90 && g>>8 > 70 && g>>8 < 150 {
+			if near(r, cr) && near(g, cg) && near(bl, cb) {
 				minX, minY, maxX, maxY = min(minX, x), min(minY, y), max(maxX, x), max(maxY, y)
 			}
 		}
 	}
 	if maxX < 0 {
-		t.Fatalf("no button in the primary colour in %s", file)
+		t.Fatalf("no button in the colour %s in %s", name, file)
 	}
 	return (minX + maxX) / 2, (minY + maxY) / 2
 }

@@ -21,18 +21,21 @@ import (
 	"os/exec"
 	"os/signal"
 	"os/user"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
+	"fyne.io/fyne/v2/theme"
 
 	"github.com/ardoise-fr/ardoise/agent/ipc"
 	"github.com/ardoise-fr/ardoise/assets"
 	"github.com/ardoise-fr/ardoise/gui/i18n"
 	"github.com/ardoise-fr/ardoise/gui/idle"
 	"github.com/ardoise-fr/ardoise/gui/keepalive"
+	"github.com/ardoise-fr/ardoise/gui/speech"
 	"github.com/ardoise-fr/ardoise/gui/usbkey"
 	"github.com/ardoise-fr/ardoise/gui/window"
 )
@@ -81,11 +84,22 @@ func main() {
 	a := app.NewWithID("fr.ardoise.window")
 	a.SetIcon(fyne.NewStaticResource("ardoise.svg", assets.Icon))
 	w := a.NewWindow("Ardoise")
+	// The window's screens bring their own padding, and the window sizes
+	// itself per screen (full screen, or small during the session).
+	w.SetPadded(false)
 	w.Resize(fyne.NewSize(760, 560))
+	w.CenterOnScreen()
 	// The person ends the session with the button, not by closing the
 	// window: closing it would leave nobody to show the end screen.
 	w.SetCloseIntercept(func() {})
 	g := window.New(w, client, strings.Split(*langs, ","), log)
+	g.RedrawAfterResize = true
+	if v := speech.Find(); v != nil {
+		g.Voice = v
+		log.Info("screens can be read aloud", "engine", v.Engine())
+	} else {
+		log.Info("no speech engine (espeak-ng, spd-say): no Écouter button")
+	}
 	if u, err := user.Current(); err == nil {
 		g.FindKeys = func() []usbkey.Key {
 			keys, err := usbkey.Find(u.Username)
@@ -116,12 +130,17 @@ func main() {
 		}()
 	}
 	go g.Run(ctx)
+	go g.FollowFocus(ctx, 200*time.Millisecond)
 	if src, err := idle.New(); err != nil {
 		log.Warn("idle time cannot be measured here; sessions end by the button, the maximum duration or closing time", "err", err)
 	} else {
 		defer src.Close()
 		go g.ReportIdle(ctx, src, 10*time.Second)
 	}
+	if theme.DefaultEmojiFont() != nil {
+		log.Info("built without -tags no_emoji: Fyne's emoji font costs about 12 MiB of memory (installer/build leaves it out)")
+	}
+	go settleMemory(g)
 	log.Info("window started", "socket", sock)
 	w.ShowAndRun()
 }
@@ -156,6 +175,23 @@ func keepWindowOpen(log *slog.Logger) int {
 		return 1
 	}
 	return 0
+}
+
+// settleMemory gives back to the system, once the first screen is drawn,
+// the memory Fyne used to parse its fonts and lay out that screen: the Go
+// heap grows to twice what it keeps before collecting (GOGC=100), and
+// keeps the pages after. A lower GOGC for the rest of the run keeps the
+// heap near what the window holds (measured: BenchmarkWindowStart).
+func settleMemory(g *window.Window) {
+	debug.SetGCPercent(50)
+	for range 100 {
+		if s := g.Screen(); s != "" && s != "waiting" {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	time.Sleep(200 * time.Millisecond)
+	debug.FreeOSMemory()
 }
 
 func exists(p string) bool {

@@ -102,6 +102,16 @@ func scrollIntoView(s *container.Scroll, row fyne.CanvasObject) {
 	s.ScrollToOffset(off)
 }
 
+// secondary is every other button. Fyne's medium buttons take the page's
+// text colour, which cannot be 7:1 on a surface that is itself 3:1
+// against a black page; the warning importance has its own text colour,
+// which the theme sets (it is not used for warnings here).
+func secondary(label string, tapped func()) *Button {
+	b := NewButton(label, tapped)
+	b.Importance = widget.WarningImportance
+	return b
+}
+
 // escapeMarkdown keeps a text from being read as Markdown markup.
 func escapeMarkdown(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, "*", `\*`, "_", `\_`, "#", `\#`, "[", `\[`, "]", `\]`, "`", "\\`")
@@ -117,13 +127,13 @@ func LanguageBar(langs []string, current string, choose func(code string)) fyne.
 		if err != nil {
 			continue
 		}
-		b := NewButton(c.Name(), func() { choose(code) })
+		b := secondary(c.Name(), func() { choose(code) })
 		if code == current {
 			b.Importance = widget.HighImportance
 		}
 		buttons = append(buttons, b)
 	}
-	return container.NewHBox(append([]fyne.CanvasObject{layout.NewSpacer()}, append(buttons, layout.NewSpacer())...)...)
+	return flow(buttons...)
 }
 
 // ReadingBar offers larger text and strong contrast, for the whole window.
@@ -134,7 +144,7 @@ func ReadingBar(c *i18n.Catalog, r Reading, set func(Reading)) fyne.CanvasObject
 	contrast.SetChecked(r.Contrast)
 	large.OnChanged = func(on bool) { r.Large = on; set(r) }
 	contrast.OnChanged = func(on bool) { r.Contrast = on; set(r) }
-	return container.NewHBox(layout.NewSpacer(), large, contrast, layout.NewSpacer())
+	return flow(large, contrast)
 }
 
 // Notice is the start-of-session screen: what the computer keeps, what
@@ -149,7 +159,7 @@ func Notice(c *i18n.Catalog, langs []string, extra string, replace bool, reading
 	var body []fyne.CanvasObject
 	if !replace {
 		for _, k := range []string{"notice.kept", "notice.erased", "notice.private", "notice.advice"} {
-			body = append(body, para(c.T(k)))
+			body = append(body, idea(c, c.T(k)))
 		}
 	}
 	if extra != "" {
@@ -162,22 +172,21 @@ func Notice(c *i18n.Catalog, langs []string, extra string, replace bool, reading
 	top.Add(title(c.T("notice.title")))
 	bottom := container.NewHBox(layout.NewSpacer(), primary(c.T("notice.ok"), ok))
 	if accompany != nil {
-		b := NewButton(c.T("notice.accompany"), accompany)
-		b.Importance = widget.LowImportance
+		b := secondary(c.T("notice.accompany"), accompany)
 		bottom.Objects = append([]fyne.CanvasObject{b}, bottom.Objects...)
 	}
-	return container.NewBorder(
+	return Column(container.NewBorder(
 		top,
 		bottom,
 		nil, nil,
 		container.NewVScroll(container.NewVBox(body...)),
-	)
+	))
 }
 
 // EndControl is the small control that stays available during the
 // session.
 func EndControl(c *i18n.Catalog, end func()) fyne.CanvasObject {
-	return NewButton(c.T("session.end"), end)
+	return secondary(c.T("session.end"), end)
 }
 
 // Session is the quiet screen during the session: how many documents the
@@ -189,6 +198,18 @@ func Session(c *i18n.Catalog, entries int, end func()) fyne.CanvasObject {
 	}
 	b := primary(c.T("session.end"), end)
 	return container.NewVBox(para(text), container.NewHBox(layout.NewSpacer(), b))
+}
+
+// SessionSize is the size of the small window during the session, for
+// content (Session's, in the window's padding): about 26 characters
+// wide, as high as its text needs at that width.
+func SessionSize(content fyne.CanvasObject) fyne.Size {
+	w := 26 * theme.Size(theme.SizeNameText)
+	// Twice: a wrapped text measures its lines at the width it had last.
+	for range 2 {
+		content.Resize(fyne.NewSize(w, content.MinSize().Height))
+	}
+	return fyne.NewSize(w, content.MinSize().Height)
 }
 
 // displayName shortens a name for the screen; names from the agent are
@@ -239,55 +260,71 @@ var NoKey = &Keeper{}
 // each document can be kept on the key first, and every document is
 // listed (each needs its button); with NoKey the list says to plug one
 // in.
+//
+// Without a key, the list shows as many whole lines as fit above the
+// buttons and counts the rest ("… et 18 autres documents"), always in
+// view: a scrolling list cut the last line in half behind the buttons in
+// large text at 1024×768, and hid the count below it. With a key plugged
+// in, the named documents scroll instead, so that each one's keep button
+// can be reached (Tab scrolls its row into view); the count stays in view.
 func Preview(c *i18n.Catalog, p ipc.Preview, keeper *Keeper, erase, back func()) fyne.CanvasObject {
-	var list []fyne.CanvasObject
+	top := container.NewVBox(title(c.T("preview.title")))
+	var items []fyne.CanvasObject
 	var keepers []*Button
 	var rows []fyne.CanvasObject
 	plugged := keeper != nil && keeper != NoKey
+	more := para("")
+	more.Hide()
 	switch {
 	case p.Count == 0:
-		list = append(list, para(c.T("preview.none")))
+		top.Add(para(c.T("preview.none")))
 	default:
-		list = append(list, para(c.N("preview.intro", documents(p))))
+		top.Add(para(c.N("preview.intro", documents(p))))
 		switch {
 		case plugged:
-			list = append(list, para(c.T("preview.usb", "key", keeper.Key)))
+			top.Add(idea(c, c.T("preview.usb", "key", keeper.Key)))
 		case keeper == NoKey:
-			list = append(list, para(c.T("preview.nokey")))
+			top.Add(idea(c, c.T("preview.nokey")))
 		}
-		shown := 0
 		for _, it := range p.Items {
-			if shown == MaxItems && !plugged {
+			if len(items) == MaxItems && !plugged {
 				break
 			}
 			l := para("• " + ItemLine(c, it))
 			if plugged && !it.Dir {
 				k, row := keepRow(c, keeper, it, l)
 				keepers, rows = append(keepers, k), append(rows, row)
-				list = append(list, row)
+				items = append(items, row)
 			} else {
-				list = append(list, l)
+				items = append(items, l)
 			}
-			shown++
-		}
-		if more := p.Count - shown; more > 0 {
-			list = append(list, para(c.N("preview.more", more)))
 		}
 	}
-	list = append(list, widget.NewSeparator(), para(c.T("preview.closed")))
-	scroll := container.NewVScroll(container.NewVBox(list...))
-	for i, k := range keepers {
-		if k != nil {
-			row := rows[i]
-			k.OnFocus = func() { scrollIntoView(scroll, row) }
+	count := func(shown int) {
+		if rest := p.Count - shown; rest > 0 && p.Count > 0 {
+			more.SetText(c.N("preview.more", rest))
+			more.Show()
+		} else {
+			more.Hide()
 		}
 	}
-	return container.NewBorder(
-		title(c.T("preview.title")),
-		container.NewHBox(NewButton(c.T("preview.back"), back), layout.NewSpacer(), primary(c.T("preview.erase"), erase)),
-		nil, nil,
-		scroll,
-	)
+	var fit fyne.CanvasObject
+	if plugged {
+		count(len(items))
+		scroll := container.NewVScroll(container.NewVBox(items...))
+		for i, k := range keepers {
+			if k != nil {
+				row := rows[i]
+				k.OnFocus = func() { scrollIntoView(scroll, row) }
+			}
+		}
+		fit = scroll
+	} else {
+		fit = fitList(items, count)
+	}
+	bottom := container.NewVBox(more, widget.NewSeparator(), idea(c, c.T("preview.closed")),
+		container.NewHBox(secondary(c.T("preview.back"), back), layout.NewSpacer(), primary(c.T("preview.erase"), erase)))
+	return Column(container.NewBorder(top, bottom, nil, nil, fit))
 }
 
 // documents counts what the person calls documents, files: a folder of 5
@@ -323,7 +360,7 @@ func keepRow(c *i18n.Catalog, k *Keeper, it ipc.PreviewItem, line fyne.CanvasObj
 	problem := para(c.T("preview.keep_failed"))
 	problem.Importance = widget.DangerImportance
 	var b *Button
-	b = NewButton(c.T("preview.keep"), func() {
+	b = secondary(c.T("preview.keep"), func() {
 		if err := k.Keep(it); err != nil {
 			b.SetText(c.T("preview.keep_retry"))
 			row.Objects = []fyne.CanvasObject{container.NewBorder(nil, nil, nil, b, line), problem}
@@ -343,7 +380,7 @@ func keepRow(c *i18n.Catalog, k *Keeper, it ipc.PreviewItem, line fyne.CanvasObj
 // Progress shows the erasing going on.
 func Progress(c *i18n.Catalog, removed int) fyne.CanvasObject {
 	bar := widget.NewProgressBarInfinite()
-	return container.NewVBox(title(c.T("progress.title")), bar, para(c.N("progress.count", removed)))
+	return Column(container.NewVBox(title(c.T("progress.title")), bar, para(c.N("progress.count", removed))))
 }
 
 // Done is the final screen. When something could not be erased it says
@@ -367,7 +404,7 @@ func DoneWithKey(c *i18n.Catalog, r ipc.WipeReport, keyIn bool) fyne.CanvasObjec
 		if files == 0 {
 			lines = append(lines, para(c.T("done.none")), para(c.T("done.body_none")))
 		} else {
-			lines = append(lines, para(c.T("done.body")), para(c.N("done.count", files)))
+			lines = append(lines, idea(c, c.T("done.body")), para(c.N("done.count", files)))
 		}
 	} else {
 		lines = append([]fyne.CanvasObject{title(c.T("partial.title"))}, lines...)
@@ -376,12 +413,13 @@ func DoneWithKey(c *i18n.Catalog, r ipc.WipeReport, keyIn bool) fyne.CanvasObjec
 		}
 		left := para(c.N("partial.count", max(1, r.PendingCount)))
 		left.Importance = widget.DangerImportance
-		lines = append(lines, left, para(c.T("partial.body")))
+		lines = append(lines, left, idea(c, c.T("partial.body")))
 	}
 	if keyIn {
 		lines = append(lines, para(c.T("done.usb")))
 	}
-	return container.NewVBox(lines...)
+	lines = append([]fyne.CanvasObject{layout.NewSpacer()}, lines...)
+	return Column(container.NewVBox(append(lines, layout.NewSpacer())...))
 }
 
 // NotReady is what the next person sees while a document of the last
@@ -389,7 +427,7 @@ func DoneWithKey(c *i18n.Catalog, r ipc.WipeReport, keyIn bool) fyne.CanvasObjec
 // the staff fixed it, and saying why would tell them about the previous
 // person.
 func NotReady(c *i18n.Catalog) fyne.CanvasObject {
-	return container.NewVBox(layout.NewSpacer(), title(c.T("notready.title")), para(c.T("notready.body")), layout.NewSpacer())
+	return Column(container.NewVBox(layout.NewSpacer(), title(c.T("notready.title")), para(c.T("notready.body")), layout.NewSpacer()))
 }
 
 // Waiting is shown while the agent does not answer (it starts, or the
@@ -400,7 +438,7 @@ func Waiting(c *i18n.Catalog, ask bool) fyne.CanvasObject {
 	if ask {
 		lines = append(lines, para(c.T("waiting.ask")))
 	}
-	return container.NewVBox(append(lines, layout.NewSpacer())...)
+	return Column(container.NewVBox(append(lines, layout.NewSpacer())...))
 }
 
 // Warning tells the person the session ends at a time the agent enforces
@@ -414,8 +452,8 @@ func Warning(c *i18n.Catalog, reason string, at time.Time, ok func()) fyne.Canva
 	}
 	// Not centred: a wrapped text in a centred box takes the width of its
 	// longest word.
-	return container.NewBorder(title(c.T(key)), container.NewHBox(layout.NewSpacer(), primary(c.T("warning.ok"), ok)), nil, nil,
-		container.NewVScroll(container.NewVBox(para(c.T("warning.body", "time", c.Time(at))))))
+	return Column(container.NewBorder(title(c.T(key)), container.NewHBox(layout.NewSpacer(), primary(c.T("warning.ok"), ok)), nil, nil,
+		container.NewVScroll(container.NewVBox(idea(c, c.T("warning.body", "time", c.Time(at)))))))
 }
 
 // WarningBanner is the warning as a band above the notice, when the
@@ -466,8 +504,8 @@ func NewCountdown(c *i18n.Catalog, reason string, seconds int, act func()) *Coun
 	s.body.Alignment = fyne.TextAlignCenter
 	// Full width (a wrapped text in a centred box would take the width of
 	// its longest word), centred by spacers; a large button.
-	s.Object = container.NewVBox(layout.NewSpacer(), container.NewCenter(big), s.body,
-		container.NewCenter(container.NewGridWrap(fyne.NewSize(360, 80), b)), layout.NewSpacer())
+	s.Object = Column(container.NewVBox(layout.NewSpacer(), container.NewCenter(big), s.body,
+		container.NewCenter(container.NewGridWrap(fyne.NewSize(360, 80), b)), layout.NewSpacer()))
 	return s
 }
 
@@ -497,10 +535,10 @@ func Accompany(c *i18n.Catalog, codeRequired bool, problem string, start func(co
 		p.Importance = widget.DangerImportance
 		bottom.Add(p)
 	}
-	bottom.Add(container.NewHBox(NewButton(c.T("accompany.back"), back), layout.NewSpacer(), primary(c.T("accompany.start"), startNow)))
+	bottom.Add(container.NewHBox(secondary(c.T("accompany.back"), back), layout.NewSpacer(), primary(c.T("accompany.start"), startNow)))
 	// The code and the buttons stay in view under the rules, which scroll.
-	return container.NewBorder(title(c.T("accompany.title")), bottom, nil, nil,
-		container.NewVScroll(container.NewVBox(body...)))
+	return Column(container.NewBorder(title(c.T("accompany.title")), bottom, nil, nil,
+		container.NewVScroll(container.NewVBox(body...))))
 }
 
 // Checklist is the end of an accompanied session: the charter's checklist
@@ -538,7 +576,7 @@ func Checklist(c *i18n.Catalog, r ipc.WipeReport) fyne.CanvasObject {
 	if len(r.Pending) > 0 {
 		detail := container.NewVBox()
 		var open *Button
-		open = NewButton(c.T("check.details"), func() {
+		open = secondary(c.T("check.details"), func() {
 			for _, p := range r.Pending {
 				detail.Add(para("• " + c.T("check.detail_item", "name", displayName(p.Name), "folder", p.Folder)))
 			}
@@ -547,5 +585,5 @@ func Checklist(c *i18n.Catalog, r ipc.WipeReport) fyne.CanvasObject {
 		list.Add(container.NewHBox(open))
 		list.Add(detail)
 	}
-	return container.NewBorder(title(c.T("check.title")), nil, nil, nil, container.NewVScroll(list))
+	return Column(container.NewBorder(title(c.T("check.title")), nil, nil, nil, container.NewVScroll(list)))
 }

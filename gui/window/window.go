@@ -26,11 +26,14 @@ import (
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/ardoise-fr/ardoise/agent/ipc"
 	"github.com/ardoise-fr/ardoise/gui/i18n"
 	"github.com/ardoise-fr/ardoise/gui/screens"
+	"github.com/ardoise-fr/ardoise/gui/speech"
 	"github.com/ardoise-fr/ardoise/gui/usbkey"
 )
 
@@ -90,6 +93,18 @@ type Window struct {
 	// offered); cmd/ardoise-gui sets it to usbkey.Find.
 	FindKeys func() []usbkey.Key
 
+	// Voice reads the notice and the end screens aloud ("Écouter"); nil
+	// when no speech engine is installed (no button then).
+	Voice *speech.Voice
+
+	ring *screens.FocusRing // of the screen shown
+
+	// RedrawAfterResize draws the screen again shortly after the window
+	// enters or leaves full screen (cmd/ardoise-gui sets it for the real
+	// window; Fyne's test driver runs fyne.Do on the caller's goroutine,
+	// so a timer's redraw would race the test).
+	RedrawAfterResize bool
+
 	mu       sync.Mutex
 	screen   string // what is shown: "notice", "session", "preview", "progress", "done", "countdown", "waiting", "notready"
 	entries  int    // the session's documents so far (files, not folders)
@@ -107,6 +122,9 @@ func New(w fyne.Window, a Agent, langs []string, log *slog.Logger) *Window {
 	}
 	g := &Window{w: w, agent: a, log: log, langs: langs, cat: cat, DoneHold: 20 * time.Second, ChecklistHold: 2 * time.Minute, normal: w.Canvas().Size()}
 	w.Canvas().SetOnTypedKey(g.keys)
+	// The window's own theme from the start: its sizes and colours are
+	// the measured ones (gui/screens' contrast and target tests).
+	g.SetReading(screens.Reading{})
 	return g
 }
 
@@ -124,7 +142,31 @@ func (g *Window) show(name string, content fyne.CanvasObject) {
 		g.stopTick = nil
 	}
 	g.mu.Unlock()
-	g.w.SetContent(container.NewPadded(content))
+	if (g.cat.Code() == screens.Easy) != g.reading.Easy {
+		// The easy-to-read language brings its big text with it.
+		g.SetReading(g.reading)
+	}
+	if g.Voice != nil && g.Screen() != name {
+		g.Voice.Stop()
+	}
+	if g.Voice != nil && listened[name] {
+		text := screenText(content)
+		lang := g.cat.Code()
+		listen := widget.NewButton(g.cat.T("listen"), func() {
+			if err := g.Voice.Say(lang, text); err != nil {
+				g.log.Warn("the screen cannot be read aloud", "err", err)
+			}
+		})
+		listen.Importance = widget.WarningImportance // the theme's secondary button
+		listen.Icon = theme.VolumeUpIcon()
+		content = container.NewBorder(container.NewHBox(layout.NewSpacer(), listen), nil, nil, nil, content)
+	}
+	layered, ring := screens.WithFocusRing(container.NewPadded(content))
+	g.ring = ring
+	g.w.SetContent(layered)
+	// After the content: Fyne never makes a window smaller than what it
+	// holds.
+	g.place(name, content)
 	// The name changes once the screen is drawn: Screen() tells what a
 	// person sees.
 	g.mu.Lock()
@@ -133,6 +175,94 @@ func (g *Window) show(name string, content fyne.CanvasObject) {
 	g.mu.Unlock()
 	if changed {
 		g.log.Info("screen shown", "screen", name)
+	}
+}
+
+// listened are the screens with an "Écouter" button: the notice, and the
+// ends of the session, where a person who cannot read must still learn
+// what happens to their documents.
+var listened = map[string]bool{"notice": true, "preview": true, "done": true, "checklist": true, "countdown": true, "warning": true}
+
+// screenText is what a screen says, in reading order: its titles and
+// texts, not its buttons.
+func screenText(o fyne.CanvasObject) string {
+	var parts []string
+	var walk func(o fyne.CanvasObject)
+	walk = func(o fyne.CanvasObject) {
+		if o == nil || !o.Visible() {
+			return
+		}
+		switch v := o.(type) {
+		case *widget.Label:
+			parts = append(parts, v.Text)
+		case *widget.RichText:
+			for _, seg := range v.Segments {
+				if t, ok := seg.(*widget.TextSegment); ok {
+					parts = append(parts, t.Text)
+				}
+			}
+		case *container.Scroll:
+			walk(v.Content)
+		case *fyne.Container:
+			for _, k := range v.Objects {
+				walk(k)
+			}
+		}
+	}
+	walk(o)
+	return strings.Join(parts, "\n")
+}
+
+// place sizes the window for the screen: full screen for the moments a
+// person must look at it (the notice, the end list, the countdown, the
+// final screens), where it is centred (screens.Column); a small window
+// during the session, which leaves the desktop to the person. (Fyne cannot
+// move a window: the desktop puts the small one where it puts new
+// windows.)
+func (g *Window) place(name string, content fyne.CanvasObject) {
+	full := name != "session" && name != "waiting"
+	was := g.w.FullScreen()
+	if !full {
+		g.w.SetFullScreen(false)
+		g.w.Resize(screens.SessionSize(container.NewPadded(content)))
+	} else {
+		g.w.SetFullScreen(true)
+	}
+	if was != full && g.RedrawAfterResize {
+		// Under X11 the window manager (or the X server alone) answers
+		// the change of size after this frame; the frame drawn for the
+		// old size stayed blank in the new one until the next event
+		// (seen under Xvfb: a white session window). Draw again once it
+		// has its size.
+		for _, d := range []time.Duration{100 * time.Millisecond, 500 * time.Millisecond} {
+			time.AfterFunc(d, func() {
+				fyne.Do(func() {
+					if c := g.w.Content(); c != nil {
+						c.Refresh()
+					}
+				})
+			})
+		}
+	}
+}
+
+// FollowFocus keeps the focus ring on the focused button, check box or
+// field until ctx ends (Fyne tells the window nothing when the focus
+// moves, so it looks every interval).
+func (g *Window) FollowFocus(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			fyne.Do(func() {
+				if g.ring != nil {
+					g.ring.Follow(g.w.Canvas())
+				}
+			})
+		}
 	}
 }
 
@@ -460,6 +590,7 @@ func (g *Window) setNotice(n ipc.Notice) {
 
 // SetReading applies larger text or strong contrast to the whole window.
 func (g *Window) SetReading(r screens.Reading) {
+	r.Easy = g.cat.Code() == screens.Easy
 	g.reading = r
 	fyne.CurrentApp().Settings().SetTheme(r.Theme())
 }
@@ -648,8 +779,8 @@ func (g *Window) showCountdown(reason string, deadline time.Time) {
 			}), cd.Object)
 		}
 		g.countdownReason = reason
+		// show() puts it full screen (place).
 		g.show("countdown", content)
-		g.w.SetFullScreen(true)
 	}
 	draw := func() {
 		if g.countdown != nil {
@@ -697,7 +828,6 @@ func (g *Window) countdownDone() {
 
 func (g *Window) stay() {
 	g.countdown = nil
-	g.leaveFullScreen()
 	go func() {
 		if err := g.agent.ReportIdle(context.Background(), ipc.IdleReport{IdleSeconds: 0}); err != nil {
 			g.log.Warn("could not tell the agent the person is here", "err", err)

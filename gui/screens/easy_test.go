@@ -1,0 +1,104 @@
+package screens
+
+import (
+	"encoding/json"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/ardoise-fr/ardoise/agent/ipc"
+)
+
+// TestEasyToReadOneSentencePerLineWithPictures: in easy-to-read French
+// every line of the notice and of the end list's texts is one sentence,
+// and the sentences that say the main ideas have their picture beside
+// them: the shield for what the computer does not keep, the bin for what
+// it erases, the key for a password, the USB key for the key.
+func TestEasyToReadOneSentencePerLineWithPictures(t *testing.T) {
+	a := test.NewTempApp(t)
+	a.Settings().SetTheme(Reading{Easy: true}.Theme())
+	c := catalog(t, Easy)
+	nop := func() {}
+	screens := []fyne.CanvasObject{
+		Notice(c, []string{"fr", Easy}, "", false, nil, func(string) {}, nop, nil),
+		Preview(c, preview(2), &Keeper{Key: "Clé de Marie", Keep: func(ipc.PreviewItem) error { return nil }}, nop, nop),
+	}
+	seen := map[fyne.Resource]bool{}
+	for _, s := range screens {
+		w := test.NewTempWindow(t, s)
+		w.Resize(librarySizes[0])
+		walk(w.Canvas().Content(), func(o fyne.CanvasObject) {
+			row, ok := o.(*fyne.Container)
+			if !ok || len(row.Objects) != 2 {
+				return
+			}
+			label, ok := row.Objects[0].(*widget.Label)
+			if !ok {
+				return
+			}
+			var pic fyne.Resource
+			walk(row.Objects[1], func(o fyne.CanvasObject) {
+				if img, ok := o.(*canvas.Image); ok {
+					pic = img.Resource
+				}
+			})
+			if n := len(sentences(label.Text)); n != 1 {
+				t.Errorf("%d sentences on one line: %q", n, label.Text)
+			}
+			if want := pictureFor(label.Text); pic != want {
+				t.Errorf("%q has picture %v, want %v", label.Text, pic, want)
+			}
+			seen[pic] = true
+		})
+	}
+	for _, p := range []fyne.Resource{picShield, picBin, picKey, picUSB} {
+		if !seen[p] {
+			t.Errorf("no sentence shows %s", p.Name())
+		}
+	}
+	// The other languages keep their paragraphs.
+	if _, ok := idea(catalog(t, "fr"), c.T("notice.kept")).(*widget.Label); !ok {
+		t.Error("French is cut into sentences too")
+	}
+}
+
+// TestEasyToReadTextsFollowTheRules: the easy-to-read texts write no word
+// in capitals only (acronyms a person knows as such aside) and numbers in
+// figures, as the European easy-to-read rules ask.
+func TestEasyToReadTextsFollowTheRules(t *testing.T) {
+	b, err := os.ReadFile("../i18n/locales/fr-falc.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var texts map[string]string
+	if err := json.Unmarshal(b, &texts); err != nil {
+		t.Fatal(err)
+	}
+	acronyms := map[string]bool{"CAF": true, "USB": true}
+	caps := regexp.MustCompile(`\b[A-ZÀÂÄÇÉÈÊËÎÏÔÖÙÛÜ]{2,}\b`)
+	number := regexp.MustCompile(`(?i)\b(deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|quinze|vingt|trente|quarante|cinquante|soixante|cent|mille)s?\b`)
+	for k, v := range texts {
+		for _, w := range caps.FindAllString(v, -1) {
+			if !acronyms[w] {
+				t.Errorf("%s: %q in capitals", k, w)
+			}
+		}
+		if w := number.FindString(v); w != "" {
+			t.Errorf("%s: %q in words, not in figures", k, w)
+		}
+	}
+}
+
+func TestSentences(t *testing.T) {
+	got := sentences("L'ordinateur garde l'heure. La loi le demande. Par exemple : les impôts, la CAF. « Vous » aussi !")
+	want := []string{"L'ordinateur garde l'heure.", "La loi le demande.", "Par exemple : les impôts, la CAF.", "« Vous » aussi !"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("sentences = %q", got)
+	}
+}
