@@ -152,7 +152,8 @@ func (g *Window) show(name string, content fyne.CanvasObject) {
 	if g.Voice != nil && listened[name] {
 		text := screenText(content)
 		lang := g.cat.Code()
-		listen := widget.NewButton(g.cat.T("listen"), func() {
+		// The screens' Button: Enter presses it too.
+		listen := screens.NewButton(g.cat.T("listen"), func() {
 			if err := g.Voice.Say(lang, text); err != nil {
 				g.log.Warn("the screen cannot be read aloud", "err", err)
 			}
