@@ -863,6 +863,7 @@ func (a *Agent) wipeLocked(ctx context.Context, s *activeSession, reason session
 	byName, byNameOf, closeByName := a.nameRoots(s)
 	defer closeByName()
 	cfg.Roots = append(cfg.Roots, byName...)
+	linked := a.linkedRoots(s)
 	started := time.Now()
 	// Browsers first: they may still be writing a download, and a
 	// profile is only cleared once nothing holds it open.
@@ -870,6 +871,13 @@ func (a *Agent) wipeLocked(ctx context.Context, s *activeSession, reason session
 	ended := a.endPrograms(ctx, s)
 	res := wipe.Run(ctx, cfg)
 	foldNameRoots(&res, len(s.roots), byName, byNameOf)
+	for _, i := range linked {
+		// What went through the link is out of reach: the receipt says
+		// so, and the staff should look where it pointed (RC10).
+		res.RootErrors = append(res.RootErrors, wipe.Item{Root: i, Reason: "un lien a remplacé ce dossier pendant la session : ce qui a été enregistré à travers lui, ailleurs, n'est pas effacé ; le personnel doit vérifier"})
+		res.Verified = false
+		a.log.Error("security: a link replaced a watched folder during the session; what was saved through it is out of Ardoise's reach and not erased (the link itself is removed); check where it pointed", "event", "security", "root", s.roots[i].policy.Label)
+	}
 	rep := a.report(s, reason, started, res)
 	rep.ProgramsEnded = ended
 	rep.Browsers = a.clearBrowsers(ctx, s, closed, closeErr)

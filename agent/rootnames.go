@@ -360,3 +360,65 @@ func openFolderOf(home *safefs.Dir, dir string, trust safefs.RootOptions) (*safe
 	}
 	return home.OpenBeneath(dir, trust)
 }
+
+// linkedRoots lists the roots (indexes in s.roots) whose name, or a folder
+// on the way to it beneath the home, is a link now although it was a real
+// folder (or nothing) at the start: the person replaced the folder by a
+// link during the session, so what they saved through it went somewhere
+// Ardoise does not look. The wipe removes the link as a link; the receipt
+// must not say that nothing is left (RC10).
+func (a *Agent) linkedRoots(s *activeSession) []int {
+	trust := trustFor(s.user)
+	var home *safefs.Dir
+	defer func() { home.Close() }()
+	var linked []int
+	for i, r := range s.roots {
+		if r.rel == "" || r.state == "refused" {
+			continue
+		}
+		if home == nil {
+			h, err := safefs.OpenRoot(s.user.Home, trust)
+			if err != nil {
+				return linked
+			}
+			home = h
+		}
+		if isLinkOnTheWay(home, r.rel) {
+			linked = append(linked, i)
+		}
+	}
+	return linked
+}
+
+// isLinkOnTheWay reports whether a component of rel beneath home is a
+// link. It only looks: nothing is followed or opened but folders, each
+// checked to be the folder stat-ed.
+func isLinkOnTheWay(home *safefs.Dir, rel string) bool {
+	cur := home
+	defer func() {
+		if cur != home {
+			cur.Close()
+		}
+	}()
+	for _, comp := range strings.Split(rel, "/") {
+		in, err := cur.Stat(comp)
+		if err != nil {
+			return false
+		}
+		if in.Mode&fs.ModeSymlink != 0 {
+			return true
+		}
+		if !in.IsDir() {
+			return false
+		}
+		next, err := cur.OpenDirExpect(comp, in.Identity)
+		if err != nil {
+			return false
+		}
+		if cur != home {
+			cur.Close()
+		}
+		cur = next
+	}
+	return false
+}

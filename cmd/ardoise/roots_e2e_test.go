@@ -369,3 +369,34 @@ func TestRC8_FolderMissingAtStartAfterACrash(t *testing.T) {
 	gone(t, filepath.Join(home, "Documents", "lettre.odt"))
 	gone(t, filepath.Join(home, "Downloads", "CV.pdf"))
 }
+
+// TestRC10_LinkMadeAtTheNameMidSession: during the session the person
+// replaces the downloads folder by a link to a folder of theirs outside
+// the roots, and saves through it. What was saved there is out of
+// Ardoise's reach, so the receipt must not say "verified": it says what
+// happened, for the staff; the link itself is removed, and the next session
+// starts with a real folder again.
+func TestRC10_LinkMadeAtTheNameMidSession(t *testing.T) {
+	name, uid, home := kioskAccount(t)
+	a := startRootsAgent(t, name, uid, home, "[{path: '{downloads}'}]")
+	a.start()
+	a.asKiosk(`mkdir -p "$HOME/.cache/ailleurs" && mv "$HOME/Downloads" "$HOME/x" && ln -s "$HOME/.cache/ailleurs" "$HOME/Downloads" && echo cv > "$HOME/Downloads/CV.pdf"`)
+	rep := a.end()
+	if rep.Verified {
+		t.Errorf("the receipt says verified while a document went through a link out of the watched folders: %+v", rep)
+	}
+	if rep.PendingCount == 0 {
+		t.Errorf("the receipt counts nothing for the staff: %+v", rep)
+	}
+	if fi, err := os.Lstat(filepath.Join(home, "Downloads")); err == nil && fi.Mode()&os.ModeSymlink != 0 {
+		t.Error("the link at the downloads' name is still there")
+	}
+	if !strings.Contains(a.log.String(), "a link replaced a watched folder during the session") {
+		t.Errorf("the log does not say what happened:\n%s", a.log.String())
+	}
+	// The next person: the retry before their session finds the link gone.
+	a.start()
+	if rep := a.end(); !rep.Verified {
+		t.Errorf("the next session's receipt: %+v", rep)
+	}
+}
