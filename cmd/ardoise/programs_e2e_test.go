@@ -68,15 +68,40 @@ func runAs(uid int, name string, args ...string) *exec.Cmd {
 func startSystemAgent(t *testing.T, name string, uid int, home string, endPrograms ...bool) (cli func(asUID int, args ...string) (int, string), agentLog *syncBuffer) {
 	t.Helper()
 	base := filepath.Dir(home)
-	state, sock := filepath.Join(base, "state"), filepath.Join(base, "a.sock")
 	policy := filepath.Join(base, "policy.yaml")
 	end := len(endPrograms) == 0 || endPrograms[0]
 	os.WriteFile(policy, []byte(fmt.Sprintf("version: 1\naccounts: {kiosk: [%s], dedicated: true, end_programs: %v}\nroots: [{path: '{downloads}'}]\ntraces: []\n", name, end)), 0o644)
-	bin := filepath.Join(base, "ardoise")
-	data, _ := os.ReadFile(ardoiseBinary(t))
-	os.WriteFile(bin, data, 0o755)
+	_, cli, agentLog = runService(t, ardoiseBinary(t), base, policy)
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		code, out := cli(uid, "session", "start", "--json")
+		if code == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("session start: %d %s\nagent:\n%s", code, out, agentLog.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return cli, agentLog
+}
 
+// runService copies the program from into base and runs it as the system
+// service (state folder and socket in base, the policy file given), with
+// env added to its environment, until the test ends. cli runs the command
+// line as an account against the service's socket: the exit code, and
+// standard output (with standard error when it failed).
+func runService(t *testing.T, from, base, policy string, env ...string) (bin string, cli func(asUID int, args ...string) (int, string), agentLog *syncBuffer) {
+	t.Helper()
+	state, sock := filepath.Join(base, "state"), filepath.Join(base, "a.sock")
+	bin = filepath.Join(base, "ardoise")
+	data, err := os.ReadFile(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(bin, data, 0o755)
 	agentCmd := exec.Command(bin, "run", "--system", "--state-dir", state, "--socket", sock, "--policy", policy)
+	agentCmd.Env = append(os.Environ(), env...)
 	agentLog = &syncBuffer{}
 	agentCmd.Stderr = agentLog
 	agentCmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
@@ -104,18 +129,7 @@ func startSystemAgent(t *testing.T, name string, uid int, home string, endProgra
 		}
 		return 0, out.String()
 	}
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		code, out := cli(uid, "session", "start", "--json")
-		if code == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("session start: %d %s\nagent:\n%s", code, out, agentLog.String())
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	return cli, agentLog
+	return bin, cli, agentLog
 }
 
 // TestP1_SessionEndEndsEveryProgram: the system service, with a policy

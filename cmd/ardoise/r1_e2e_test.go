@@ -5,7 +5,6 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -13,7 +12,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 	"unsafe"
@@ -89,51 +87,15 @@ func raceWindowBinary(t *testing.T) string {
 	return raceBin
 }
 
-// startRaceAgent copies the race-window build of ardoise into base and runs
-// it as the system service with policy and ARDOISE_RACE_WINDOW=window, until
-// the test ends; it returns the program's path, a command line runner
-// (as an account, with the service's socket) and the service's log, once
-// the service answers.
+// startRaceAgent runs the race-window build of ardoise as the system
+// service with policy and ARDOISE_RACE_WINDOW=window (runService), and
+// returns once the service answers.
 func startRaceAgent(t *testing.T, base, policy, window string) (bin string, cli func(asUID int, args ...string) (int, string), agentLog *syncBuffer) {
 	t.Helper()
-	bin = filepath.Join(base, "ardoise")
-	data, err := os.ReadFile(raceWindowBinary(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	os.WriteFile(bin, data, 0o755)
-	state, sock, policyFile := filepath.Join(base, "state"), filepath.Join(base, "a.sock"), filepath.Join(base, "policy.yaml")
+	policyFile := filepath.Join(base, "policy.yaml")
 	os.WriteFile(policyFile, []byte(policy), 0o644)
-	agentCmd := exec.Command(bin, "run", "--system", "--state-dir", state, "--socket", sock, "--policy", policyFile)
-	agentCmd.Env = append(os.Environ(), "ARDOISE_RACE_WINDOW="+window)
-	agentLog = &syncBuffer{}
-	agentCmd.Stderr = agentLog
-	agentCmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := agentCmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { agentCmd.Wait(); close(done) }()
-	t.Cleanup(func() {
-		agentCmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-done:
-		case <-time.After(20 * time.Second):
-			agentCmd.Process.Kill()
-		}
-	})
-	cli = func(asUID int, args ...string) (int, string) {
-		cmd := runAs(asUID, bin, append(args, "--socket", sock)...)
-		var out bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &out
-		err := cmd.Run()
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			return ee.ExitCode(), out.String()
-		}
-		return 0, out.String()
-	}
-	// The service is up once its socket answers.
+	bin, cli, agentLog = runService(t, raceWindowBinary(t), base, policyFile, "ARDOISE_RACE_WINDOW="+window)
+	sock := filepath.Join(base, "a.sock")
 	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
 		if c, err := net.Dial("unix", sock); err == nil {
 			c.Close()
