@@ -176,6 +176,40 @@ func kioskDir(t *testing.T, uid int, p string) {
 	mustDo(t, os.Chown(p, uid, uid))
 }
 
+// swapRace runs raceRounds rounds of one race: make puts the session's
+// entry in place, the account exchanges the names a and b as fast as it
+// can while the roots are wiped, then the library's entry lib (held open,
+// so found whatever its name) must still exist, and restore puts the world
+// back for the next round. Swaps caught at the moment of removal are
+// counted from the wipe's security events; a run in which the account
+// never swapped proves nothing and fails.
+func swapRace(t *testing.T, w *raceWorld, lib *os.File, what, a, b string, make func(), restore func(round int, res Result, libIno uint64)) {
+	t.Helper()
+	caught, swaps := 0, 0
+	for round := 0; round < raceRounds; round++ {
+		w.open()
+		make()
+		stop := attacker(t, w.uid, w.home, "exchange", a, b)
+		res := w.wipe()
+		swaps += stop()
+		for _, s := range res.Security {
+			if s.Reason == reasonSwapped {
+				caught++
+			}
+		}
+		var st unix.Stat_t
+		mustDo(t, unix.Fstat(int(lib.Fd()), &st))
+		if st.Nlink == 0 {
+			t.Fatalf("round %d: %s was deleted by the wipe (%d swaps by the account so far); result %+v", round, what, swaps, res)
+		}
+		restore(round, res, st.Ino)
+	}
+	t.Logf("%d rounds: the account swapped the names %d times; the wipe caught %d swaps at the moment of removal", raceRounds, swaps, caught)
+	if swaps == 0 {
+		t.Fatal("the attacker never swapped: the test proves nothing")
+	}
+}
+
 // TestRC2_UnlinkByNameAfterCheck: during the wipe, the account exchanges the
 // name of the session file about to be removed with a library file that
 // was there before (Bureau/Guide.pdf, root's). The library file must never
@@ -201,42 +235,24 @@ func unlinkRace(t *testing.T, closeRoots bool) {
 	doc := filepath.Join(home, "Downloads", "avis-impot.pdf")
 	defer safefs.SetRaceWindow(safefs.RaceUnlink, time.Millisecond)()
 
-	caught, swaps := 0, 0
-	for round := 0; round < raceRounds; round++ {
-		w.open()
-		kioskFile(t, uid, doc, "avis d'impôt de la personne")
-		stop := attacker(t, uid, home, "exchange", doc, guide)
-		res := w.wipe()
-		swaps += stop()
-		for _, s := range res.Security {
-			if s.Reason == reasonSwapped {
-				caught++
+	swapRace(t, w, lib, "the library's Guide.pdf", doc, guide,
+		func() { kioskFile(t, uid, doc, "avis d'impôt de la personne") },
+		func(round int, res Result, libIno uint64) {
+			// Put the world back as the library had it, for the next
+			// round: after a caught swap the guide is at the download's
+			// name and the download, kept as "replaced", at the guide's.
+			var ds unix.Stat_t
+			if derr := unix.Lstat(doc, &ds); derr == nil && ds.Ino == libIno {
+				mustDo(t, os.Remove(guide))
+				mustDo(t, os.Rename(doc, guide))
+			} else if derr == nil {
+				mustDo(t, os.Remove(doc))
 			}
-		}
-		var st unix.Stat_t
-		mustDo(t, unix.Fstat(int(lib.Fd()), &st))
-		if st.Nlink == 0 {
-			t.Fatalf("round %d: the library's Guide.pdf was deleted by the wipe (%d swaps by the account so far); result %+v", round, swaps, res)
-		}
-		// Put the world back as the library had it, for the next round:
-		// after a caught swap the guide is at the download's name and the
-		// download, kept as "replaced", at the guide's.
-		var ds unix.Stat_t
-		if derr := unix.Lstat(doc, &ds); derr == nil && ds.Ino == st.Ino {
-			mustDo(t, os.Remove(guide))
-			mustDo(t, os.Rename(doc, guide))
-		} else if derr == nil {
-			mustDo(t, os.Remove(doc))
-		}
-		var gs unix.Stat_t
-		if err := unix.Lstat(guide, &gs); err != nil || gs.Ino != st.Ino {
-			t.Fatalf("round %d: the guide is not at its name any more (%v): %+v", round, err, res)
-		}
-	}
-	t.Logf("%d rounds: the account swapped the names %d times; the wipe caught %d swaps at the moment of removal", raceRounds, swaps, caught)
-	if swaps == 0 {
-		t.Fatal("the attacker never swapped: the test proves nothing")
-	}
+			var gs unix.Stat_t
+			if err := unix.Lstat(guide, &gs); err != nil || gs.Ino != libIno {
+				t.Fatalf("round %d: the guide is not at its name any more (%v): %+v", round, err, res)
+			}
+		})
 }
 
 // TestRC2_RmdirByNameAfterCheck: the same race on a folder. The session's
@@ -252,49 +268,30 @@ func TestRC2_RmdirByNameAfterCheck(t *testing.T) {
 	lib, err := os.Open(forms)
 	mustDo(t, err)
 	defer lib.Close()
-	var libSt unix.Stat_t
-	mustDo(t, unix.Fstat(int(lib.Fd()), &libSt))
 	made := filepath.Join(home, "Downloads", "nouveau")
 	defer safefs.SetRaceWindow(safefs.RaceRmdir, time.Millisecond)()
 
-	caught, swaps := 0, 0
-	for round := 0; round < raceRounds; round++ {
-		w.open()
-		kioskDir(t, uid, made)
-		stop := attacker(t, uid, home, "exchange", made, forms)
-		res := w.wipe()
-		swaps += stop()
-		for _, s := range res.Security {
-			if s.Reason == reasonSwapped {
-				caught++
+	swapRace(t, w, lib, "the library's folder Formulaires", made, forms,
+		func() { kioskDir(t, uid, made) },
+		func(round int, res Result, libIno uint64) {
+			var ms unix.Stat_t
+			if unix.Lstat(made, &ms) == nil {
+				if ms.Ino == libIno {
+					// The library's folder under the session folder's
+					// name: the session's is at Formulaires (kept:
+					// "replaced" does not apply to folders, it is new and
+					// emptied).
+					os.Remove(forms)
+					mustDo(t, os.Rename(made, forms))
+				} else {
+					mustDo(t, os.Remove(made))
+				}
 			}
-		}
-		var st unix.Stat_t
-		mustDo(t, unix.Fstat(int(lib.Fd()), &st))
-		if st.Nlink == 0 {
-			t.Fatalf("round %d: the library's folder Formulaires was removed by the wipe (%d swaps so far); result %+v", round, swaps, res)
-		}
-		var ms unix.Stat_t
-		if unix.Lstat(made, &ms) == nil {
-			if ms.Ino == libSt.Ino {
-				// The library's folder under the session folder's name:
-				// the session's is at Formulaires (kept: "replaced"
-				// does not apply to folders, it is new and emptied).
-				os.Remove(forms)
-				mustDo(t, os.Rename(made, forms))
-			} else {
-				mustDo(t, os.Remove(made))
+			var fs unix.Stat_t
+			if err := unix.Lstat(forms, &fs); err != nil || fs.Ino != libIno {
+				t.Fatalf("round %d: Formulaires is not the library's folder any more (%v): %+v", round, err, res)
 			}
-		}
-		var fs unix.Stat_t
-		if err := unix.Lstat(forms, &fs); err != nil || fs.Ino != libSt.Ino {
-			t.Fatalf("round %d: Formulaires is not the library's folder any more (%v): %+v", round, err, res)
-		}
-	}
-	t.Logf("%d rounds: %d swaps by the account; %d caught at the moment of removal", raceRounds, swaps, caught)
-	if swaps == 0 {
-		t.Fatal("the attacker never swapped: the test proves nothing")
-	}
+		})
 }
 
 // TestRC2_SessionFolderClosedBeforeListing: inside a folder the session
@@ -312,44 +309,31 @@ func TestRC2_SessionFolderClosedBeforeListing(t *testing.T) {
 	lib, err := os.Open(guide)
 	mustDo(t, err)
 	defer lib.Close()
-	var libSt unix.Stat_t
-	mustDo(t, unix.Fstat(int(lib.Fd()), &libSt))
 	folder := filepath.Join(home, "Downloads", "dossier-caf")
 	doc := filepath.Join(folder, "attestation.pdf")
 	defer safefs.SetRaceWindow(safefs.RaceUnlink, time.Millisecond)()
 	defer safefs.SetRaceWindow(safefs.RaceOpen, time.Millisecond)()
 
-	swaps := 0
-	for round := 0; round < raceRounds; round++ {
-		w.open()
-		kioskDir(t, uid, folder)
-		kioskFile(t, uid, doc, "attestation CAF")
-		stop := attacker(t, uid, home, "exchange", doc, guide)
-		res := w.wipe()
-		swaps += stop()
-		var st unix.Stat_t
-		mustDo(t, unix.Fstat(int(lib.Fd()), &st))
-		if st.Nlink == 0 {
-			t.Fatalf("round %d: the library's Guide.pdf was deleted (%d swaps so far); result %+v", round, swaps, res)
-		}
-		// Back to the start: the guide at its name, no session folder.
-		var gs unix.Stat_t
-		if unix.Lstat(guide, &gs) != nil || gs.Ino != libSt.Ino {
-			var ds unix.Stat_t
-			if unix.Lstat(doc, &ds) != nil || ds.Ino != libSt.Ino {
-				t.Fatalf("round %d: the guide is neither at its name nor at the document's: %+v", round, res)
+	swapRace(t, w, lib, "the library's Guide.pdf", doc, guide,
+		func() {
+			kioskDir(t, uid, folder)
+			kioskFile(t, uid, doc, "attestation CAF")
+		},
+		func(round int, res Result, libIno uint64) {
+			// Back to the start: the guide at its name, no session folder.
+			var gs unix.Stat_t
+			if unix.Lstat(guide, &gs) != nil || gs.Ino != libIno {
+				var ds unix.Stat_t
+				if unix.Lstat(doc, &ds) != nil || ds.Ino != libIno {
+					t.Fatalf("round %d: the guide is neither at its name nor at the document's: %+v", round, res)
+				}
+				os.Remove(guide)
+				mustDo(t, os.Rename(doc, guide))
 			}
-			os.Remove(guide)
-			mustDo(t, os.Rename(doc, guide))
-		}
-		if err := os.RemoveAll(folder); err != nil {
-			t.Fatal(err)
-		}
-	}
-	t.Logf("%d rounds: %d swaps by the account", raceRounds, swaps)
-	if swaps == 0 {
-		t.Fatal("the attacker never swapped: the test proves nothing")
-	}
+			if err := os.RemoveAll(folder); err != nil {
+				t.Fatal(err)
+			}
+		})
 }
 
 // TestRC3_PlantedOverLibraryName: the account saves its own file over the
