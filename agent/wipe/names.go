@@ -29,16 +29,12 @@ func RemoveNames(ctx context.Context, dir *safefs.Dir, names []string, owners []
 	var res NamesResult
 	var q *safefs.Quarantine
 	quarantine := func() (*safefs.Quarantine, bool) {
-		if dir.ClosedToPublic() {
-			return nil, true
+		if q != nil {
+			return q, true
 		}
-		if q == nil {
-			var err error
-			if q, _, err = dir.OpenQuarantine(); err != nil {
-				return nil, false
-			}
-		}
-		return q, true
+		var err error
+		q, err = quarantineFor(dir)
+		return q, err == nil
 	}
 	defer func() {
 		if q != nil && q.Close() != nil {
@@ -101,13 +97,20 @@ func RemoveNames(ctx context.Context, dir *safefs.Dir, names []string, owners []
 // name swapped at the last moment removes nothing (RC2). The error wraps
 // safefs.ErrSwapped when that happened.
 func RemoveEntry(dir *safefs.Dir, name string, want safefs.Identity) error {
-	var q *safefs.Quarantine
-	if !dir.ClosedToPublic() {
-		var err error
-		if q, _, err = dir.OpenQuarantine(); err != nil {
-			return err
-		}
-		defer q.Close()
+	q, err := quarantineFor(dir)
+	if err != nil {
+		return err
 	}
+	defer q.Close()
 	return dir.RemoveExpect(q, name, want)
+}
+
+// quarantineFor opens a quarantine for removals in dir, or returns none
+// (nil) when dir is closed to the public and removals there go by name.
+func quarantineFor(dir *safefs.Dir) (*safefs.Quarantine, error) {
+	if dir.ClosedToPublic() {
+		return nil, nil
+	}
+	q, _, err := dir.OpenQuarantine()
+	return q, err
 }
