@@ -217,7 +217,38 @@ type RootStatus struct {
 	// "unsafe_parent", "removable" (a USB key, a card, a network share),
 	// "outside_home", "missing", "error"; "" otherwise.
 	Code string `json:"code"`
+	// Protection is how the session's documents in this folder are made
+	// unreadable at the end: one of the Protection constants; "" when the
+	// folder is not watched.
+	Protection string `json:"protection,omitempty"`
+	// ProtectionCode says, when the policy asks for encryption and the
+	// folder is only deleted, why: one of the NotEncrypted constants;
+	// "" otherwise.
+	ProtectionCode string `json:"protection_code,omitempty"`
 }
+
+// Protection values of RootStatus.Protection.
+const (
+	// ProtectionEncrypted: what the session writes in the folder is
+	// encrypted with a key made for this session only, kept in memory
+	// and destroyed at its end, then deleted. Once the key is destroyed
+	// nothing of it can be read again, wherever the disk keeps its blocks.
+	ProtectionEncrypted = "encrypted"
+	// ProtectionDeleted: what the session writes in the folder is deleted
+	// at its end. On an SSD (and most disks) deleted blocks may stay
+	// readable by someone who takes the disk out.
+	ProtectionDeleted = "deleted"
+)
+
+// Why a folder the policy wants encrypted is only deleted
+// (RootStatus.ProtectionCode).
+const (
+	NotEncryptedPolicy     = "policy"      // the policy says protection: delete
+	NotEncryptedSystem     = "system"      // this operating system has no per-session encryption (Windows, macOS)
+	NotEncryptedFileSystem = "file_system" // the folder's file system cannot encrypt a folder (ext4 without "encrypt", btrfs, tmpfs…)
+	NotEncryptedNotEmpty   = "not_empty"   // the folder held files at session start (a new, empty folder is needed)
+	NotEncryptedError      = "error"       // setting it up failed; the log says why
+)
 
 // Deadlines are the automatic session ends coming; null when not set.
 type Deadlines struct {
@@ -348,6 +379,27 @@ type WipeReport struct {
 	// item ticked from what the agent did and verified; empty for a public
 	// session. It holds no name.
 	Checklist []CheckItem `json:"checklist,omitempty"`
+	// Key says what became of the session's encryption key; null when no
+	// folder of the session was encrypted.
+	Key *KeyReport `json:"key,omitempty"`
+}
+
+// KeyReport is what the end of a session did to its encryption key.
+type KeyReport struct {
+	// Folders are the labels of the folders whose documents were
+	// encrypted with the key ("Téléchargements").
+	Folders []string `json:"folders"`
+	// Destroyed: the kernel reports the key absent. Only then may a
+	// window or a receipt say that the documents can never be read again.
+	Destroyed bool `json:"destroyed"`
+	// Code says why the key is not destroyed: "files_busy" (programs
+	// still hold files of the session open), "error"; "" when destroyed.
+	Code string `json:"code,omitempty"`
+	// Holders counts the programs still holding files open, for
+	// "files_busy".
+	Holders int `json:"holders,omitempty"`
+	// Reason says it in words for the staff; "" when destroyed.
+	Reason string `json:"reason,omitempty"`
 }
 
 // Checklist item codes, in the order the window shows them.
