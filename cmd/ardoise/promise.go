@@ -53,5 +53,5 @@ func keyLine(k *ipc.KeyReport) string {
 	if k.Reason != "" {
 		s += ": " + k.Reason
 	}
-	return s + fmt.Sprintf("; the documents of %s were deleted, not made unreadable: end the programs of the kiosk account (policy accounts.end_programs) and see docs/admin.md, \"Documents rendus illisibles\"", folders)
+	return s + fmt.Sprintf("; the documents of %s were deleted, not made unreadable: end the programs of the kiosk account (policy accounts.end_programs) and see docs/admin.md, \"Documents made unreadable\"", folders)
 }
