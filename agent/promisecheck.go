@@ -1,5 +1,7 @@
 package agent
 
+import "slices"
+
 // PromiseCheck is one condition of the promise made for encrypted folders
 // (RootStatus.Protection "encrypted"): once the session's key is
 // destroyed, nobody can read its documents again. The key and the
@@ -33,3 +35,16 @@ type PromiseCheck struct {
 // Windows and macOS, one check that says there is no per-session
 // encryption there. It changes nothing and needs no privilege.
 func PromiseChecks() []PromiseCheck { return promiseChecks() }
+
+// promiseBroken is the codes of the checks that fail, for
+// ipc.Status.PromiseBroken (read again at each status: swap can be
+// turned on at any time).
+func promiseBroken() []string {
+	var out []string
+	for _, c := range PromiseChecks() {
+		if !c.OK && !slices.Contains(out, c.Code) {
+			out = append(out, c.Code)
+		}
+	}
+	return out
+}
