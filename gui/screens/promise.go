@@ -29,6 +29,33 @@ const (
 	KeyKept
 )
 
+// Protection is what the agent says of a session's folders and of this
+// computer, from which the window chooses its words: each folder's
+// protection (Status.Roots) and what on the computer breaks the promise
+// made for encrypted folders (Status.PromiseBroken: an unencrypted swap,
+// hibernation).
+type Protection struct {
+	Roots  []ipc.RootStatus
+	Broken []string
+}
+
+// ProtectionOf is the Protection the agent's status says.
+func ProtectionOf(st ipc.Status) Protection {
+	return Protection{Roots: st.Roots, Broken: st.PromiseBroken}
+}
+
+func (p Promise) String() string {
+	switch p {
+	case Erased:
+		return "Erased"
+	case Unreadable:
+		return "Unreadable"
+	case KeyKept:
+		return "KeyKept"
+	}
+	return "Promise(?)"
+}
+
 // watched reports whether the session's documents in root were erased
 // at its end: the folder was watched (refused and absent folders hold
 // nothing of the session's).
@@ -37,22 +64,26 @@ func watched(root ipc.RootStatus) bool {
 }
 
 // EndPromise is what the end of a session may say, from its report and
-// the folders of the session as the agent gave them (Status.Roots).
+// what the agent said of the session's folders and of the computer.
 //
 // Every watched folder must have been encrypted, not just those the
 // report names: the window does not know which folders held documents,
 // and a document in a folder that was only deleted must not be called
-// unreadable. Without the folders (nil), nothing stronger than Erased is
-// said.
-func EndPromise(r ipc.WipeReport, roots []ipc.RootStatus) Promise {
+// unreadable. Without the folders (none given), or while something on
+// the computer lets memory reach the disk in clear (p.Broken), nothing
+// stronger than Erased is said.
+func EndPromise(r ipc.WipeReport, p Protection) Promise {
 	if r.Key == nil {
 		return Erased
 	}
 	if !r.Key.Destroyed {
 		return KeyKept
 	}
+	if len(p.Broken) > 0 {
+		return Erased
+	}
 	n := 0
-	for _, root := range roots {
+	for _, root := range p.Roots {
 		if !watched(root) {
 			continue
 		}
@@ -71,11 +102,15 @@ func EndPromise(r ipc.WipeReport, roots []ipc.RootStatus) Promise {
 // this session, "" when none is: every watched folder ("Vos documents
 // sont protégés…"), or those named ("Dans Téléchargements, …"). A folder
 // only deleted gets no such sentence: notice.erased says what happens to
-// it.
-func noticeUnreadable(c *i18n.Catalog, roots []ipc.RootStatus) string {
+// it. Nor does any folder while the computer breaks the promise
+// (p.Broken).
+func noticeUnreadable(c *i18n.Catalog, p Protection) string {
+	if len(p.Broken) > 0 {
+		return ""
+	}
 	var enc []string
 	all := true
-	for _, root := range roots {
+	for _, root := range p.Roots {
 		if !watched(root) {
 			continue
 		}

@@ -35,23 +35,27 @@ func keyReport(destroyed bool, folders ...string) ipc.WipeReport {
 func TestEndPromise(t *testing.T) {
 	plain := ipc.WipeReport{Verified: true, Removed: ipc.Removed{Files: 3}}
 	for _, c := range []struct {
-		name  string
-		r     ipc.WipeReport
-		roots []ipc.RootStatus
-		want  Promise
+		name   string
+		r      ipc.WipeReport
+		roots  []ipc.RootStatus
+		want   Promise
+		broken []string
 	}{
-		{"no key: plain deletion", plain, []ipc.RootStatus{dlEncrypted}, Erased},
-		{"key destroyed, every folder encrypted", keyReport(true, "Téléchargements", "Numérisations"), []ipc.RootStatus{dlEncrypted, scanEncrypted}, Unreadable},
-		{"a refused folder does not count", keyReport(true, "Téléchargements"), []ipc.RootStatus{dlEncrypted, usbRefused}, Unreadable},
-		{"one folder fell back to deletion", keyReport(true, "Téléchargements"), []ipc.RootStatus{dlEncrypted, scanDeleted}, Erased},
-		{"the report does not name an encrypted folder", keyReport(true, "Téléchargements"), []ipc.RootStatus{dlEncrypted, scanEncrypted}, Erased},
-		{"a watched folder says nothing of its protection (older agent)", keyReport(true, "Téléchargements"), []ipc.RootStatus{dlEncrypted, {Label: "Numérisations", State: "watching"}}, Erased},
-		{"folders not known", keyReport(true, "Téléchargements"), nil, Erased},
-		{"no watched folder", keyReport(true, "Téléchargements"), []ipc.RootStatus{usbRefused}, Erased},
-		{"key not destroyed", keyReport(false, "Téléchargements"), []ipc.RootStatus{dlEncrypted}, KeyKept},
-		{"key not destroyed, folders not known", keyReport(false, "Téléchargements"), nil, KeyKept},
+		{"no key: plain deletion", plain, []ipc.RootStatus{dlEncrypted}, Erased, nil},
+		{"key destroyed, every folder encrypted", keyReport(true, "Téléchargements", "Numérisations"), []ipc.RootStatus{dlEncrypted, scanEncrypted}, Unreadable, nil},
+		{"a refused folder does not count", keyReport(true, "Téléchargements"), []ipc.RootStatus{dlEncrypted, usbRefused}, Unreadable, nil},
+		{"one folder fell back to deletion", keyReport(true, "Téléchargements"), []ipc.RootStatus{dlEncrypted, scanDeleted}, Erased, nil},
+		{"the report does not name an encrypted folder", keyReport(true, "Téléchargements"), []ipc.RootStatus{dlEncrypted, scanEncrypted}, Erased, nil},
+		{"a watched folder says nothing of its protection (older agent)", keyReport(true, "Téléchargements"), []ipc.RootStatus{dlEncrypted, {Label: "Numérisations", State: "watching"}}, Erased, nil},
+		{"folders not known", keyReport(true, "Téléchargements"), nil, Erased, nil},
+		{"no watched folder", keyReport(true, "Téléchargements"), []ipc.RootStatus{usbRefused}, Erased, nil},
+		{"key not destroyed", keyReport(false, "Téléchargements"), []ipc.RootStatus{dlEncrypted}, KeyKept, nil},
+		{"key not destroyed, folders not known", keyReport(false, "Téléchargements"), nil, KeyKept, nil},
+		{"unencrypted swap on this computer", keyReport(true, "Téléchargements"), []ipc.RootStatus{dlEncrypted}, Erased, []string{"swap"}},
+		{"hibernation possible", keyReport(true, "Téléchargements"), []ipc.RootStatus{dlEncrypted}, Erased, []string{"hibernation"}},
+		{"key not destroyed, swap", keyReport(false, "Téléchargements"), []ipc.RootStatus{dlEncrypted}, KeyKept, []string{"swap"}},
 	} {
-		if got := EndPromise(c.r, c.roots); got != c.want {
+		if got := EndPromise(c.r, Protection{Roots: c.roots, Broken: c.broken}); got != c.want {
 			t.Errorf("%s: EndPromise = %v, want %v", c.name, got, c.want)
 		}
 	}
@@ -71,17 +75,19 @@ func TestEndWordsFollowThePromise(t *testing.T) {
 			t.Fatalf("%s: the strong and the plain texts are the same", lang)
 		}
 		for _, tc := range []struct {
-			name  string
-			r     ipc.WipeReport
-			roots []ipc.RootStatus
-			want  string
+			name   string
+			r      ipc.WipeReport
+			roots  []ipc.RootStatus
+			want   string
+			broken []string
 		}{
-			{"plain", ipc.WipeReport{Verified: true, Removed: ipc.Removed{Files: 3}}, []ipc.RootStatus{dlEncrypted}, plain},
-			{"encrypted, key destroyed", keyReport(true, "Téléchargements"), []ipc.RootStatus{dlEncrypted}, strong},
-			{"fallback", keyReport(true, "Téléchargements"), []ipc.RootStatus{dlEncrypted, scanDeleted}, plain},
-			{"key kept", keyReport(false, "Téléchargements"), []ipc.RootStatus{dlEncrypted}, plain},
+			{"plain", ipc.WipeReport{Verified: true, Removed: ipc.Removed{Files: 3}}, []ipc.RootStatus{dlEncrypted}, plain, nil},
+			{"encrypted, key destroyed", keyReport(true, "Téléchargements"), []ipc.RootStatus{dlEncrypted}, strong, nil},
+			{"fallback", keyReport(true, "Téléchargements"), []ipc.RootStatus{dlEncrypted, scanDeleted}, plain, nil},
+			{"key kept", keyReport(false, "Téléchargements"), []ipc.RootStatus{dlEncrypted}, plain, nil},
+			{"swap", keyReport(true, "Téléchargements"), []ipc.RootStatus{dlEncrypted}, plain, []string{"swap"}},
 		} {
-			texts := screenText(t, DoneWithKey(c, tc.r, tc.roots, false))
+			texts := screenText(t, DoneWithKey(c, tc.r, Protection{Roots: tc.roots, Broken: tc.broken}, false))
 			if !strings.Contains(texts, tc.want) {
 				t.Errorf("%s, %s: the final screen lacks %q:\n%s", lang, tc.name, tc.want, texts)
 			}
@@ -90,7 +96,7 @@ func TestEndWordsFollowThePromise(t *testing.T) {
 			}
 			check := tc.r
 			check.Checklist = checklistReport(true).Checklist
-			texts = screenText(t, Checklist(c, check, tc.roots))
+			texts = screenText(t, Checklist(c, check, Protection{Roots: tc.roots, Broken: tc.broken}))
 			destroyed, kept := strings.Contains(texts, c.T("check.key.destroyed")), strings.Contains(texts, c.T("check.key.kept"))
 			switch tc.name {
 			case "encrypted, key destroyed":
@@ -125,13 +131,15 @@ func TestNoticePromisesOnlyForEncryptedFolders(t *testing.T) {
 			name      string
 			roots     []ipc.RootStatus
 			want, not []string
+			broken    []string
 		}{
-			{"none encrypted", []ipc.RootStatus{{Label: "Téléchargements", State: "watching", Protection: ipc.ProtectionDeleted, ProtectionCode: ipc.NotEncryptedFileSystem}, scanDeleted}, nil, []string{all, some}},
-			{"not known", nil, nil, []string{all, some}},
-			{"every watched folder", []ipc.RootStatus{dlEncrypted, usbRefused}, []string{all}, []string{some}},
-			{"one of two", []ipc.RootStatus{dlEncrypted, scanDeleted}, []string{some}, []string{all, "Numérisations"}},
+			{"none encrypted", []ipc.RootStatus{{Label: "Téléchargements", State: "watching", Protection: ipc.ProtectionDeleted, ProtectionCode: ipc.NotEncryptedFileSystem}, scanDeleted}, nil, []string{all, some}, nil},
+			{"not known", nil, nil, []string{all, some}, nil},
+			{"every watched folder", []ipc.RootStatus{dlEncrypted, usbRefused}, []string{all}, []string{some}, nil},
+			{"one of two", []ipc.RootStatus{dlEncrypted, scanDeleted}, []string{some}, []string{all, "Numérisations"}, nil},
+			{"hibernation possible", []ipc.RootStatus{dlEncrypted, usbRefused}, nil, []string{all, some}, []string{"hibernation"}},
 		} {
-			texts := screenText(t, NoticeRoots(c, []string{"fr", "en"}, "", false, tc.roots, nil, func(string) {}, nop, nil))
+			texts := screenText(t, NoticeWith(c, []string{"fr", "en"}, "", false, Protection{Roots: tc.roots, Broken: tc.broken}, nil, func(string) {}, nop, nil))
 			for _, w := range tc.want {
 				if !strings.Contains(texts, w) {
 					t.Errorf("%s, %s: the notice lacks %q:\n%s", lang, tc.name, w, texts)
@@ -156,9 +164,9 @@ func TestNoticePromisesOnlyForEncryptedFolders(t *testing.T) {
 func TestPromiseGolden(t *testing.T) {
 	test.NewTempApp(t)
 	c := catalog(t, "fr")
-	render(t, "done_unreadable_fr", DoneWithKey(c, keyReport(true, "Téléchargements", "Numérisations"), []ipc.RootStatus{dlEncrypted, scanEncrypted}, false))
-	render(t, "done_fr", DoneWithKey(c, keyReport(true, "Téléchargements"), []ipc.RootStatus{dlEncrypted, scanDeleted}, false))
-	render(t, "notice_unreadable_some_fr", NoticeRoots(c, []string{"fr", "en"}, "", false, []ipc.RootStatus{dlEncrypted, scanDeleted}, nil, func(string) {}, func() {}, nil))
+	render(t, "done_unreadable_fr", DoneWithKey(c, keyReport(true, "Téléchargements", "Numérisations"), Protection{Roots: []ipc.RootStatus{dlEncrypted, scanEncrypted}}, false))
+	render(t, "done_fr", DoneWithKey(c, keyReport(true, "Téléchargements"), Protection{Roots: []ipc.RootStatus{dlEncrypted, scanDeleted}}, false))
+	render(t, "notice_unreadable_some_fr", NoticeWith(c, []string{"fr", "en"}, "", false, Protection{Roots: []ipc.RootStatus{dlEncrypted, scanDeleted}}, nil, func(string) {}, func() {}, nil))
 }
 
 // screenText is every label's text of obj drawn in a window, on one

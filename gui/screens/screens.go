@@ -156,20 +156,20 @@ func ReadingBar(c *i18n.Catalog, r Reading, set func(Reading)) fyne.CanvasObject
 // accompany, when not nil, adds a discreet "Pour l'aidant" entry for an
 // aidant to start an accompanied session.
 func Notice(c *i18n.Catalog, langs []string, extra string, replace bool, reading fyne.CanvasObject, choose func(code string), ok func(), accompany func()) fyne.CanvasObject {
-	return NoticeRoots(c, langs, extra, replace, nil, reading, choose, ok, accompany)
+	return NoticeWith(c, langs, extra, replace, Protection{}, reading, choose, ok, accompany)
 }
 
-// NoticeRoots is Notice for a session whose folders are roots (the
-// agent's Status.Roots): after what the end erases, it says that nobody
-// will ever read the documents again, for the folders encrypted for this
-// session only, and not at all when none is.
-func NoticeRoots(c *i18n.Catalog, langs []string, extra string, replace bool, roots []ipc.RootStatus, reading fyne.CanvasObject, choose func(code string), ok func(), accompany func()) fyne.CanvasObject {
+// NoticeWith is Notice for a session whose folders and computer are
+// as p says: after what the end erases, it says that nobody will ever
+// read the documents again, for the folders encrypted for this session
+// only, and not at all when none is or the computer breaks the promise.
+func NoticeWith(c *i18n.Catalog, langs []string, extra string, replace bool, p Protection, reading fyne.CanvasObject, choose func(code string), ok func(), accompany func()) fyne.CanvasObject {
 	var body []fyne.CanvasObject
 	if !replace {
 		for _, k := range []string{"notice.kept", "notice.erased", "notice.private", "notice.advice"} {
 			body = append(body, idea(c, c.T(k)))
 			if k == "notice.erased" {
-				if s := noticeUnreadable(c, roots); s != "" {
+				if s := noticeUnreadable(c, p); s != "" {
 					body = append(body, idea(c, s))
 				}
 			}
@@ -399,16 +399,16 @@ func Progress(c *i18n.Catalog, removed int) fyne.CanvasObject {
 // Done is the final screen. When something could not be erased it says
 // so, and asks the person to tell the staff before leaving.
 func Done(c *i18n.Catalog, r ipc.WipeReport) fyne.CanvasObject {
-	return DoneWithKey(c, r, nil, false)
+	return DoneWithKey(c, r, Protection{}, false)
 }
 
 // DoneWithKey is Done; keyIn adds a reminder to take the USB key, which
 // people forget in the computer. After an automatic end it says why the
 // session ended: the person coming back must not think they did wrong.
-// roots are the session's folders (Status.Roots): the screen says that
-// nobody will ever read the documents again only when EndPromise says
-// so, "effacés" otherwise.
-func DoneWithKey(c *i18n.Catalog, r ipc.WipeReport, roots []ipc.RootStatus, keyIn bool) fyne.CanvasObject {
+// p is what the agent said of the session's folders and the computer:
+// the screen says that nobody will ever read the documents again only
+// when EndPromise says so, "effacés" otherwise.
+func DoneWithKey(c *i18n.Catalog, r ipc.WipeReport, p Protection, keyIn bool) fyne.CanvasObject {
 	files := r.Removed.Files + r.Removed.Links + r.Removed.Other
 	var lines []fyne.CanvasObject
 	switch r.Reason {
@@ -421,7 +421,7 @@ func DoneWithKey(c *i18n.Catalog, r ipc.WipeReport, roots []ipc.RootStatus, keyI
 			lines = append(lines, para(c.T("done.none")), para(c.T("done.body_none")))
 		} else {
 			body := "done.body"
-			if EndPromise(r, roots) == Unreadable {
+			if EndPromise(r, p) == Unreadable {
 				body = "done.body_unreadable"
 			}
 			lines = append(lines, idea(c, c.T(body)), para(c.N("done.count", files)))
@@ -567,8 +567,9 @@ func Accompany(c *i18n.Catalog, codeRequired bool, problem string, start func(co
 // names appear only when the aidant opens the detail. When the session's
 // documents were encrypted, a last line says what became of the key:
 // destroyed (only when EndPromise says Unreadable), or not destroyed and
-// to ask the staff; roots are the session's folders (Status.Roots).
-func Checklist(c *i18n.Catalog, r ipc.WipeReport, roots []ipc.RootStatus) fyne.CanvasObject {
+// to ask the staff; p is what the agent said of the session's folders
+// and the computer.
+func Checklist(c *i18n.Catalog, r ipc.WipeReport, p Protection) fyne.CanvasObject {
 	list := container.NewVBox(para(c.T("check.intro")))
 	for _, it := range r.Checklist {
 		var text string
@@ -592,7 +593,7 @@ func Checklist(c *i18n.Catalog, r ipc.WipeReport, roots []ipc.RootStatus) fyne.C
 		}
 		list.Add(checkLine(text, it.OK))
 	}
-	switch EndPromise(r, roots) {
+	switch EndPromise(r, p) {
 	case Unreadable:
 		list.Add(checkLine(c.T("check.key.destroyed"), true))
 	case KeyKept:

@@ -58,10 +58,10 @@ type Window struct {
 	chosen  bool            // the person picked a language
 	reading screens.Reading // larger text, contrast
 	notice  ipc.Notice      // the policy's part of the notice
-	// roots are the session's folders as the agent last gave them, with
-	// how each is protected: the notice and the end screens promise
-	// "nobody will ever read them" only from these (screens.EndPromise).
-	roots []ipc.RootStatus
+	// protection is what the agent last said of the session's folders
+	// and of the computer: the notice and the end screens promise
+	// "nobody will ever read them" only from it (screens.EndPromise).
+	protection screens.Protection
 
 	clearClipboard bool // the policy asks to empty the clipboard at the end
 	accompanied    ipc.Accompanied
@@ -365,8 +365,8 @@ func (g *Window) apply(st ipc.Status) {
 	g.sessionID, g.browser = st.SessionID, st.Browser
 	if len(st.Roots) > 0 {
 		// Kept until the next person's: the end's report comes after the
-		// last status that names them.
-		g.roots = st.Roots
+		// last status that names the session's folders.
+		g.protection = screens.ProtectionOf(st)
 	}
 	g.setNotice(st.Notice)
 	g.mu.Lock()
@@ -383,7 +383,7 @@ func (g *Window) reset() {
 	g.entries, g.removed = 0, 0
 	g.deadline = time.Time{}
 	g.mu.Unlock()
-	g.mode, g.sessionID, g.browser, g.roots = "", "", nil, nil
+	g.mode, g.sessionID, g.browser, g.protection = "", "", nil, screens.Protection{}
 	g.ending, g.noticeRead, g.kept = false, false, nil
 	g.warn, g.countdown = nil, nil
 	if g.warnTimer != nil {
@@ -616,7 +616,7 @@ func (g *Window) ShowNotice() {
 	if g.accompanied.Available && g.mode != ipc.ModeAccompanied {
 		accompany = func() { g.ShowAccompany("") }
 	}
-	g.show("notice", withBanner(g.banner(), screens.NoticeRoots(g.cat, g.langs, text, g.notice.Mode == "replace" && text != "", g.roots, screens.ReadingBar(g.cat, g.reading, g.SetReading), g.SetLanguage, g.readNotice, accompany)))
+	g.show("notice", withBanner(g.banner(), screens.NoticeWith(g.cat, g.langs, text, g.notice.Mode == "replace" && text != "", g.protection, screens.ReadingBar(g.cat, g.reading, g.SetReading), g.SetLanguage, g.readNotice, accompany)))
 }
 
 // ShowSession is the quiet screen during the session: how many documents
@@ -685,7 +685,7 @@ func (g *Window) Erase() {
 			if err != nil {
 				g.log.Error("ending the session failed", "err", err)
 				g.ending = false
-				g.show("done", screens.DoneWithKey(g.cat, ipc.WipeReport{PendingCount: 1}, nil, g.keyIn()))
+				g.show("done", screens.DoneWithKey(g.cat, ipc.WipeReport{PendingCount: 1}, screens.Protection{}, g.keyIn()))
 				return
 			}
 			g.showEnd(rep)
@@ -701,9 +701,9 @@ func (g *Window) showEnd(rep ipc.WipeReport) {
 	screen := "done"
 	if len(rep.Checklist) > 0 {
 		screen = "checklist"
-		g.show(screen, screens.Checklist(g.cat, rep, g.roots))
+		g.show(screen, screens.Checklist(g.cat, rep, g.protection))
 	} else {
-		g.show(screen, screens.DoneWithKey(g.cat, rep, g.roots, g.keyIn()))
+		g.show(screen, screens.DoneWithKey(g.cat, rep, g.protection, g.keyIn()))
 	}
 	// The agent's state came before its report: it is followed once
 	// the hold is over (a wipe left pending turns into "not ready").

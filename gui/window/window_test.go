@@ -33,13 +33,14 @@ type fakeAgent struct {
 	idle   []int
 	roots  []ipc.RootStatus // the session's folders, with their protection
 	key    *ipc.KeyReport   // what the end did to the session's key
+	broken []string         // what breaks the promise on the computer
 }
 
 func (f *fakeAgent) Status(context.Context) (ipc.Status, error) {
 	f.mu.Lock()
 	mode := f.mode
 	f.mu.Unlock()
-	return ipc.Status{State: ipc.StateActive, Mode: mode, SessionID: "s1", Roots: f.roots, Browser: f.browser("https://www.service-public.fr/"), Counts: ipc.Counts{Entries: 2}, Accompanied: ipc.Accompanied{Available: true, CodeRequired: true}, Notice: ipc.Notice{
+	return ipc.Status{State: ipc.StateActive, Mode: mode, SessionID: "s1", Roots: f.roots, PromiseBroken: f.broken, Browser: f.browser("https://www.service-public.fr/"), Counts: ipc.Counts{Entries: 2}, Accompanied: ipc.Accompanied{Available: true, CodeRequired: true}, Notice: ipc.Notice{
 		Languages: []string{"fr", "en"}, Mode: "extend",
 		Text: map[string]string{"fr": "Wi-Fi : demandez le code à l'accueil.", "en": "Wi-Fi: ask for the code at the desk."},
 	}}, nil
@@ -460,22 +461,23 @@ func TestFinalScreenIsHeld(t *testing.T) {
 // notice and the final screen say that nobody will ever read the
 // documents again when the key is destroyed and the folder encrypted,
 // and only "effacés" when the folder fell back to deletion (a file
-// system without encryption).
+// system without encryption) or the computer has an unencrypted swap.
 func TestEndWordsFromTheAgent(t *testing.T) {
 	const strong = "Vos documents ont été effacés. Personne ne pourra plus jamais les lire sur cet ordinateur. Vos comptes ont été fermés. L'ordinateur est prêt pour la personne suivante."
 	const notice = "Vos documents sont protégés par un code secret fait pour votre session. À la fin, ce code est détruit : personne ne pourra plus jamais les lire sur cet ordinateur."
 	for _, c := range []struct {
 		name       string
 		protection string
+		broken     []string
 		want       bool
-	}{{"encrypted", ipc.ProtectionEncrypted, true}, {"fallback", ipc.ProtectionDeleted, false}} {
+	}{{"encrypted", ipc.ProtectionEncrypted, nil, true}, {"fallback", ipc.ProtectionDeleted, nil, false}, {"unencrypted swap", ipc.ProtectionEncrypted, []string{"swap"}, false}} {
 		t.Run(c.name, func(t *testing.T) {
 			test.NewTempApp(t)
 			w := test.NewTempWindow(t, widget.NewLabel(""))
 			a := &fakeAgent{events: make(chan ipc.Event, 4),
 				roots: []ipc.RootStatus{{Label: "Téléchargements", State: "watching", Protection: c.protection}},
-				key:   &ipc.KeyReport{Folders: []string{"Téléchargements"}, Destroyed: true}}
-			if !c.want {
+				key:   &ipc.KeyReport{Folders: []string{"Téléchargements"}, Destroyed: true}, broken: c.broken}
+			if c.protection == ipc.ProtectionDeleted {
 				a.roots[0].ProtectionCode = ipc.NotEncryptedFileSystem
 			}
 			g := New(w, a, []string{"fr"}, slog.New(slog.NewTextHandler(io.Discard, nil)))
