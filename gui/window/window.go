@@ -61,7 +61,8 @@ type Window struct {
 	// protection is what the agent last said of the session's folders
 	// and of the computer: the notice and the end screens promise
 	// "nobody will ever read them" only from it (screens.EndPromise).
-	protection screens.Protection
+	protection   screens.Protection
+	protectionOf string // the session protection was said for
 
 	clearClipboard bool // the policy asks to empty the clipboard at the end
 	accompanied    ipc.Accompanied
@@ -366,7 +367,7 @@ func (g *Window) apply(st ipc.Status) {
 	if len(st.Roots) > 0 {
 		// Kept until the next person's: the end's report comes after the
 		// last status that names the session's folders.
-		g.protection = screens.ProtectionOf(st)
+		g.protection, g.protectionOf = screens.ProtectionOf(st), st.SessionID
 	}
 	g.setNotice(st.Notice)
 	g.mu.Lock()
@@ -383,7 +384,8 @@ func (g *Window) reset() {
 	g.entries, g.removed = 0, 0
 	g.deadline = time.Time{}
 	g.mu.Unlock()
-	g.mode, g.sessionID, g.browser, g.protection = "", "", nil, screens.Protection{}
+	g.mode, g.sessionID, g.browser = "", "", nil
+	g.protection, g.protectionOf = screens.Protection{}, ""
 	g.ending, g.noticeRead, g.kept = false, false, nil
 	g.warn, g.countdown = nil, nil
 	if g.warnTimer != nil {
@@ -415,9 +417,15 @@ func (g *Window) follow(state string, entries int) {
 			if g.ending || cur == "done" || cur == "checklist" {
 				// The window did not see the new session's id (a test,
 				// or an agent that does not say): reset all the same.
-				id := g.sessionID
+				id, prot, of := g.sessionID, g.protection, g.protectionOf
 				g.reset()
 				g.sessionID = id
+				if of != "" && of == id {
+					// Said by the agent for this very session: kept.
+					// Another session's is not, lest its folders be
+					// promised to this one.
+					g.protection, g.protectionOf = prot, of
+				}
 			}
 			g.chosen = false
 			g.setNotice(g.notice)

@@ -501,6 +501,17 @@ func TestEndWordsFromTheAgent(t *testing.T) {
 			if !c.want && !showsText(g, "Vos documents ont été effacés et vos comptes fermés. L'ordinateur est prêt pour la personne suivante.") {
 				t.Error("the final screen does not say the documents were erased")
 			}
+			// The next person: the agent's status of the new session
+			// comes first, then its state; the notice says what that
+			// status says of its folders.
+			next := st
+			next.SessionID = "s2"
+			g.apply(next)
+			g.follow(ipc.StateActive, 0)
+			waitScreen(t, g, "notice")
+			if got := showsText(g, notice); got != c.want {
+				t.Errorf("the next person's notice says nobody will read them: %v, want %v", got, c.want)
+			}
 		})
 	}
 }
