@@ -38,6 +38,7 @@ func (a *Agent) Owner() (peercred.Account, bool) {
 
 // Status says what the agent is doing; it holds no file name.
 func (a *Agent) Status(ctx context.Context) ipc.Status {
+	broken := promiseBroken()
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	st := ipc.Status{State: a.state.String(), UserUID: -1, AgentVersion: a.cfg.Version, LastWipe: withoutNames(a.lastWipe), Roots: []ipc.RootStatus{},
@@ -47,6 +48,7 @@ func (a *Agent) Status(ctx context.Context) ipc.Status {
 	if s := a.cur; s != nil {
 		st.Mode, st.SessionID, st.UserUID = s.mode, s.id, int(s.user.UID)
 		st.Started = s.started
+		st.PromiseBroken = broken
 		var degraded []int
 		if s.watcher != nil {
 			degraded = s.watcher.Stats().Degraded

@@ -158,6 +158,13 @@ type Status struct {
 	// Accompanied says whether an aidant may start an accompanied session
 	// here, and whether a staff code is asked.
 	Accompanied Accompanied `json:"accompanied"`
+	// PromiseBroken lists, by PromiseCheck code ("swap", "hibernation",
+	// "system"), what on this computer lets memory reach the disk in
+	// clear, breaking the promise made for encrypted folders. While it is
+	// not empty the window never says that nobody can read the documents
+	// again, only "effacé". Empty when nothing breaks it, and when no
+	// session exists.
+	PromiseBroken []string `json:"promise_broken,omitempty"`
 	// Browser is the program the window opens, as the person, in a
 	// private window once the notice is read (and again when the session
 	// becomes accompanied, if that opens another browser or page): the

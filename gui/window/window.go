@@ -58,6 +58,11 @@ type Window struct {
 	chosen  bool            // the person picked a language
 	reading screens.Reading // larger text, contrast
 	notice  ipc.Notice      // the policy's part of the notice
+	// protection is what the agent last said of the session's folders
+	// and of the computer: the notice and the end screens promise
+	// "nobody will ever read them" only from it (screens.EndPromise).
+	protection   screens.Protection
+	protectionOf string // the session protection was said for
 
 	clearClipboard bool // the policy asks to empty the clipboard at the end
 	accompanied    ipc.Accompanied
@@ -359,6 +364,11 @@ func (g *Window) apply(st ipc.Status) {
 	g.clearClipboard = st.ClearClipboard
 	g.accompanied, g.mode = st.Accompanied, st.Mode
 	g.sessionID, g.browser = st.SessionID, st.Browser
+	if len(st.Roots) > 0 {
+		// Kept until the next person's: the end's report comes after the
+		// last status that names the session's folders.
+		g.protection, g.protectionOf = screens.ProtectionOf(st), st.SessionID
+	}
 	g.setNotice(st.Notice)
 	g.mu.Lock()
 	g.entries = st.Counts.Files
@@ -375,6 +385,7 @@ func (g *Window) reset() {
 	g.deadline = time.Time{}
 	g.mu.Unlock()
 	g.mode, g.sessionID, g.browser = "", "", nil
+	g.protection, g.protectionOf = screens.Protection{}, ""
 	g.ending, g.noticeRead, g.kept = false, false, nil
 	g.warn, g.countdown = nil, nil
 	if g.warnTimer != nil {
@@ -406,9 +417,15 @@ func (g *Window) follow(state string, entries int) {
 			if g.ending || cur == "done" || cur == "checklist" {
 				// The window did not see the new session's id (a test,
 				// or an agent that does not say): reset all the same.
-				id := g.sessionID
+				id, prot, of := g.sessionID, g.protection, g.protectionOf
 				g.reset()
 				g.sessionID = id
+				if of != "" && of == id {
+					// Said by the agent for this very session: kept.
+					// Another session's is not, lest its folders be
+					// promised to this one.
+					g.protection, g.protectionOf = prot, of
+				}
 			}
 			g.chosen = false
 			g.setNotice(g.notice)
@@ -607,7 +624,7 @@ func (g *Window) ShowNotice() {
 	if g.accompanied.Available && g.mode != ipc.ModeAccompanied {
 		accompany = func() { g.ShowAccompany("") }
 	}
-	g.show("notice", withBanner(g.banner(), screens.Notice(g.cat, g.langs, text, g.notice.Mode == "replace" && text != "", screens.ReadingBar(g.cat, g.reading, g.SetReading), g.SetLanguage, g.readNotice, accompany)))
+	g.show("notice", withBanner(g.banner(), screens.NoticeWith(g.cat, g.langs, text, g.notice.Mode == "replace" && text != "", g.protection, screens.ReadingBar(g.cat, g.reading, g.SetReading), g.SetLanguage, g.readNotice, accompany)))
 }
 
 // ShowSession is the quiet screen during the session: how many documents
@@ -676,7 +693,7 @@ func (g *Window) Erase() {
 			if err != nil {
 				g.log.Error("ending the session failed", "err", err)
 				g.ending = false
-				g.show("done", screens.DoneWithKey(g.cat, ipc.WipeReport{PendingCount: 1}, g.keyIn()))
+				g.show("done", screens.DoneWithKey(g.cat, ipc.WipeReport{PendingCount: 1}, screens.Protection{}, g.keyIn()))
 				return
 			}
 			g.showEnd(rep)
@@ -692,9 +709,9 @@ func (g *Window) showEnd(rep ipc.WipeReport) {
 	screen := "done"
 	if len(rep.Checklist) > 0 {
 		screen = "checklist"
-		g.show(screen, screens.Checklist(g.cat, rep))
+		g.show(screen, screens.Checklist(g.cat, rep, g.protection))
 	} else {
-		g.show(screen, screens.DoneWithKey(g.cat, rep, g.keyIn()))
+		g.show(screen, screens.DoneWithKey(g.cat, rep, g.protection, g.keyIn()))
 	}
 	// The agent's state came before its report: it is followed once
 	// the hold is over (a wipe left pending turns into "not ready").
