@@ -10,6 +10,7 @@ import (
 
 type listedPackage struct {
 	ImportPath string
+	Imports    []string
 	Doc        string
 	Name       string
 	Deps       []string
@@ -114,5 +115,23 @@ func TestWindowDependencies(t *testing.T) {
 			t.Fatalf("GOOS=%s: go list found none of our packages under cmd/ardoise-gui; the test checks nothing", goos)
 		}
 		t.Logf("GOOS=%s: cmd/ardoise-gui links %s", goos, strings.Join(ours, ", "))
+	}
+}
+
+// TestCoreAnswersNoHTTP keeps the wire's statuses at the socket: the
+// agent's core (package agent) refuses a request with a coded *ipc.Error,
+// and agent/ipcserver alone turns the code into an HTTP status. A core
+// importing net/http would be choosing statuses again.
+func TestCoreAnswersNoHTTP(t *testing.T) {
+	for _, goos := range []string{"linux", "windows", "darwin"} {
+		pkgs := goList(t, []string{"GOOS=" + goos, "GOARCH=amd64", "CGO_ENABLED=0"}, "github.com/ardoise-fr/ardoise/agent")
+		if len(pkgs) != 1 {
+			t.Fatalf("GOOS=%s: go list found %d packages for agent", goos, len(pkgs))
+		}
+		for _, imp := range pkgs[0].Imports {
+			if imp == "net/http" {
+				t.Errorf("GOOS=%s: package agent imports net/http; return an ipc.Errorf(code, …) and let agent/ipcserver choose the status", goos)
+			}
+		}
 	}
 }
