@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -312,11 +311,7 @@ func (a *Agent) poke() {
 
 // --- starting a session ----------------------------------------------------
 
-var errNoSession = ipcserver.Errorf(http.StatusConflict, "no_session", "aucune session en cours (no session)")
-
-// errWipePending is the code of a session start refused until the previous
-// session's wipe is finished.
-const errWipePending = "wipe_pending"
+var errNoSession = ipc.Errorf(ipc.CodeNoSession, "aucune session en cours (no session)")
 
 // start opens the roots for user, records the baseline, then the session in
 // the journal, in that order: a crash between the two leaves no half-started
@@ -334,7 +329,7 @@ func (a *Agent) start(ctx context.Context, u userdirs.User, src userdirs.Source,
 		st, cur = a.state, a.cur
 		a.mu.Unlock()
 		if st == session.Pending {
-			return ipc.Status{}, ipcserver.Errorf(http.StatusConflict, errWipePending,
+			return ipc.Status{}, ipc.Errorf(ipc.CodeWipePending,
 				"l'ordinateur n'est pas encore prêt: des fichiers de la session précédente n'ont pas pu être effacés; le personnel doit vérifier (the previous session's wipe is not finished)")
 		}
 	}
@@ -361,7 +356,7 @@ func (a *Agent) start(ctx context.Context, u userdirs.User, src userdirs.Source,
 			a.bus.publish(ipc.Event{Type: ipc.EventState, State: session.Active.String()})
 			return a.Status(ctx), nil
 		}
-		return ipc.Status{}, ipcserver.Errorf(http.StatusConflict, "conflict", "session déjà en cours (a session is already running)")
+		return ipc.Status{}, ipc.Errorf(ipc.CodeConflict, "session déjà en cours (a session is already running)")
 	}
 
 	if err := a.journal.Err(); err != nil {
@@ -436,7 +431,7 @@ func (a *Agent) start(ctx context.Context, u userdirs.User, src userdirs.Source,
 func (a *Agent) refuseUnjournaled(err error) error {
 	a.metrics.SessionRefused("no_journal")
 	a.log.Error("no session can start: the crash journal cannot be written; free room in the state folder, then restart the agent", "state_dir", a.cfg.StateDir, "err", err)
-	return ipcserver.Errorf(http.StatusServiceUnavailable, ipc.CodeJournal,
+	return ipc.Errorf(ipc.CodeJournal,
 		"l'ordinateur ne peut pas ouvrir de session: il ne peut plus noter ce qu'il devra effacer; le personnel doit prévenir l'administrateur (the crash journal cannot be written: free room in %s, then restart the agent)", a.cfg.StateDir)
 }
 

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net/http"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -172,20 +171,20 @@ func (a *Agent) Start(ctx context.Context, p ipcserver.Peer, r ipc.StartRequest)
 		// A foreground agent acts for the user who started it, and only
 		// that user (or root) may ask.
 		if !p.Account().Same(account(a.cfg.User)) && p.UID != 0 {
-			return ipc.Status{}, ipcserver.Errorf(http.StatusForbidden, "forbidden", "cet agent agit pour un autre utilisateur (this agent acts for another user)")
+			return ipc.Status{}, ipc.Errorf(ipc.CodeForbidden, "cet agent agit pour un autre utilisateur (this agent acts for another user)")
 		}
 		return a.countRefusal(a.start(ctx, a.cfg.User, a.cfg.Source, r.Mode))
 	}
 	u, src, err := lookupPeer(p)
 	if err != nil {
-		return ipc.Status{}, ipcserver.Errorf(http.StatusForbidden, "forbidden", "compte inconnu (unknown account)")
+		return ipc.Status{}, ipc.Errorf(ipc.CodeForbidden, "compte inconnu (unknown account)")
 	}
 	if p.UID == 0 || !isKiosk(a.policy().Accounts.Kiosk, u, localDomain()) {
-		return ipc.Status{}, ipcserver.Errorf(http.StatusForbidden, "not_kiosk", "ce compte n'est pas un compte public de la politique (this account is not one of the policy's kiosk accounts)")
+		return ipc.Status{}, ipc.Errorf(ipc.CodeNotKiosk, "ce compte n'est pas un compte public de la politique (this account is not one of the policy's kiosk accounts)")
 	}
 	if why := KioskRefusal(a.policy(), u); why != "" {
 		a.log.Warn("no session for a kiosk account that is a system account", "uid", u.UID, "why", why)
-		return ipc.Status{}, ipcserver.Errorf(http.StatusForbidden, "system_account", "ce compte est un compte du système, pas un compte public (this account is a system account: %s)", why)
+		return ipc.Status{}, ipc.Errorf(ipc.CodeSystemAccount, "ce compte est un compte du système, pas un compte public (this account is a system account: %s)", why)
 	}
 	return a.countRefusal(a.start(ctx, u, src, r.Mode))
 }
@@ -195,8 +194,8 @@ func (a *Agent) Start(ctx context.Context, p ipcserver.Peer, r ipc.StartRequest)
 // account is in use are counted as wipe retries only).
 func (a *Agent) countRefusal(st ipc.Status, err error) (ipc.Status, error) {
 	var ie *ipcserver.Error
-	if errors.As(err, &ie) && ie.Code == errWipePending {
-		a.metrics.SessionRefused(errWipePending)
+	if errors.As(err, &ie) && ie.Code == ipc.CodeWipePending {
+		a.metrics.SessionRefused(ipc.CodeWipePending)
 	}
 	return st, err
 }

@@ -73,6 +73,12 @@ const (
 	StatePending = "pending" // the last wipe left entries to retry
 )
 
+// States returns every session state, in the order of agent/session's
+// State values (a test there ties the two). It is a copy.
+func States() []string {
+	return []string{StateIdle, StateActive, StateEnding, StateWiping, StateClean, StatePending}
+}
+
 // Session modes (StartRequest.Mode, Status.Mode).
 const (
 	ModePublic      = "public"      // a member of the public alone

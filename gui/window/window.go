@@ -733,17 +733,7 @@ func (g *Window) startAccompanied(code string) {
 		fyne.Do(func() {
 			if err != nil {
 				g.log.Warn("accompanied session refused", "err", err)
-				problem := g.cat.T("accompany.failed")
-				var ie *ipc.Error
-				if errors.As(err, &ie) {
-					switch ie.Code {
-					case "wrong_code":
-						problem = g.cat.T("accompany.wrong_code")
-					case "too_many_attempts":
-						problem = g.cat.T("accompany.wait")
-					}
-				}
-				g.ShowAccompany(problem)
+				g.ShowAccompany(g.cat.T(refusalKey(err)))
 				return
 			}
 			g.mode, g.sessionID, g.browser = st.Mode, st.SessionID, st.Browser
@@ -928,10 +918,10 @@ func (g *Window) StartSession(ctx context.Context) bool {
 	switch {
 	case err == nil:
 		return true
-	case errors.As(err, &ie) && (ie.Code == "not_kiosk" || ie.Code == "forbidden"):
+	case errors.As(err, &ie) && (ie.Code == ipc.CodeNotKiosk || ie.Code == ipc.CodeForbidden):
 		g.log.Info("this account is not one of the policy's kiosk accounts: no session, the window closes")
 		return false
-	case errors.As(err, &ie) && ie.Code == "conflict":
+	case errors.As(err, &ie) && ie.Code == ipc.CodeConflict:
 		return true
 	}
 	g.log.Warn("could not start a session; the agent will be asked again", "err", err)
