@@ -236,16 +236,35 @@ func (a *Agent) Run(ctx context.Context) error {
 		l.Close()
 		return err
 	}
+	// A session left unfinished by a crash, a kill or a power cut is
+	// finished first, before anyone can start a new one: the operations
+	// lock is taken before the socket answers, so that a window retrying
+	// "session start" as the agent comes back cannot start a session
+	// whose baseline would count the unfinished session's files as the
+	// next person's (kept for ever), and the state says the computer is
+	// not ready until it is.
+	if rec != nil {
+		a.opMu.Lock()
+		a.mu.Lock()
+		a.setStateLocked(session.Wiping)
+		a.mu.Unlock()
+	}
 	srv := ipcserver.New(ipcserver.Config{Backend: a, Logger: a.log})
 	serveCtx, stopServing := context.WithCancel(context.WithoutCancel(ctx))
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(serveCtx, l) }()
 	defer func() { stopServing(); <-served }()
-
-	// A session left unfinished by a crash, a kill or a power cut is
-	// finished first, before anyone can start a new one.
 	if rec != nil {
-		a.recover(ctx, rec)
+		safefs.Pause(safefs.RaceRecover)
+		a.recoverLocked(ctx, rec)
+		a.mu.Lock()
+		if a.cur == nil && a.state == session.Wiping {
+			// Nothing could be recovered (its record was damaged): the
+			// log says why.
+			a.setStateLocked(session.Idle)
+		}
+		a.mu.Unlock()
+		a.opMu.Unlock()
 	}
 	timersCtx, stopTimers := context.WithCancel(ctx)
 	defer stopTimers()
@@ -998,12 +1017,11 @@ func (a *Agent) report(s *activeSession, reason session.Reason, started time.Tim
 	return rep
 }
 
-// recover finishes a session a crash left in the journal: it reopens the
+// recoverLocked finishes a session a crash left in the journal (Run holds
+// opMu, before the socket answers): it reopens the
 // roots recorded, checks they are the same folders, reloads the baseline and
 // wipes (threats.md C4, S4).
-func (a *Agent) recover(ctx context.Context, rec *journal.Recovered) {
-	a.opMu.Lock()
-	defer a.opMu.Unlock()
+func (a *Agent) recoverLocked(ctx context.Context, rec *journal.Recovered) {
 	if rec.Invalid > 0 {
 		a.log.Warn("invalid journal entries ignored", "count", rec.Invalid)
 	}
