@@ -58,6 +58,11 @@ type Root struct {
 	Owners []uint32
 	// OwnerSIDs are the owners on Windows.
 	OwnerSIDs []string `json:",omitempty"`
+	// Protection is "encrypted" for a folder encrypted with the session
+	// key (then Dev and Ino are the folder made for it), "deleted"
+	// otherwise; ProtectionCode says why not encrypted.
+	Protection     string `json:",omitempty"`
+	ProtectionCode string `json:",omitempty"`
 }
 
 // Session is the record written when a session starts.
