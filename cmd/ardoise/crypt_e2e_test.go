@@ -612,3 +612,48 @@ func TestCryptoErase_KillDuringSetupAndSession(t *testing.T) {
 		}
 	})
 }
+
+// TestPolicyCheckSaysWhetherRootsCanBeEncrypted: "policy check
+// --on-this-machine" says per root whether a session would encrypt it
+// here, and if not why and what an admin can do; it changes nothing.
+func TestPolicyCheckSaysWhetherRootsCanBeEncrypted(t *testing.T) {
+	for _, encrypt := range []bool{true, false} {
+		h := newCryptHome(t, encrypt)
+		os.WriteFile(filepath.Join(h.home, "Documents", "guide.pdf"), []byte("guide"), 0o644)
+		os.Mkdir(filepath.Join(h.home, "Desktop"), 0o755)
+		os.Chown(filepath.Join(h.home, "Desktop"), h.uid, h.uid)
+		before, _ := os.Stat(filepath.Join(h.home, "Downloads"))
+		pol := h.policy(t, true, "[{path: '{downloads}'}, {path: '{documents}'}, {path: '{desktop}', protection: delete}]")
+		code, out, stderr := run(t, "policy", "check", "--on-this-machine", pol)
+		if code != exitOK {
+			t.Errorf("encrypt=%v: exit %d\n%s%s", encrypt, code, out, stderr)
+		}
+		var want []string
+		if encrypt {
+			want = []string{
+				"Téléchargements (" + filepath.Join(h.home, "Downloads") + "): watched\n      encrypted with a key for this session only",
+				"Documents (" + filepath.Join(h.home, "Documents") + "): watched\n      only deleted at the end, not encrypted: it held files at session start",
+			}
+		} else {
+			want = []string{
+				"Téléchargements (" + filepath.Join(h.home, "Downloads") + "): watched\n      only deleted at the end, not encrypted: its file system cannot encrypt folders",
+				"why: per-session encryption is not available here: the file system does not have the \"encrypt\" feature (ext4: tune2fs -O encrypt",
+			}
+		}
+		want = append(want, "only deleted at the end, not encrypted: the policy says protection: delete")
+		for _, w := range want {
+			if !strings.Contains(out, w) {
+				t.Errorf("encrypt=%v: missing %q in:\n%s", encrypt, w, out)
+			}
+		}
+		after, _ := os.Stat(filepath.Join(h.home, "Downloads"))
+		if !os.SameFile(before, after) {
+			t.Error("the machine check replaced Downloads")
+		}
+		if left, _ := filepath.Glob(filepath.Join(h.home, ".ardoise-new-*")); len(left) != 0 {
+			t.Errorf("the machine check made folders: %q", left)
+		}
+		h.detach(t)
+		exec.Command("userdel", h.name).Run()
+	}
+}
