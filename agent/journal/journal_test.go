@@ -293,9 +293,10 @@ func TestKeyRecordsOutliveBeginAndFinish(t *testing.T) {
 		t.Fatal(err)
 	}
 	j.Created(Entry{Root: 0, Name: nil, ID: safefs.Identity{Dev: 1, Ino: 10}})
+	j.SetPending([]Pending{{Root: 0, Reason: "encore utilisé"}})
 	j.Close()
 	j, rec, err = Open(dir)
-	if err != nil || rec == nil || rec.Session.ID != "s1" || len(rec.Keys) != 1 || len(rec.Entries) != 1 {
+	if err != nil || rec == nil || rec.Session.ID != "s1" || len(rec.Keys) != 1 || len(rec.Entries) != 1 || len(rec.Pending) != 1 || rec.Invalid != 0 {
 		t.Fatalf("Open after Begin: %+v, %v", rec, err)
 	}
 	if err := j.Finish(Counts{SessionID: "s1"}); err != nil {

@@ -227,7 +227,8 @@ func decodePending(b []byte) (Pending, bool) {
 	p.Root = int(root)
 	p.Rel = append([]byte(nil), b[n:n+int(l)]...)
 	p.Reason = string(b[n+int(l):])
-	if len(p.Rel) == 0 || p.Rel[0] == '/' {
+	// An entry of an encrypted folder is recorded without its name.
+	if len(p.Rel) > 0 && p.Rel[0] == '/' {
 		return p, false
 	}
 	return p, true
