@@ -492,6 +492,9 @@ func TestCryptoErase_BusyFile(t *testing.T) {
 			if rep.Key.Destroyed || rep.Key.Code != "files_busy" || rep.Key.Reason == "" {
 				t.Fatalf("without end_programs: key %+v; want not destroyed, files_busy, with a reason", rep.Key)
 			}
+			if !strings.Contains(cs.log.String(), "the session key is not destroyed: programs still hold files of the session open") {
+				t.Errorf("the log does not say it:\n%s", cs.log.String())
+			}
 			if s := keyStatus(t, h.home, id); s != cryptoerase.IncompletelyRemoved {
 				t.Errorf("status with the program still running: %v", s)
 			}

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/ardoise-fr/ardoise/agent"
 	"github.com/ardoise-fr/ardoise/agent/ipc"
@@ -45,4 +46,18 @@ func printRootProtection(w io.Writer, r agent.RootCheck) {
 	if r.Protection != ipc.ProtectionEncrypted && r.ProtectionWhy != "" && r.ProtectionCode != ipc.NotEncryptedPolicy {
 		fmt.Fprintf(w, "      why: %s\n", r.ProtectionWhy)
 	}
+}
+
+// printKey says what became of the session's encryption key: destroyed
+// (the encrypted documents can never be read again) only when the kernel
+// reports it absent.
+func printKey(w io.Writer, k *ipc.KeyReport) {
+	if k == nil {
+		return
+	}
+	if k.Destroyed {
+		fmt.Fprintf(w, "Encryption key destroyed: what the session wrote in %s can never be read again.\n", strings.Join(k.Folders, ", "))
+		return
+	}
+	fmt.Fprintf(w, "ENCRYPTION KEY NOT DESTROYED (%s): %s\n", k.Code, k.Reason)
 }

@@ -235,6 +235,7 @@ func runSessionEnd(ctx context.Context, e *env, o any, args []string) error {
 			fmt.Fprintf(e.stdout, "  folder deleted during the session, nothing left in it: %s\n", g)
 		}
 		printChecklist(e.stdout, rep.Checklist)
+		printKey(e.stdout, rep.Key)
 	}
 	if !rep.Verified {
 		return leftError(&rep)
