@@ -660,3 +660,48 @@ func TestPolicyCheckSaysWhetherRootsCanBeEncrypted(t *testing.T) {
 		exec.Command("userdel", h.name).Run()
 	}
 }
+
+// TestCryptoErase_RaceIntoTheOldFolder: while a session starts, a program
+// of the kiosk account loops trying to create a file in Downloads, by path
+// or from inside the folder (its current folder). Whenever it succeeds,
+// its file is still in Downloads afterwards: the empty folder replaced by
+// the encrypted one goes only if it is still empty, and otherwise
+// everything is put back and the root only deleted (not_empty). The
+// service is built with its check-to-act windows widened; 100 sessions.
+func TestCryptoErase_RaceIntoTheOldFolder(t *testing.T) {
+	h := newCryptHome(t, true)
+	cs := h.startService(t, raceBinary(t), h.policy(t, true, "[{path: '{downloads}'}]"), "ARDOISE_RACE_WINDOW=rmdir=2ms,mkdir=1ms")
+	dl := filepath.Join(h.home, "Downloads")
+	rounds := 100
+	if testing.Short() {
+		rounds = 20
+	}
+	outcomes := map[string]int{}
+	for i := 0; i < rounds; i++ {
+		name := fmt.Sprintf("raced-%d", i)
+		script := `set -C; end=$(($(date +%s)+3)); while [ $(date +%s) -lt $end ]; do : > "$1/$2" 2>/dev/null && { echo made; exit 0; }; done; echo never`
+		if i%2 == 1 {
+			script = `cd "$1" || exit 1; set -C; end=$(($(date +%s)+3)); while [ $(date +%s) -lt $end ]; do : > "$2" 2>/dev/null && { echo made; exit 0; }; done; echo never`
+		}
+		racer := runAs(h.uid, "/bin/sh", "-c", script, "sh", dl, name)
+		var out bytes.Buffer
+		racer.Stdout = &out
+		if err := racer.Start(); err != nil {
+			t.Fatal(err)
+		}
+		st := cs.startSession(t, h.uid)
+		racer.Wait()
+		r := cryptRoot(t, st, "Téléchargements")
+		outcomes[r.Protection+"/"+r.ProtectionCode]++
+		made := strings.TrimSpace(out.String()) == "made"
+		if _, err := os.Lstat(filepath.Join(dl, name)); made && err != nil {
+			t.Fatalf("round %d: the file the account made is not in Downloads any more (%v); protection %s/%s\nhome: %q\nagent:\n%s", i, err, r.Protection, r.ProtectionCode, entries(t, h.home), cs.log.String())
+		}
+		os.Remove(filepath.Join(dl, name))
+		if left, _ := filepath.Glob(filepath.Join(h.home, ".ardoise-new-*")); len(left) != 0 {
+			t.Fatalf("round %d: hidden folders left: %q\nagent:\n%s", i, left, cs.log.String())
+		}
+		cs.endSession(t)
+	}
+	t.Logf("outcomes over %d sessions: %v", rounds, outcomes)
+}
