@@ -109,7 +109,14 @@ func (a *Agent) prepareRoot(s *activeSession, home *safefs.Dir, r *sessionRoot) 
 	}
 	if why != nil {
 		r.protectionCode, r.protectionWhy = code, why.Error()
-		if code != ipc.NotEncryptedPolicy {
+		switch code {
+		case ipc.NotEncryptedPolicy:
+		case ipc.NotEncryptedSystem, ipc.NotEncryptedFileSystem:
+			// How the machine is set up, said by "policy check
+			// --on-this-machine" and the status: not a warning at every
+			// session start.
+			a.log.Info("folder not encrypted: the session's documents in it are only deleted at the end (on an SSD deleted blocks may stay readable)", "root", r.policy.Label, "code", code, "why", why.Error())
+		default:
 			a.log.Warn("folder not encrypted: the session's documents in it are only deleted at the end (on an SSD deleted blocks may stay readable)", "root", r.policy.Label, "code", code, logging.Personal("why", why.Error()))
 		}
 		return
