@@ -53,7 +53,7 @@ func (a *Agent) Status(ctx context.Context) ipc.Status {
 			degraded = s.watcher.Stats().Degraded
 		}
 		for i, r := range s.roots {
-			rs := ipc.RootStatus{Label: r.policy.Label, State: r.state, Code: r.code, Reason: r.reason}
+			rs := ipc.RootStatus{Label: r.policy.Label, State: r.state, Code: r.code, Reason: r.reason, Protection: r.protection, ProtectionCode: r.protectionCode}
 			if rs.State == "watching" && (s.watcher == nil || slices.Contains(degraded, i)) {
 				rs.State = "rescan"
 			}
@@ -65,6 +65,9 @@ func (a *Agent) Status(ctx context.Context) ipc.Status {
 		st.Counts.Entries, st.Counts.Files = s.entries, s.files
 		if a.cfg.Mode == System {
 			st.Browser = browserCommand(s.policy, s.mode)
+			if st.Browser != nil && s.tmpdir != "" {
+				st.Browser.Env = []string{"TMPDIR=" + s.tmpdir}
+			}
 		}
 		if s.timers != nil && a.state == session.Active {
 			st.Deadlines.IdleEnd, st.Deadlines.MaxEnd, st.Deadlines.ClosingEnd = s.timers.Deadlines(time.Now())

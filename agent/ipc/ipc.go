@@ -183,6 +183,9 @@ type Status struct {
 type Command struct {
 	Program string   `json:"program"`
 	Args    []string `json:"args"`
+	// Env is added to the program's environment ("TMPDIR=…", the
+	// session's encrypted temporary folder); empty for none.
+	Env []string `json:"env,omitempty"`
 }
 
 // Accompanied is what the window needs to offer accompanied sessions.

@@ -605,3 +605,78 @@ func (d *Dir) ReadFile(name string, max int64) ([]byte, error) {
 	}
 	return data, nil
 }
+
+// MkdirFresh makes the folder name in d (mode 0700, owned by the agent)
+// and opens it, checking that what the name holds is the folder just made:
+// owned by the agent, 0700, empty, born after the mkdirat. It fails if name
+// exists. d is usually a home the account can write, and between mkdirat
+// and open the account could put another folder at the name (RC1); then
+// the error wraps ErrChanged and nothing is changed.
+func (d *Dir) MkdirFresh(name string) (*Dir, error) {
+	if err := checkName(name); err != nil {
+		return nil, &PathError{Op: "mkdir", Path: name, Err: err}
+	}
+	before := coarseNow()
+	if err := unix.Mkdirat(d.fd, name, 0o700); err != nil {
+		return nil, &PathError{Op: "mkdir", Path: name, Err: err}
+	}
+	pause(RaceMkdir)
+	nd, err := d.OpenDir(name)
+	if err != nil {
+		return nil, err
+	}
+	in := nd.info
+	fresh := in.IsDir() && in.UID == uint32(unix.Geteuid()) && in.Mode.Perm()&^0o700 == 0 &&
+		in.Mode&(fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky) == 0 && in.Nlink <= 2 &&
+		(in.Btime == 0 || in.Btime >= before-btimeSlack)
+	if fresh {
+		ents, rerr := nd.ReadEntries(1)
+		fresh = len(ents) == 0 && (rerr == nil || errors.Is(rerr, io.EOF))
+		nd.Rewind()
+	}
+	if !fresh {
+		nd.Close()
+		return nil, &PathError{Op: "mkdir", Path: name, Err: errMadeReplaced}
+	}
+	nd.name = path.Join(d.name, name)
+	return nd, nil
+}
+
+// Exchange swaps the entries a and b of d atomically (renameat2 with
+// RENAME_EXCHANGE): at every instant each name holds one of the two.
+func (d *Dir) Exchange(a, b string) error {
+	if err := checkName(a); err != nil {
+		return &PathError{Op: "exchange", Path: a, Err: err}
+	}
+	if err := checkName(b); err != nil {
+		return &PathError{Op: "exchange", Path: b, Err: err}
+	}
+	if err := unix.Renameat2(d.fd, a, d.fd, b, unix.RENAME_EXCHANGE); err != nil {
+		return &PathError{Op: "exchange", Path: a, Err: err}
+	}
+	return nil
+}
+
+// SetOwner gives the directory d itself to uid:gid with the permission
+// bits perm, through its handle (never by name).
+func (d *Dir) SetOwner(uid, gid uint32, perm fs.FileMode) error {
+	if err := unix.Fchown(d.fd, int(uid), int(gid)); err != nil {
+		return &PathError{Op: "chown", Path: d.name, Err: err}
+	}
+	if err := unix.Fchmod(d.fd, uint32(perm.Perm())); err != nil {
+		return &PathError{Op: "chmod", Path: d.name, Err: err}
+	}
+	var err error
+	d.info, err = fstatFd(d.fd)
+	return err
+}
+
+// File returns a new *os.File on the same directory, for the ioctls of
+// other packages; the caller closes it, and d stays open.
+func (d *Dir) File() (*os.File, error) {
+	fd, err := unix.FcntlInt(uintptr(d.fd), unix.F_DUPFD_CLOEXEC, 0)
+	if err != nil {
+		return nil, &PathError{Op: "dup", Path: d.name, Err: err}
+	}
+	return os.NewFile(uintptr(fd), d.name), nil
+}

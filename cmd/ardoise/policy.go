@@ -147,6 +147,7 @@ func printMachineCheck(w io.Writer, p *policies.Policy, sb sandbox) int {
 			}
 			if r.State == "watching" {
 				fmt.Fprintf(w, "    %s (%s): watched\n", r.Label, where)
+				printRootProtection(w, r)
 				continue
 			}
 			fmt.Fprintf(w, "    %s (%s): refused (%s): %s\n", r.Label, where, r.Code, r.Reason)

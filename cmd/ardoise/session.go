@@ -161,6 +161,9 @@ func printRoots(w io.Writer, roots []ipc.RootStatus) {
 			line += " (" + r.Reason + ")"
 		}
 		fmt.Fprintln(w, line)
+		if r.Protection != "" {
+			fmt.Fprintf(w, "  %-24s %s\n", "", protectionWords(r.Protection, r.ProtectionCode))
+		}
 	}
 }
 

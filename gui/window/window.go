@@ -899,6 +899,9 @@ func (g *Window) openBrowser() {
 	g.opened[key] = true
 	rememberOpened(key)
 	cmd := exec.Command(g.browser.Program, g.browser.Args...)
+	if len(g.browser.Env) > 0 {
+		cmd.Env = append(os.Environ(), g.browser.Env...)
+	}
 	if err := cmd.Start(); err != nil {
 		g.log.Warn("the browser could not be opened", "err", err)
 		return
