@@ -171,8 +171,13 @@ func (h *cryptHome) startService(t *testing.T, from, policy string, env ...strin
 	t.Cleanup(func() { cs.stop() })
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		if code, _ := cs.cli(0, "session", "status", "--json"); code == 0 {
-			return cs
+		// Ready once it has finished what a crash left ("wiping" until
+		// then: the socket answers before the recovery ends).
+		if code, out := cs.cli(0, "session", "status", "--json"); code == 0 {
+			var st ipc.Status
+			if json.Unmarshal([]byte(out), &st) == nil && st.State != "wiping" && st.State != "ending" {
+				return cs
+			}
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("the service does not answer:\n%s", cs.log.String())
