@@ -40,6 +40,13 @@ func raceAccount(t *testing.T) (uid int, home string) {
 	mustDo(t, err)
 	mustDo(t, os.Chmod(base, 0o755))
 	t.Cleanup(func() { os.RemoveAll(base) })
+	return raceAccountIn(t, base)
+}
+
+// raceAccountIn is raceAccount with the home made in base, a folder every
+// account can reach (the mount point of a test's own file system).
+func raceAccountIn(t *testing.T, base string) (uid int, home string) {
+	t.Helper()
 	name := fmt.Sprintf("ardrace%d", os.Getpid()%100000)
 	exec.Command("userdel", name).Run()
 	if out, err := exec.Command("useradd", "--no-create-home", "--shell", "/usr/sbin/nologin", "--user-group", name).CombinedOutput(); err != nil {
