@@ -9,14 +9,20 @@ import (
 
 // A folder of a session's encrypted root whose key has been removed is
 // frozen: the kernel refuses, for every user, root included, to create,
-// link or rename anything in a folder whose key is absent (ENOKEY: it
-// would have to encrypt the new name), and nothing from outside can be
-// linked or renamed into an encrypted folder in any case (EXDEV). So every
-// name in such a folder can only disappear: what a name held when the wipe
-// judged it is what it holds when it is unlinked, as in a folder closed to
-// the public, and removing by name cannot be raced into deleting
-// something else. Moving the entry into a quarantine first is not even
-// possible there: the rename itself needs the key.
+// link or rename anything in a folder whose key is absent, and to rename
+// anything out of it (ENOKEY: it would have to encrypt or decrypt a name);
+// and even while the key is there, nothing from outside can be linked or
+// renamed into an encrypted folder (EXDEV; FIFOs, sockets and device nodes
+// excepted, which the kernel never encrypts and lets in while the key is
+// there, not once it is gone). So every name in such a folder can only
+// disappear: what a name held when the wipe judged it is what it holds
+// when it is unlinked, as in a folder closed to the public, and removing
+// by name cannot be raced into deleting something else. (A hard link from
+// inside to a folder outside is allowed: it adds a name outside, to a file
+// no one can read, and changes none inside.) Moving the entry into a
+// quarantine first is not even possible there: the rename needs the key.
+// TestNoKeyNamesCanOnlyDisappear and TestRaceNoKeyWipe in package wipe
+// check all of this on the real kernel.
 //
 // The state is read from the kernel, never from a name: the folder's own
 // policy must name the session's key, and the file system must report

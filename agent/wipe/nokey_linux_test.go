@@ -217,3 +217,232 @@ func TestNoKeyTreeWiped(t *testing.T) {
 		})
 	}
 }
+
+// probeOps are system calls a probe makes, each one "op\x1earg\x1earg…",
+// joined by "\x1d"; the probe prints one line per op: "ok" or the errno's
+// name.
+func probeOp(op string, args ...string) string { return strings.Join(append([]string{op}, args...), "\x1e") }
+
+// doProbeOp makes one probe system call, as whoever runs it.
+func doProbeOp(spec string) string {
+	f := strings.Split(spec, "\x1e")
+	var err error
+	switch f[0] {
+	case "create":
+		var fd int
+		if fd, err = unix.Open(f[1], unix.O_CREAT|unix.O_EXCL|unix.O_WRONLY, 0o644); err == nil {
+			unix.Close(fd)
+		}
+	case "mkdir":
+		err = unix.Mkdir(f[1], 0o755)
+	case "mkfifo":
+		err = unix.Mkfifo(f[1], 0o644)
+	case "symlink":
+		err = unix.Symlink(f[1], f[2])
+	case "link":
+		err = unix.Linkat(unix.AT_FDCWD, f[1], unix.AT_FDCWD, f[2], 0)
+	case "rename":
+		err = unix.Renameat2(unix.AT_FDCWD, f[1], unix.AT_FDCWD, f[2], 0)
+	case "exchange":
+		err = unix.Renameat2(unix.AT_FDCWD, f[1], unix.AT_FDCWD, f[2], unix.RENAME_EXCHANGE)
+	default:
+		return "unknown op " + f[0]
+	}
+	var errno unix.Errno
+	switch {
+	case err == nil:
+		return "ok"
+	case errors.As(err, &errno):
+		return unix.ErrnoName(errno)
+	}
+	return err.Error()
+}
+
+// TestNoKeyProbe is the probe's body when the test binary is started by
+// probeAs; otherwise it does nothing.
+func TestNoKeyProbe(t *testing.T) {
+	spec := os.Getenv("ARDOISE_NOKEY_PROBE")
+	if spec == "" {
+		t.Skip("the probe process of the no-key tests")
+	}
+	for _, op := range strings.Split(spec, "\x1d") {
+		os.Stdout.WriteString(doProbeOp(op) + "\n")
+	}
+	os.Exit(0)
+}
+
+// probeAs makes the ops as the account, in a process of its own, and
+// returns each one's outcome.
+func (w *noKeyWorld) probeAs(ops ...string) []string {
+	w.t.Helper()
+	bin := filepath.Join(filepath.Dir(w.home), "probe.test")
+	if _, err := os.Stat(bin); err != nil {
+		data, err := os.ReadFile(os.Args[0])
+		mustDo(w.t, err)
+		mustDo(w.t, os.WriteFile(bin, data, 0o755))
+	}
+	cmd := exec.Command(bin, "-test.run=^TestNoKeyProbe$")
+	cmd.Env = append(os.Environ(), "ARDOISE_NOKEY_PROBE="+strings.Join(ops, "\x1d"))
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(w.uid), Gid: uint32(w.uid)}}
+	cmd.Dir = "/"
+	out, err := cmd.Output()
+	if err != nil {
+		w.t.Fatalf("probe as the account: %v\n%s", err, out)
+	}
+	got := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if len(got) != len(ops) {
+		w.t.Fatalf("probe printed %q for %d ops", out, len(ops))
+	}
+	return got
+}
+
+// names lists the raw names of a folder, as root sees them.
+func names(t *testing.T, dir string) []string {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	mustDo(t, err)
+	var out []string
+	for _, e := range ents {
+		out = append(out, e.Name())
+	}
+	return out
+}
+
+type probeCase struct {
+	what, op, want string
+	root         bool // made by root, not the account
+}
+
+func (w *noKeyWorld) check(cases []probeCase) {
+	w.t.Helper()
+	var ops []string
+	for _, c := range cases {
+		if !c.root {
+			ops = append(ops, c.op)
+		}
+	}
+	got := w.probeAs(ops...)
+	k := 0
+	for _, c := range cases {
+		var res string
+		if c.root {
+			res = doProbeOp(c.op)
+		} else {
+			res, k = got[k], k+1
+		}
+		who := "the account"
+		if c.root {
+			who = "root"
+		}
+		if res != c.want {
+			w.t.Errorf("%s: %s: %s, want %s", who, c.what, res, c.want)
+		}
+	}
+}
+
+// TestNoKeyNamesCanOnlyDisappear checks, on the real kernel, the claim the
+// wipe's by-name removal in a no-key tree rests on
+// (safefs.Dir.FrozenWithoutKey). While the key is there, nothing from
+// outside can be linked or renamed into the encrypted folder (EXDEV), by
+// the account or by root; the kernel's one exception, a FIFO, socket or
+// device node (it never encrypts those), is shown too: such an entry can
+// enter while the key is present, and the wipe judges it like any other.
+// Once the key is absent, the account and root alike can neither create,
+// link, rename nor exchange anything inside the tree, nor move anything
+// in or out (ENOKEY): names there can only disappear.
+func TestNoKeyNamesCanOnlyDisappear(t *testing.T) {
+	w := newNoKeyWorld(t)
+	w.start()
+	w.fill()
+	dl, home := w.root, w.home
+	guide := filepath.Join(home, "Guide.pdf")
+	out, err := w.asKiosk("echo mine > own.txt && mkdir dossier-dehors && mkfifo tube-dehors && mkfifo tube-dehors2")
+	if err != nil {
+		t.Fatalf("%v %s", err, out)
+	}
+	own := filepath.Join(home, "own.txt")
+	w.check([]probeCase{
+		{what: "hard link of its own file from outside into the encrypted folder", op: probeOp("link", own, filepath.Join(dl, "x")), want: "EXDEV"},
+		{what: "rename of its own file from outside into the encrypted folder", op: probeOp("rename", own, filepath.Join(dl, "x")), want: "EXDEV"},
+		{what: "exchange of a session file with the library's Guide.pdf", op: probeOp("exchange", filepath.Join(dl, "a.txt"), guide), want: "EXDEV"},
+		{what: "exchange of a session folder with a folder of its own outside", op: probeOp("exchange", filepath.Join(dl, "dossier-caf"), filepath.Join(home, "dossier-dehors")), want: "EXDEV"},
+		{what: "hard link of the library's Guide.pdf into the encrypted folder", op: probeOp("link", guide, filepath.Join(dl, "guide")), want: "EXDEV", root: true},
+		{what: "rename of the library's Guide.pdf into the encrypted folder", op: probeOp("rename", guide, filepath.Join(dl, "guide")), want: "EXDEV", root: true},
+		{what: "rename of a FIFO from outside into the encrypted folder (the kernel's exception: never encrypted)", op: probeOp("rename", filepath.Join(home, "tube-dehors"), filepath.Join(dl, "tube-entre")), want: "ok"},
+	})
+
+	w.fs.RemoveKey(t, w.key)
+	top := names(t, dl)
+	var files []string
+	var sub string
+	for _, n := range top {
+		var st unix.Stat_t
+		mustDo(t, unix.Lstat(filepath.Join(dl, n), &st))
+		switch st.Mode & unix.S_IFMT {
+		case unix.S_IFREG:
+			files = append(files, n)
+		case unix.S_IFDIR:
+			sub = n
+		}
+	}
+	if len(files) != 3 || sub == "" || len(top) != 7 {
+		t.Fatalf("no-key root lists %q; want 7 encoded names, three files and a folder among them", top)
+	}
+	inSub := names(t, filepath.Join(dl, sub))
+	file := files[0]
+	f1, f2 := filepath.Join(dl, files[0]), filepath.Join(dl, files[1])
+	var subFile string
+	for _, n := range inSub {
+		var st unix.Stat_t
+		mustDo(t, unix.Lstat(filepath.Join(dl, sub, n), &st))
+		if st.Mode&unix.S_IFMT == unix.S_IFREG {
+			subFile = filepath.Join(dl, sub, n)
+		}
+	}
+	if subFile == "" {
+		t.Fatalf("no file among %q", inSub)
+	}
+	var cases []probeCase
+	for _, root := range []bool{false, true} {
+		// Targets outside of each actor's own, so that a name the other
+		// made cannot decide the outcome (a rename onto another link of
+		// the same file does nothing and succeeds).
+		out := filepath.Join(home, "sorti-compte")
+		if root {
+			out = filepath.Join(home, "sorti-root")
+		}
+		cases = append(cases,
+			probeCase{what: "create a file", op: probeOp("create", filepath.Join(dl, "nouveau")), want: "ENOKEY", root: root},
+			probeCase{what: "create a file in a sub-folder", op: probeOp("create", filepath.Join(dl, sub, "nouveau")), want: "ENOKEY", root: root},
+			probeCase{what: "make a folder", op: probeOp("mkdir", filepath.Join(dl, "nouveau")), want: "ENOKEY", root: root},
+			probeCase{what: "make a FIFO", op: probeOp("mkfifo", filepath.Join(dl, "nouveau")), want: "ENOKEY", root: root},
+			probeCase{what: "make a symbolic link", op: probeOp("symlink", guide, filepath.Join(dl, "nouveau")), want: "ENOKEY", root: root},
+			probeCase{what: "hard link of an entry inside, under a new name", op: probeOp("link", f1, filepath.Join(dl, "copie")), want: "ENOKEY", root: root},
+			probeCase{what: "rename an entry over another one", op: probeOp("rename", f1, f2), want: "ENOKEY", root: root},
+			probeCase{what: "exchange two entries", op: probeOp("exchange", f1, f2), want: "ENOKEY", root: root},
+			probeCase{what: "move an entry of a sub-folder up", op: probeOp("rename", subFile, filepath.Join(dl, file)), want: "ENOKEY", root: root},
+			probeCase{what: "exchange an entry with the library's Guide.pdf", op: probeOp("exchange", f1, guide), want: "ENOKEY", root: root},
+			probeCase{what: "move an entry out of the tree", op: probeOp("rename", f1, out), want: "ENOKEY", root: root},
+			// A new name outside, for a file that stays unreadable: the
+			// tree's names do not change (checked below).
+			probeCase{what: "link an entry out of the tree (allowed: adds a name outside, to a file that cannot be read)", op: probeOp("link", f1, out+"-lien"), want: "ok", root: root},
+			probeCase{what: "rename its own file from outside into the tree", op: probeOp("rename", own, filepath.Join(dl, "x")), want: "ENOKEY", root: root},
+			probeCase{what: "hard link of its own file from outside into the tree", op: probeOp("link", own, filepath.Join(dl, "x")), want: "ENOKEY", root: root},
+			probeCase{what: "rename a FIFO from outside into the tree", op: probeOp("rename", filepath.Join(home, "tube-dehors2"), filepath.Join(dl, "x")), want: "ENOKEY", root: root},
+		)
+	}
+	w.check(cases)
+	if after := names(t, dl); strings.Join(after, "/") != strings.Join(top, "/") {
+		t.Errorf("the no-key root's names changed: %q, then %q", top, after)
+	}
+
+	// And the wipe still empties it, by name, with nothing outside touched.
+	d := w.openRoot()
+	defer d.Close()
+	res := w.wipe(d, false, Hooks{})
+	if !res.Verified || res.Removed.Other != 2 {
+		t.Errorf("wipe: verified %v, removed %+v (want the two FIFOs among them), pending %+v", res.Verified, res.Removed, res.Pending)
+	}
+	w.assertRootEmpty()
+	w.assertOutsideIntact()
+}
