@@ -221,7 +221,9 @@ func TestNoKeyTreeWiped(t *testing.T) {
 // probeOps are system calls a probe makes, each one "op\x1earg\x1earg…",
 // joined by "\x1d"; the probe prints one line per op: "ok" or the errno's
 // name.
-func probeOp(op string, args ...string) string { return strings.Join(append([]string{op}, args...), "\x1e") }
+func probeOp(op string, args ...string) string {
+	return strings.Join(append([]string{op}, args...), "\x1e")
+}
 
 // doProbeOp makes one probe system call, as whoever runs it.
 func doProbeOp(spec string) string {
@@ -310,7 +312,7 @@ func names(t *testing.T, dir string) []string {
 
 type probeCase struct {
 	what, op, want string
-	root         bool // made by root, not the account
+	root           bool // made by root, not the account
 }
 
 func (w *noKeyWorld) check(cases []probeCase) {
