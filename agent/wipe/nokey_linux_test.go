@@ -3,12 +3,14 @@ package wipe
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/ardoise-fr/ardoise/agent/baseline"
 	"github.com/ardoise-fr/ardoise/agent/cryptoerase"
@@ -447,4 +449,151 @@ func TestNoKeyNamesCanOnlyDisappear(t *testing.T) {
 	}
 	w.assertRootEmpty()
 	w.assertOutsideIntact()
+}
+
+// noKeyAttack is the account's attack on a wipe of the no-key tree dir:
+// as fast as it can, for every name it lists there (and in its
+// sub-folders), it tries to exchange it with the library's file lib, to
+// rename lib over it, to link lib in, to exchange and rename names of the
+// tree among themselves, and to create new names. It prints how many
+// calls it made and how many succeeded.
+func noKeyAttack(stop chan os.Signal, dir string, libs ...string) {
+	attempts, wins := 0, 0
+	try := func(err error) {
+		attempts++
+		if err == nil {
+			wins++
+		}
+	}
+	for {
+		select {
+		case <-stop:
+			fmt.Println(attempts, wins)
+			os.Exit(0)
+		default:
+		}
+		var all []string
+		if ents, err := os.ReadDir(dir); err == nil {
+			for _, e := range ents {
+				p := filepath.Join(dir, e.Name())
+				all = append(all, p)
+				if e.IsDir() {
+					if sub, err := os.ReadDir(p); err == nil {
+						for _, s := range sub {
+							all = append(all, filepath.Join(p, s.Name()))
+						}
+					}
+				}
+			}
+		}
+		for k, p := range all {
+			q := all[(k+1)%len(all)]
+			for _, lib := range libs {
+				try(unix.Renameat2(unix.AT_FDCWD, p, unix.AT_FDCWD, lib, unix.RENAME_EXCHANGE))
+				try(unix.Renameat2(unix.AT_FDCWD, lib, unix.AT_FDCWD, p, 0))
+			}
+			if q != p {
+				try(unix.Renameat2(unix.AT_FDCWD, p, unix.AT_FDCWD, q, unix.RENAME_EXCHANGE))
+				try(unix.Renameat2(unix.AT_FDCWD, p, unix.AT_FDCWD, q, 0))
+			}
+		}
+		try(unix.Linkat(unix.AT_FDCWD, libs[0], unix.AT_FDCWD, filepath.Join(dir, "guide"), 0))
+		try(unix.Symlink(libs[0], filepath.Join(dir, "lien")))
+		try(unix.Mkdir(filepath.Join(dir, "nouveau"), 0o755))
+	}
+}
+
+// TestRaceNoKeyWipe: hundreds of sessions in an encrypted root, each
+// ended as the agent will (key removed, then the no-key tree wiped by
+// name, the root left open so that every entry is removed through the
+// frozen path, with the window between each check and its unlink
+// widened), while the account attacks the tree as fast as it can
+// (noKeyAttack), exchanging the tree's names with the library's
+// Guide.pdf and with a FIFO of the library's (a FIFO, never encrypted, is
+// the one kind of entry the kernel lets into an encrypted folder while
+// its key is there: it is why the wipe takes names as frozen only once
+// the key is absent). Not one of its calls may succeed once the key is gone,
+// nothing outside the tree is ever deleted or changed, and every wipe is
+// verified. The same attacker is first run while the key is there, where
+// its renames inside the tree do succeed: it is not an attacker that
+// cannot win.
+func TestRaceNoKeyWipe(t *testing.T) {
+	w := newNoKeyWorld(t)
+	guide := filepath.Join(w.home, "Guide.pdf")
+	lib, err := os.Open(guide)
+	mustDo(t, err)
+	defer lib.Close()
+	var libSt unix.Stat_t
+	mustDo(t, unix.Fstat(int(lib.Fd()), &libSt))
+	// The library's FIFO (a printer's, say), root's, in the account's home.
+	fifo := filepath.Join(w.home, "imprimante")
+	mustDo(t, unix.Mkfifo(fifo, 0o644))
+	// It is not held open: a descriptor on it, once the attacker has moved
+	// it into the tree, would keep the tree's folder in use and the key
+	// incompletely removed.
+	var fifoSt unix.Stat_t
+	mustDo(t, unix.Lstat(fifo, &fifoSt))
+	fifoIntact := func(round int) {
+		var now unix.Stat_t
+		if err := unix.Lstat(fifo, &now); err != nil || now.Ino != fifoSt.Ino || now.Nlink != 1 {
+			t.Fatalf("round %d: the library's FIFO was deleted or moved (%v, inode %d, links %d)", round, err, now.Ino, now.Nlink)
+		}
+	}
+	defer safefs.SetRaceWindow(safefs.RaceUnlink, time.Millisecond)()
+	defer safefs.SetRaceWindow(safefs.RaceRmdir, time.Millisecond)()
+	defer safefs.SetRaceWindow(safefs.RaceOpen, time.Millisecond)()
+
+	attempts, rounds := 0, raceRounds
+	for round := 0; round < rounds; round++ {
+		if round > 0 {
+			// The next session start replaces the dead root.
+			mustDo(t, os.Remove(w.root))
+			mustDo(t, os.Remove(filepath.Join(w.home, "lien-dehors.pdf")))
+		}
+		w.start()
+		w.fill()
+		if round == 0 {
+			// Not given the FIFO: with the key there it could move it into
+			// the tree, and rename a session entry over it, as it may do
+			// to anything in its home anyway.
+			stop := attackerRaw(t, w.uid, w.home, "nokey", w.root, guide)
+			time.Sleep(50 * time.Millisecond)
+			var a, won int
+			fmt.Sscan(stop(), &a, &won)
+			if won == 0 {
+				t.Fatalf("with the key there, the attacker's %d calls never succeeded: it cannot prove anything", a)
+			}
+			t.Logf("with the key there: %d of the attacker's %d calls succeeded (renames inside the tree)", won, a)
+			// What it did stays in the tree, which the wipe empties.
+		}
+		w.fs.RemoveKey(t, w.key)
+		d := w.openRoot()
+		stop := attackerRaw(t, w.uid, w.home, "nokey", w.root, guide, fifo)
+		time.Sleep(2 * time.Millisecond) // let it list the tree first
+		res := w.wipe(d, false, Hooks{})
+		var a, won int
+		fmt.Sscan(stop(), &a, &won)
+		d.Close()
+		attempts += a
+		mustDo(t, unix.Fstat(int(lib.Fd()), &libSt))
+		if libSt.Nlink == 0 {
+			t.Fatalf("round %d: the library's Guide.pdf was deleted: %+v", round, res)
+		}
+		fifoIntact(round)
+		if won != 0 {
+			t.Fatalf("round %d: %d of the account's %d calls on the no-key tree succeeded", round, won, a)
+		}
+		if !res.Verified || len(res.Security) != 0 || (round > 0 && res.Removed != (Removed{Files: 5, Dirs: 2, Links: 2, Other: 1, Bytes: res.Removed.Bytes})) {
+			t.Fatalf("round %d: verified %v, removed %+v, security %+v, pending %+v, root errors %+v", round, res.Verified, res.Removed, res.Security, res.Pending, res.RootErrors)
+		}
+		w.assertRootEmpty()
+		w.assertOutsideIntact()
+		if t.Failed() {
+			t.Fatalf("round %d", round)
+		}
+	}
+	t.Logf("%d rounds: the account made %d calls against the no-key trees during their wipes, none succeeded", rounds, attempts)
+	if attempts == 0 {
+		t.Fatal("the attacker made no call during the wipes: the test proves nothing")
+	}
 }

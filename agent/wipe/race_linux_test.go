@@ -67,6 +67,17 @@ func raceAccountIn(t *testing.T, base string) (uid int, home string) {
 // fast as it can.
 func attacker(t *testing.T, uid int, home string, args ...string) (stop func() int) {
 	t.Helper()
+	stopRaw := attackerRaw(t, uid, home, args...)
+	return func() int {
+		n, _ := strconv.Atoi(strings.TrimSpace(stopRaw()))
+		return n
+	}
+}
+
+// attackerRaw is attacker, the stop function returning what the attacker
+// printed when it was stopped.
+func attackerRaw(t *testing.T, uid int, home string, args ...string) (stop func() string) {
+	t.Helper()
 	bin := filepath.Join(filepath.Dir(home), "attacker.test")
 	if _, err := os.Stat(bin); err != nil {
 		data, err := os.ReadFile(os.Args[0])
@@ -84,7 +95,7 @@ func attacker(t *testing.T, uid int, home string, args ...string) (stop func() i
 	if _, err := out.Read(ready); err != nil {
 		t.Fatalf("attacker did not start: %v", err)
 	}
-	return func() int {
+	return func() string {
 		cmd.Process.Signal(syscall.SIGTERM)
 		var wins []byte
 		buf := make([]byte, 64)
@@ -96,8 +107,7 @@ func attacker(t *testing.T, uid int, home string, args ...string) (stop func() i
 			}
 		}
 		cmd.Wait()
-		n, _ := strconv.Atoi(strings.TrimSpace(string(wins)))
-		return n
+		return string(wins)
 	}
 }
 
@@ -126,6 +136,8 @@ func TestRaceAttacker(t *testing.T) {
 				swaps++
 			}
 		}
+	case "nokey":
+		noKeyAttack(stop, args[1], args[2:]...)
 	}
 	t.Fatalf("unknown attack %q", args[0])
 }
