@@ -194,7 +194,38 @@ func TestNoKeyTreeWiped(t *testing.T) {
 					t.Fatalf("after the key's removal the root lists a plaintext name %q: the key is still there", e.Name())
 				}
 			}
-			res := w.wipe(d, closeRoot, Hooks{})
+			// Closing the no-key root to the public (mark, owner, mode:
+			// safefs.LockForWipe) works without the key: seen while its
+			// entries are removed.
+			// So does closing each session folder before it is listed,
+			// whether the root is closed or not.
+			closed, nested, nestedClosed := 0, 0, 0
+			lockedNow := func(p string) bool {
+				var st unix.Stat_t
+				if unix.Lstat(p, &st) != nil || st.Uid != 0 || st.Mode&0o777 != 0o700 {
+					return false
+				}
+				_, err := unix.Lgetxattr(p, "trusted.ardoise.wipe", make([]byte, 64))
+				return err == nil
+			}
+			hooks := Hooks{BeforeUnlink: func(rel string) {
+				if lockedNow(w.root) {
+					closed++
+				}
+				if strings.Contains(rel, "/") {
+					nested++
+					if lockedNow(filepath.Dir(filepath.Join(w.root, rel))) {
+						nestedClosed++
+					}
+				}
+			}}
+			res := w.wipe(d, closeRoot, hooks)
+			if closeRoot && closed == 0 {
+				t.Error("the no-key root was not closed to the public while its entries were removed")
+			}
+			if nested != 3 || nestedClosed != nested {
+				t.Errorf("%d of the %d entries in session folders were removed with their folder closed to the public; want all 3", nestedClosed, nested)
+			}
 			if !res.Verified || res.Leftover != 0 || len(res.RootErrors) != 0 {
 				t.Fatalf("wipe of the no-key tree not verified: leftover %d, pending %+v, root errors %+v", res.Leftover, res.Pending, res.RootErrors)
 			}
