@@ -25,9 +25,12 @@ import (
 // differs. Run them in one 'go test -bench' invocation (root).
 
 // makeTree20k writes 20,000 small files in 400 folders under dir.
-func makeTree20k(b *testing.B, dir string) {
+func makeTree20k(b *testing.B, dir string) { makeTreeN(b, dir, 400) }
+
+// makeTreeN writes folders×50 small files in that many folders under dir.
+func makeTreeN(b *testing.B, dir string, folders int) {
 	b.Helper()
-	for d := 0; d < 400; d++ {
+	for d := 0; d < folders; d++ {
 		sub := filepath.Join(dir, fmt.Sprintf("d%03d", d))
 		if err := os.MkdirAll(sub, 0o755); err != nil {
 			b.Fatal(err)
@@ -60,11 +63,13 @@ func sessionTree20k(b *testing.B, root string, encrypt bool) cryptoerase.ID {
 	return id
 }
 
-func benchLoopFS(b *testing.B) *cetest.LoopFS {
+func benchLoopFS(b *testing.B) *cetest.LoopFS { return benchLoopFSOf(b, 512) }
+
+func benchLoopFSOf(b *testing.B, sizeMB int) *cetest.LoopFS {
 	if os.Geteuid() != 0 {
 		b.Skip("needs root, as the agent: a real encrypted file system on a loop device, the tree another account's")
 	}
-	return cetest.NewLoopFS(b, 512)
+	return cetest.NewLoopFS(b, sizeMB)
 }
 
 func wipe20k(b *testing.B, d *safefs.Dir, key cryptoerase.ID, closeRoot bool) {
@@ -163,4 +168,46 @@ func BenchmarkEnd20kRmRf(b *testing.B) {
 			b.Fatalf("rm -rf: %v %s", err, out)
 		}
 	}
+}
+
+// BenchmarkUnreadable100k is the key removal alone for a session of
+// 100,000 files in 2,000 folders, all in the kernel's caches as at the end
+// of a session: the time until its documents are unreadable, against
+// ms-to-unreadable of BenchmarkEnd20kEncrypted, for how it grows with the
+// size. The tree is deleted outside the clock.
+func BenchmarkUnreadable100k(b *testing.B) {
+	fs := benchLoopFSOf(b, 1536)
+	mnt, err := os.Open(fs.Mnt)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer mnt.Close()
+	var unreadable time.Duration
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		root := filepath.Join(fs.Mnt, fmt.Sprint(i))
+		if err := os.Mkdir(root, 0o755); err != nil {
+			b.Fatal(err)
+		}
+		key := cetest.Encrypt(b, root)
+		makeTreeN(b, root, 2000)
+		chownTree(b, root)
+		unix.Sync()
+		b.StartTimer()
+		start := time.Now()
+		st, err := cryptoerase.Remove(mnt, key)
+		if err == nil && st != cryptoerase.Absent {
+			st, err = cryptoerase.Remove(mnt, key)
+		}
+		if err != nil || st != cryptoerase.Absent {
+			b.Fatalf("key removal: %v, %v", st, err)
+		}
+		unreadable += time.Since(start)
+		b.StopTimer()
+		if out, err := exec.Command("rm", "-rf", root).CombinedOutput(); err != nil {
+			b.Fatalf("rm -rf: %v %s", err, out)
+		}
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(unreadable.Milliseconds())/float64(b.N), "ms-to-unreadable")
 }
