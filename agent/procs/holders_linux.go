@@ -16,16 +16,16 @@ import (
 // current folder, their root folder, their program or a memory mapping at
 // or beneath dir, an absolute path.
 //
-// It goes by path, as the kernel shows each of these from the process's
-// own root (the links /proc/PID/cwd, root, exe and fd/*, and the paths of
+// It goes by path prefix, as the kernel shows each of these to the caller
+// (the links /proc/PID/cwd, root, exe and fd/*, and the paths of
 // /proc/PID/maps), with the device checked too where the link can be
 // stat-ed: that is enough for a report, and it sees what an identity
 // (device and inode) would miss, a file deleted while open, which keeps a
 // key in use as much as any other (the kernel shows it with " (deleted)"
-// after its path). What it cannot see: a process in another mount
-// namespace or chroot, whose paths are its own (the folder under another
-// name there; ours are found through their root folder when it is
-// beneath dir). A folder moved away after a process entered it is found
+// after its path). A chrooted process is seen by the full path of what it
+// holds. What it may miss: a process in a mount namespace of its own that
+// reaches the folder through a mount the caller does not have (its paths
+// are not ours). A folder moved away after a process entered it is found
 // at its new path only: pass the path it has now.
 //
 // The caller (the agent, as root) can read every process; a process
