@@ -251,7 +251,7 @@ func TestNoKeyTreeWiped(t *testing.T) {
 	}
 }
 
-// probeOps are system calls a probe makes, each one "op\x1earg\x1earg…",
+// probeOp builds one system call for a probe: "op\x1earg\x1earg…"; ops are
 // joined by "\x1d"; the probe prints one line per op: "ok" or the errno's
 // name.
 func probeOp(op string, args ...string) string {
