@@ -1,7 +1,6 @@
 package agent
 
 import (
-	"net/http"
 	"time"
 
 	"github.com/ardoise-fr/ardoise/agent/activity"
@@ -19,7 +18,7 @@ import (
 func (a *Agent) checkAccompanied(p ipcserver.Peer, code string) error {
 	acc := a.policy().Session.Accompanied
 	if !acc.Enabled {
-		return ipcserver.Errorf(http.StatusForbidden, "accompanied_disabled",
+		return ipc.Errorf(ipc.CodeAccompaniedDisabled,
 			"l'accompagnement n'est pas activé sur cet ordinateur (accompanied sessions are not enabled in the policy: session.accompanied.enabled)")
 	}
 	if acc.StaffCodeHash == "" || (p.UID == 0 && a.cfg.Mode == System) {
@@ -27,17 +26,17 @@ func (a *Agent) checkAccompanied(p ipcserver.Peer, code string) error {
 	}
 	now := time.Now()
 	if ok, wait := a.codes.Allow(now); !ok {
-		return ipcserver.Errorf(http.StatusTooManyRequests, "too_many_attempts",
+		return ipc.Errorf(ipc.CodeTooManyAttempts,
 			"trop d'essais: attendez %d secondes (too many wrong codes; wait %s)", int(wait.Seconds()+0.5), wait.Round(time.Second))
 	}
 	ok, err := staffcode.Verify(acc.StaffCodeHash, code)
 	if err != nil {
-		return ipcserver.Errorf(http.StatusInternalServerError, "policy", "le code du personnel est mal configuré (the policy's staff code hash is invalid)")
+		return ipc.Errorf(ipc.CodePolicy, "le code du personnel est mal configuré (the policy's staff code hash is invalid)")
 	}
 	if !ok {
 		a.codes.Fail(now)
 		a.log.Warn("wrong staff code for an accompanied session", "uid", p.UID)
-		return ipcserver.Errorf(http.StatusForbidden, "wrong_code", "code incorrect (wrong staff code)")
+		return ipc.Errorf(ipc.CodeWrongCode, "code incorrect (wrong staff code)")
 	}
 	a.codes.Succeed()
 	return nil

@@ -3,7 +3,7 @@ package agent
 import (
 	"context"
 	"errors"
-	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -81,6 +81,12 @@ func (a *Agent) watchAccounts(ctx context.Context, table procs.Table) {
 	}
 }
 
+// startConflicts are the refusals of a session start meaning the state
+// allows none now (409 on the wire): someone asked at the same moment, a
+// wipe is pending, a root is unsafe or the erase rule would empty the
+// home (both logged where they are found). The poller retries them.
+var startConflicts = []string{ipc.CodeConflict, ipc.CodeNoSession, ipc.CodeWipePending, ipc.CodeUnsafeRoot, ipc.CodeEmptiesHome}
+
 // startForKioskInUse starts a session for the first kiosk account of the
 // policy that has programs running.
 func (a *Agent) startForKioskInUse(ctx context.Context, running map[string]bool) {
@@ -94,7 +100,7 @@ func (a *Agent) startForKioskInUse(ctx context.Context, running map[string]bool)
 		switch {
 		case err == nil:
 			a.log.Info("a kiosk account is in use: session started", "account", u.Name, "uid", u.UID)
-		case errors.As(err, &ie) && ie.Status == http.StatusConflict:
+		case errors.As(err, &ie) && slices.Contains(startConflicts, ie.Code):
 			// Someone asked at the same moment, or a wipe is pending.
 		default:
 			a.log.Warn("a kiosk account is in use but no session could start", "uid", u.UID, "err", err)

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -151,6 +150,13 @@ type activeSession struct {
 	// checkOnly: opened by CheckMachine, which must create nothing (the
 	// trace folders are made at a real session's start).
 	checkOnly bool
+	// key is the session's encryption key, nil when no folder is
+	// encrypted (encrypt.go); probe is the home file system's answer to
+	// cryptoerase.Probe, once asked.
+	key   *sessionKey
+	probe error
+	// tmpdir is the session's encrypted TMPDIR, "" for none.
+	tmpdir string
 }
 
 type sessionRoot struct {
@@ -167,6 +173,16 @@ type sessionRoot struct {
 	// rel is the root's path beneath the home folder, "" when it is not
 	// strictly beneath it: the name wiped at the end (rootnames.go).
 	rel string
+
+	// protection and protectionCode are RootStatus's; encID is the
+	// identity of the folder encrypted at the start with the session key,
+	// nil when the root is not encrypted (encrypt.go). encOwner, encGroup
+	// and encPerm are what that folder is given.
+	protection, protectionCode string
+	protectionWhy              string // for the admin, when not encrypted
+	encID                      *safefs.Identity
+	encOwner, encGroup         uint32
+	encPerm                    os.FileMode
 }
 
 func (s *activeSession) close() {
@@ -237,16 +253,35 @@ func (a *Agent) Run(ctx context.Context) error {
 		l.Close()
 		return err
 	}
+	// A session left unfinished by a crash, a kill or a power cut is
+	// finished first, before anyone can start a new one: the operations
+	// lock is taken before the socket answers, so that a window retrying
+	// "session start" as the agent comes back cannot start a session
+	// whose baseline would count the unfinished session's files as the
+	// next person's (kept for ever), and the state says the computer is
+	// not ready until it is.
+	if rec != nil {
+		a.opMu.Lock()
+		a.mu.Lock()
+		a.setStateLocked(session.Wiping)
+		a.mu.Unlock()
+	}
 	srv := ipcserver.New(ipcserver.Config{Backend: a, Logger: a.log})
 	serveCtx, stopServing := context.WithCancel(context.WithoutCancel(ctx))
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(serveCtx, l) }()
 	defer func() { stopServing(); <-served }()
-
-	// A session left unfinished by a crash, a kill or a power cut is
-	// finished first, before anyone can start a new one.
 	if rec != nil {
-		a.recover(ctx, rec)
+		safefs.Pause(safefs.RaceRecover)
+		a.recoverLocked(ctx, rec)
+		a.mu.Lock()
+		if a.cur == nil && a.state == session.Wiping {
+			// Nothing could be recovered (its record was damaged): the
+			// log says why.
+			a.setStateLocked(session.Idle)
+		}
+		a.mu.Unlock()
+		a.opMu.Unlock()
 	}
 	timersCtx, stopTimers := context.WithCancel(ctx)
 	defer stopTimers()
@@ -312,11 +347,7 @@ func (a *Agent) poke() {
 
 // --- starting a session ----------------------------------------------------
 
-var errNoSession = ipcserver.Errorf(http.StatusConflict, "no_session", "aucune session en cours (no session)")
-
-// errWipePending is the code of a session start refused until the previous
-// session's wipe is finished.
-const errWipePending = "wipe_pending"
+var errNoSession = ipc.Errorf(ipc.CodeNoSession, "aucune session en cours (no session)")
 
 // start opens the roots for user, records the baseline, then the session in
 // the journal, in that order: a crash between the two leaves no half-started
@@ -334,7 +365,7 @@ func (a *Agent) start(ctx context.Context, u userdirs.User, src userdirs.Source,
 		st, cur = a.state, a.cur
 		a.mu.Unlock()
 		if st == session.Pending {
-			return ipc.Status{}, ipcserver.Errorf(http.StatusConflict, errWipePending,
+			return ipc.Status{}, ipc.Errorf(ipc.CodeWipePending,
 				"l'ordinateur n'est pas encore prêt: des fichiers de la session précédente n'ont pas pu être effacés; le personnel doit vérifier (the previous session's wipe is not finished)")
 		}
 	}
@@ -361,7 +392,7 @@ func (a *Agent) start(ctx context.Context, u userdirs.User, src userdirs.Source,
 			a.bus.publish(ipc.Event{Type: ipc.EventState, State: session.Active.String()})
 			return a.Status(ctx), nil
 		}
-		return ipc.Status{}, ipcserver.Errorf(http.StatusConflict, "conflict", "session déjà en cours (a session is already running)")
+		return ipc.Status{}, ipc.Errorf(ipc.CodeConflict, "session déjà en cours (a session is already running)")
 	}
 
 	if err := a.journal.Err(); err != nil {
@@ -371,7 +402,20 @@ func (a *Agent) start(ctx context.Context, u userdirs.User, src userdirs.Source,
 	if err := a.refuseEmptyingHome(s.policy); err != nil {
 		return ipc.Status{}, err
 	}
+	// A key an earlier session could not destroy (files busy) is tried
+	// again first.
+	if ks := a.journal.Keys(); len(ks) > 0 {
+		a.recoverKeys(ctx, ks, nil)
+	}
 	a.openRoots(s, src)
+	// A start refused from here on destroys the key it added.
+	started := false
+	defer func() {
+		if !started && s.key != nil {
+			a.destroyKey(ctx, s)
+			s.close()
+		}
+	}()
 	if len(s.unsafe) > 0 {
 		s.close()
 		return ipc.Status{}, a.refuseUnsafe(s.unsafe)
@@ -402,6 +446,7 @@ func (a *Agent) start(ctx context.Context, u userdirs.User, src userdirs.Source,
 		os.Remove(a.baselinePath())
 		return ipc.Status{}, a.refuseUnjournaled(err)
 	}
+	started = true
 	s.timers = session.NewTimers(s.policy.Session, s.started)
 	a.startWatcher(s)
 	a.watchAbsentRoots(s)
@@ -436,7 +481,7 @@ func (a *Agent) start(ctx context.Context, u userdirs.User, src userdirs.Source,
 func (a *Agent) refuseUnjournaled(err error) error {
 	a.metrics.SessionRefused("no_journal")
 	a.log.Error("no session can start: the crash journal cannot be written; free room in the state folder, then restart the agent", "state_dir", a.cfg.StateDir, "err", err)
-	return ipcserver.Errorf(http.StatusServiceUnavailable, ipc.CodeJournal,
+	return ipc.Errorf(ipc.CodeJournal,
 		"l'ordinateur ne peut pas ouvrir de session: il ne peut plus noter ce qu'il devra effacer; le personnel doit prévenir l'administrateur (the crash journal cannot be written: free room in %s, then restart the agent)", a.cfg.StateDir)
 }
 
@@ -467,8 +512,10 @@ func (a *Agent) startWatcher(s *activeSession) {
 // of folders that appear during the session share them.
 func (a *Agent) watchCallbacks(s *activeSession) (isNew func(int, safefs.Info) bool, onEvents func([]watch.Event)) {
 	owners := make([][]uint32, len(s.roots))
+	encrypted := make([]bool, len(s.roots))
 	for i, r := range s.roots {
 		owners[i] = r.owners
+		encrypted[i] = r.encID != nil
 	}
 	return func(root int, in safefs.Info) bool {
 			return !s.base.Contains(in.Identity) && slices.Contains(owners[root], in.UID)
@@ -495,7 +542,13 @@ func (a *Agent) watchCallbacks(s *activeSession) (isNew func(int, safefs.Info) b
 				}
 				// A rename is journaled again: recovery goes by identity,
 				// and the new name is where the next start finds it.
-				a.journal.Created(journal.Entry{Root: e.Root, Parent: e.Parent, Name: []byte(e.Name), ID: e.Info.Identity, Dir: e.Info.IsDir(), Size: e.Info.Size})
+				name := []byte(e.Name)
+				if e.Root < len(encrypted) && encrypted[e.Root] {
+					// Never a name from an encrypted folder: it would
+					// outlive the key (its recovery empties the folder).
+					name = nil
+				}
+				a.journal.Created(journal.Entry{Root: e.Root, Parent: e.Parent, Name: name, ID: e.Info.Identity, Dir: e.Info.IsDir(), Size: e.Info.Size})
 				if debug {
 					a.log.Debug("new entry", "root", s.roots[e.Root].policy.Label, logging.Personal("name", e.RelPath), "kind", e.Kind.String())
 				}
@@ -545,11 +598,16 @@ func (a *Agent) openRoots(s *activeSession, src userdirs.Source) {
 				a.log.Warn("folder not watched: the home folder cannot be opened safely", "root", pr.Label, logging.Personal("err", homeErr.Error()))
 				continue
 			}
+			a.prepareRoot(s, home, r)
 			r.dir, err = home.OpenBeneath(loc.Rel, trust)
 			if errors.Is(err, safefs.ErrSymlink) && a.cfg.Mode == System {
 				r.dir, err = a.repairOrCheckRootLink(s, home, loc.Rel, pr.Label, trust, s.checkOnly)
 			}
+			if err == nil {
+				a.checkEncrypted(r)
+			}
 		} else {
+			a.prepareRoot(s, nil, r)
 			r.dir, err = safefs.OpenRoot(loc.Path, trust)
 		}
 		if err == nil {
@@ -588,6 +646,9 @@ func (a *Agent) openRoots(s *activeSession, src userdirs.Source) {
 				s.unsafe = append(s.unsafe, pr.Label)
 			}
 		}
+	}
+	if !s.checkOnly && homeErr == nil && home != nil {
+		a.openTmpdir(s, home)
 	}
 	if !s.checkOnly {
 		a.openTraces(s, home, homeErr)
@@ -746,7 +807,8 @@ func (r *sessionRoot) refuseErr(err error) {
 func (a *Agent) journalSession(s *activeSession) journal.Session {
 	js := journal.Session{ID: s.id, Mode: s.mode, UID: s.user.UID, SID: s.user.SID, Started: s.started}
 	for _, r := range s.roots {
-		jr := journal.Root{Label: r.policy.Label, State: r.state, Reason: r.code, Scope: r.policy.Scope, Keep: r.policy.Keep, Owners: r.owners, OwnerSIDs: r.ownerSIDs}
+		jr := journal.Root{Label: r.policy.Label, State: r.state, Reason: r.code, Scope: r.policy.Scope, Keep: r.policy.Keep, Owners: r.owners, OwnerSIDs: r.ownerSIDs,
+			Protection: r.protection, ProtectionCode: r.protectionCode}
 		if r.dir != nil {
 			in := r.dir.Info()
 			jr.Path, jr.Dev, jr.Ino = []byte(r.path), in.Dev, in.Ino
@@ -850,6 +912,14 @@ func (a *Agent) wipeLocked(ctx context.Context, s *activeSession, reason session
 	if err := a.journal.SetPhase(journal.Wiping, string(reason)); err != nil {
 		a.log.Warn("crash journal degraded", "err", err)
 	}
+	started := time.Now()
+	// Browsers first: they may still be writing a download, and a
+	// profile is only cleared once nothing holds it open.
+	closed, closeErr := a.closeBrowsers(ctx, s)
+	ended := a.endPrograms(ctx, s)
+	// Then the key, before anything of the roots is opened again: an open
+	// handle inside an encrypted folder would keep it (encrypt.go).
+	keyRep := a.destroyKey(ctx, s)
 	cfg := wipe.Config{Baseline: s.base, Never: a.own.ids, RecordLeft: a.cleanApplies(s), Progress: func(n, docs int) {
 		a.bus.publish(ipc.Event{Type: ipc.EventProgress, Count: n, Files: docs})
 	}}
@@ -864,11 +934,6 @@ func (a *Agent) wipeLocked(ctx context.Context, s *activeSession, reason session
 	defer closeByName()
 	cfg.Roots = append(cfg.Roots, byName...)
 	linked := a.linkedRoots(s)
-	started := time.Now()
-	// Browsers first: they may still be writing a download, and a
-	// profile is only cleared once nothing holds it open.
-	closed, closeErr := a.closeBrowsers(ctx, s)
-	ended := a.endPrograms(ctx, s)
 	res := wipe.Run(ctx, cfg)
 	foldNameRoots(&res, len(s.roots), byName, byNameOf)
 	for _, i := range linked {
@@ -880,6 +945,7 @@ func (a *Agent) wipeLocked(ctx context.Context, s *activeSession, reason session
 	}
 	rep := a.report(s, reason, started, res)
 	rep.ProgramsEnded = ended
+	rep.Key = keyRep
 	rep.Browsers = a.clearBrowsers(ctx, s, closed, closeErr)
 	if rep.Browsers.Profiles > 0 {
 		rep.Traces = append(rep.Traces, "browser_data")
@@ -918,7 +984,11 @@ func (a *Agent) wipeLocked(ctx context.Context, s *activeSession, reason session
 		a.forgetClean(s)
 		var ps []journal.Pending
 		for _, p := range res.Pending {
-			ps = append(ps, journal.Pending{Root: p.Root, Rel: []byte(p.Rel), Reason: p.Reason})
+			rel := []byte(p.Rel)
+			if s.roots[p.Root].encID != nil {
+				rel = nil // never a name of an encrypted folder
+			}
+			ps = append(ps, journal.Pending{Root: p.Root, Rel: rel, Reason: p.Reason})
 		}
 		if err := a.journal.SetPending(ps); err == nil {
 			err = a.journal.SetPhase(journal.Waiting, string(reason))
@@ -992,7 +1062,7 @@ func (a *Agent) report(s *activeSession, reason session.Reason, started time.Tim
 		if len(rep.Pending) >= 100 {
 			break
 		}
-		rep.Pending = append(rep.Pending, ipc.PendingItem{Folder: s.roots[p.Root].policy.Label, Name: ipc.DisplayName(filepath.Base(p.Rel)), Reason: p.Reason})
+		rep.Pending = append(rep.Pending, ipc.PendingItem{Folder: s.roots[p.Root].policy.Label, Name: pendingName(s, s.roots[p.Root], p.Rel), Reason: p.Reason})
 	}
 	for _, i := range res.Gone {
 		rep.Gone = append(rep.Gone, s.roots[i].policy.Label)
@@ -1003,12 +1073,11 @@ func (a *Agent) report(s *activeSession, reason session.Reason, started time.Tim
 	return rep
 }
 
-// recover finishes a session a crash left in the journal: it reopens the
+// recoverLocked finishes a session a crash left in the journal (Run holds
+// opMu, before the socket answers): it reopens the
 // roots recorded, checks they are the same folders, reloads the baseline and
 // wipes (threats.md C4, S4).
-func (a *Agent) recover(ctx context.Context, rec *journal.Recovered) {
-	a.opMu.Lock()
-	defer a.opMu.Unlock()
+func (a *Agent) recoverLocked(ctx context.Context, rec *journal.Recovered) {
 	if rec.Invalid > 0 {
 		a.log.Warn("invalid journal entries ignored", "count", rec.Invalid)
 	}
@@ -1029,6 +1098,17 @@ func (a *Agent) recover(ctx context.Context, rec *journal.Recovered) {
 		// it was given ($HOME), not the password database's.
 		u = a.cfg.User
 	}
+	// Keys first: removed by their journaled identifiers, and the folders
+	// made for them that are no root of the session emptied (encrypt.go).
+	sessionRoots := map[string]bool{}
+	for _, jr := range rec.Session.Roots {
+		sessionRoots[string(jr.Path)] = true
+	}
+	a.recoverKeys(ctx, rec.Keys, sessionRoots)
+	if rec.Session.ID == "" {
+		return // only keys: no session was recorded
+	}
+	live := a.journal.Keys()
 	s := &activeSession{policy: a.policy(), id: rec.Session.ID, mode: rec.Session.Mode, user: u, started: rec.Session.Started, reason: rec.Reason}
 	trust := trustFor(u)
 	for _, jr := range rec.Session.Roots {
@@ -1039,8 +1119,15 @@ func (a *Agent) recover(ctx context.Context, rec *journal.Recovered) {
 		if len(ownerSIDs) == 0 {
 			ownerSIDs = sidsOf(u)
 		}
-		r := &sessionRoot{policy: policies.Root{Label: jr.Label, Scope: jr.Scope, Keep: jr.Keep}, owners: owners, ownerSIDs: ownerSIDs, path: string(jr.Path), state: jr.State}
+		r := &sessionRoot{policy: policies.Root{Label: jr.Label, Scope: jr.Scope, Keep: jr.Keep}, owners: owners, ownerSIDs: ownerSIDs, path: string(jr.Path), state: jr.State,
+			protection: jr.Protection, protectionCode: jr.ProtectionCode}
 		r.rel = homeRel(u.Home, r.path)
+		if jr.Protection == ipc.ProtectionEncrypted && r.rel != "" {
+			r.encID = &safefs.Identity{Dev: jr.Dev, Ino: jr.Ino}
+			if s.key == nil {
+				s.key = recoveredKey(rec.Keys, live, jr, u.Home)
+			}
+		}
 		s.roots = append(s.roots, r)
 		if len(jr.Path) == 0 || (jr.Dev == 0 && jr.Ino == 0) {
 			continue // not open at the start; its name is wiped below

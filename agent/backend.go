@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net/http"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -38,6 +37,7 @@ func (a *Agent) Owner() (peercred.Account, bool) {
 
 // Status says what the agent is doing; it holds no file name.
 func (a *Agent) Status(ctx context.Context) ipc.Status {
+	broken := promiseBroken()
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	st := ipc.Status{State: a.state.String(), UserUID: -1, AgentVersion: a.cfg.Version, LastWipe: withoutNames(a.lastWipe), Roots: []ipc.RootStatus{},
@@ -47,12 +47,13 @@ func (a *Agent) Status(ctx context.Context) ipc.Status {
 	if s := a.cur; s != nil {
 		st.Mode, st.SessionID, st.UserUID = s.mode, s.id, int(s.user.UID)
 		st.Started = s.started
+		st.PromiseBroken = broken
 		var degraded []int
 		if s.watcher != nil {
 			degraded = s.watcher.Stats().Degraded
 		}
 		for i, r := range s.roots {
-			rs := ipc.RootStatus{Label: r.policy.Label, State: r.state, Code: r.code, Reason: r.reason}
+			rs := ipc.RootStatus{Label: r.policy.Label, State: r.state, Code: r.code, Reason: r.reason, Protection: r.protection, ProtectionCode: r.protectionCode}
 			if rs.State == "watching" && (s.watcher == nil || slices.Contains(degraded, i)) {
 				rs.State = "rescan"
 			}
@@ -64,6 +65,9 @@ func (a *Agent) Status(ctx context.Context) ipc.Status {
 		st.Counts.Entries, st.Counts.Files = s.entries, s.files
 		if a.cfg.Mode == System {
 			st.Browser = browserCommand(s.policy, s.mode)
+			if st.Browser != nil && s.tmpdir != "" {
+				st.Browser.Env = []string{"TMPDIR=" + s.tmpdir}
+			}
 		}
 		if s.timers != nil && a.state == session.Active {
 			st.Deadlines.IdleEnd, st.Deadlines.MaxEnd, st.Deadlines.ClosingEnd = s.timers.Deadlines(time.Now())
@@ -170,20 +174,20 @@ func (a *Agent) Start(ctx context.Context, p ipcserver.Peer, r ipc.StartRequest)
 		// A foreground agent acts for the user who started it, and only
 		// that user (or root) may ask.
 		if !p.Account().Same(account(a.cfg.User)) && p.UID != 0 {
-			return ipc.Status{}, ipcserver.Errorf(http.StatusForbidden, "forbidden", "cet agent agit pour un autre utilisateur (this agent acts for another user)")
+			return ipc.Status{}, ipc.Errorf(ipc.CodeForbidden, "cet agent agit pour un autre utilisateur (this agent acts for another user)")
 		}
 		return a.countRefusal(a.start(ctx, a.cfg.User, a.cfg.Source, r.Mode))
 	}
 	u, src, err := lookupPeer(p)
 	if err != nil {
-		return ipc.Status{}, ipcserver.Errorf(http.StatusForbidden, "forbidden", "compte inconnu (unknown account)")
+		return ipc.Status{}, ipc.Errorf(ipc.CodeForbidden, "compte inconnu (unknown account)")
 	}
 	if p.UID == 0 || !isKiosk(a.policy().Accounts.Kiosk, u, localDomain()) {
-		return ipc.Status{}, ipcserver.Errorf(http.StatusForbidden, "not_kiosk", "ce compte n'est pas un compte public de la politique (this account is not one of the policy's kiosk accounts)")
+		return ipc.Status{}, ipc.Errorf(ipc.CodeNotKiosk, "ce compte n'est pas un compte public de la politique (this account is not one of the policy's kiosk accounts)")
 	}
 	if why := KioskRefusal(a.policy(), u); why != "" {
 		a.log.Warn("no session for a kiosk account that is a system account", "uid", u.UID, "why", why)
-		return ipc.Status{}, ipcserver.Errorf(http.StatusForbidden, "system_account", "ce compte est un compte du système, pas un compte public (this account is a system account: %s)", why)
+		return ipc.Status{}, ipc.Errorf(ipc.CodeSystemAccount, "ce compte est un compte du système, pas un compte public (this account is a system account: %s)", why)
 	}
 	return a.countRefusal(a.start(ctx, u, src, r.Mode))
 }
@@ -193,8 +197,8 @@ func (a *Agent) Start(ctx context.Context, p ipcserver.Peer, r ipc.StartRequest)
 // account is in use are counted as wipe retries only).
 func (a *Agent) countRefusal(st ipc.Status, err error) (ipc.Status, error) {
 	var ie *ipcserver.Error
-	if errors.As(err, &ie) && ie.Code == errWipePending {
-		a.metrics.SessionRefused(errWipePending)
+	if errors.As(err, &ie) && ie.Code == ipc.CodeWipePending {
+		a.metrics.SessionRefused(ipc.CodeWipePending)
 	}
 	return st, err
 }

@@ -71,6 +71,10 @@ type RootCheck struct {
 	// State is "watching", "refused" or "absent", as in the session's
 	// status; Code and Reason say why, as there.
 	State, Code, Reason string
+	// Protection is "encrypted" when a session would encrypt the folder
+	// (RootStatus.Protection), "deleted" otherwise, with ProtectionCode
+	// and, for the admin, ProtectionWhy: why not and what to do.
+	Protection, ProtectionCode, ProtectionWhy string
 }
 
 // AccountCheck is the verdict for one kiosk account of the policy.
@@ -105,7 +109,8 @@ func CheckMachine(p *policies.Policy) []AccountCheck {
 		s := &activeSession{policy: p, user: u, checkOnly: true}
 		a.openRoots(s, src)
 		for _, r := range s.roots {
-			ac.Roots = append(ac.Roots, RootCheck{Label: r.policy.Label, Path: r.path, State: r.state, Code: r.code, Reason: r.reason})
+			ac.Roots = append(ac.Roots, RootCheck{Label: r.policy.Label, Path: r.path, State: r.state, Code: r.code, Reason: r.reason,
+				Protection: r.protection, ProtectionCode: r.protectionCode, ProtectionWhy: r.protectionWhy})
 		}
 		if len(s.unsafe) > 0 {
 			ac.Refused = fmt.Sprintf("unsafe_root: a folder of the policy is a link that the session start cannot remove (%s); remove it or point the policy at the real folder", strings.Join(s.unsafe, ", "))

@@ -3,13 +3,12 @@ package agent
 import (
 	"errors"
 	"fmt"
-	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
 
-	"github.com/ardoise-fr/ardoise/agent/ipcserver"
+	"github.com/ardoise-fr/ardoise/agent/ipc"
 	"github.com/ardoise-fr/ardoise/agent/safefs"
 	"github.com/ardoise-fr/ardoise/agent/userdirs"
 	"github.com/ardoise-fr/ardoise/policies"
@@ -135,7 +134,7 @@ func (a *Agent) checkHomeScope(p *policies.Policy) error {
 // reason in plain French first.
 func (a *Agent) refuseEmptyingHome(p *policies.Policy) error {
 	if err := a.checkHomeScope(p); err != nil {
-		return ipcserver.Errorf(http.StatusConflict, "empties_home",
+		return ipc.Errorf(ipc.CodeEmptiesHome,
 			"la règle d'effacement viderait tout votre dossier personnel; la session n'est pas ouverte (%s)", err)
 	}
 	return nil

@@ -16,14 +16,13 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net/http"
 	"path"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
 
-	"github.com/ardoise-fr/ardoise/agent/ipcserver"
+	"github.com/ardoise-fr/ardoise/agent/ipc"
 	"github.com/ardoise-fr/ardoise/agent/logging"
 	"github.com/ardoise-fr/ardoise/agent/safefs"
 	"github.com/ardoise-fr/ardoise/agent/watch"
@@ -126,7 +125,7 @@ func (a *Agent) refuseUnsafe(labels []string) error {
 		a.unsafeLogged = l
 		a.log.Error("session refused: a folder of the policy is a link that cannot be removed; a person would save into a folder Ardoise does not watch; remove the link or point the policy's root at the real folder", "roots", l)
 	}
-	return ipcserver.Errorf(http.StatusConflict, "unsafe_root",
+	return ipc.Errorf(ipc.CodeUnsafeRoot,
 		"la session ne peut pas commencer: le dossier %s n'est pas un vrai dossier (un lien a été laissé à sa place); le personnel doit vérifier (a root is a link that cannot be removed: %s)", l, l)
 }
 

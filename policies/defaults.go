@@ -46,6 +46,9 @@ func applyDefaults(p *Policy, present func(field string) bool) {
 		if r.Scope == "" {
 			r.Scope = "session"
 		}
+		if r.Protection == "" {
+			r.Protection = "encrypt"
+		}
 		if r.Kind == "" {
 			r.Kind = "files"
 			if strings.HasPrefix(r.Path, "{downloads}") {

@@ -140,9 +140,9 @@ func TestDefaultsAreFilled(t *testing.T) {
 		Version:  1,
 		Accounts: Accounts{Kiosk: []string{}, KioskBelowUIDMin: []string{}},
 		Roots: []Root{
-			{Path: "{downloads}", Label: "Téléchargements", Kind: "downloads", Scope: "session", Keep: []string{}, AlsoOwnedBy: []string{}},
-			{Path: "/srv/scans/a", Label: "a", Kind: "files", Scope: "session", Keep: []string{}, AlsoOwnedBy: []string{}},
-			{Path: "{documents}/Scans", Label: "Scans", Kind: "files", Scope: "session", Keep: []string{}, AlsoOwnedBy: []string{}},
+			{Path: "{downloads}", Label: "Téléchargements", Kind: "downloads", Scope: "session", Keep: []string{}, AlsoOwnedBy: []string{}, Protection: "encrypt"},
+			{Path: "/srv/scans/a", Label: "a", Kind: "files", Scope: "session", Keep: []string{}, AlsoOwnedBy: []string{}, Protection: "encrypt"},
+			{Path: "{documents}/Scans", Label: "Scans", Kind: "files", Scope: "session", Keep: []string{}, AlsoOwnedBy: []string{}, Protection: "encrypt"},
 		},
 		Session: Session{
 			IdleTimeout:    Duration(15 * time.Minute),

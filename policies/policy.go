@@ -142,6 +142,16 @@ type Root struct {
 	// folder. Never root or another system account: root's files are the
 	// admin's and always kept. Default: empty.
 	AlsoOwnedBy []string `yaml:"also_owned_by"`
+
+	// Protection says how the session's documents in this folder are made
+	// unreadable at its end. "encrypt": on Linux, when the folder is
+	// beneath the home, empty at session start and on a file system that
+	// can encrypt folders (ext4 with the "encrypt" feature), what the
+	// session writes there is encrypted with a key made for that session
+	// only and destroyed at its end, then deleted; elsewhere the folder is
+	// only deleted, and the window and the receipt say so. "delete": never
+	// encrypted, only deleted. Allowed: encrypt, delete. Default: encrypt.
+	Protection string `yaml:"protection"`
 }
 
 // Session sets what ends a session.

@@ -33,6 +33,7 @@ var inherited = map[string]bool{"session.accompanied.launch": true}
 var choices = map[string]choice{
 	"roots[].scope":                  {"scope", []string{"session", "all"}},
 	"roots[].kind":                   {"kind of folder", []string{"downloads", "scans", "files"}},
+	"roots[].protection":             {"protection", []string{"encrypt", "delete"}},
 	"session.closing_times[].days[]": {"day", []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"}},
 	"browsers.launch":                {"browser", []string{"firefox", "chromium", "chrome", "edge", "none"}},
 	"session.accompanied.launch":     {"browser", []string{"firefox", "chromium", "chrome", "edge", "none"}},

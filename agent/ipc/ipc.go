@@ -73,6 +73,12 @@ const (
 	StatePending = "pending" // the last wipe left entries to retry
 )
 
+// States returns every session state, in the order of agent/session's
+// State values (a test there ties the two). It is a copy.
+func States() []string {
+	return []string{StateIdle, StateActive, StateEnding, StateWiping, StateClean, StatePending}
+}
+
 // Session modes (StartRequest.Mode, Status.Mode).
 const (
 	ModePublic      = "public"      // a member of the public alone
@@ -158,6 +164,13 @@ type Status struct {
 	// Accompanied says whether an aidant may start an accompanied session
 	// here, and whether a staff code is asked.
 	Accompanied Accompanied `json:"accompanied"`
+	// PromiseBroken lists, by PromiseCheck code ("swap", "hibernation",
+	// "system"), what on this computer lets memory reach the disk in
+	// clear, breaking the promise made for encrypted folders. While it is
+	// not empty the window never says that nobody can read the documents
+	// again, only "effacé". Empty when nothing breaks it, and when no
+	// session exists.
+	PromiseBroken []string `json:"promise_broken,omitempty"`
 	// Browser is the program the window opens, as the person, in a
 	// private window once the notice is read (and again when the session
 	// becomes accompanied, if that opens another browser or page): the
@@ -170,6 +183,9 @@ type Status struct {
 type Command struct {
 	Program string   `json:"program"`
 	Args    []string `json:"args"`
+	// Env is added to the program's environment ("TMPDIR=…", the
+	// session's encrypted temporary folder); empty for none.
+	Env []string `json:"env,omitempty"`
 }
 
 // Accompanied is what the window needs to offer accompanied sessions.

@@ -47,13 +47,46 @@ type Backend interface {
 	Subscribe(since uint64) (events <-chan ipc.Event, cancel func())
 }
 
-// Error is an error with the status and code to answer; it is the wire
-// type itself, so what the backend says is what the client reads.
+// Error is an error with the code to answer; it is the wire type itself,
+// so what the backend says is what the client reads. The backend never
+// chooses the HTTP status: writeError does, from the code (statusOf).
 type Error = ipc.Error
 
-// Errorf builds an Error; code is one of the ipc.Code constants.
-func Errorf(status int, code, format string, a ...any) *Error {
-	return ipc.Errorf(status, code, format, a...)
+// statuses is the HTTP status of each error code: the one place an
+// agent's refusal becomes a status (a test checks it has every code of
+// ipc.ErrorCodes, and no other).
+var statuses = map[string]int{
+	ipc.CodeBadRequest:          http.StatusBadRequest,
+	ipc.CodeUnknownField:        http.StatusBadRequest,
+	ipc.CodeForbidden:           http.StatusForbidden,
+	ipc.CodeUnknownPeer:         http.StatusForbidden,
+	ipc.CodeBrowser:             http.StatusForbidden,
+	ipc.CodeNotFound:            http.StatusNotFound,
+	ipc.CodeMethod:              http.StatusMethodNotAllowed,
+	ipc.CodeConflict:            http.StatusConflict,
+	ipc.CodeNoSession:           http.StatusConflict,
+	ipc.CodeTooLarge:            http.StatusRequestEntityTooLarge,
+	ipc.CodeTooMany:             http.StatusTooManyRequests,
+	ipc.CodeNotKiosk:            http.StatusForbidden,
+	ipc.CodeWipePending:         http.StatusConflict,
+	ipc.CodeInternal:            http.StatusInternalServerError,
+	ipc.CodeSystemAccount:       http.StatusForbidden,
+	ipc.CodeUnsafeRoot:          http.StatusConflict,
+	ipc.CodeEmptiesHome:         http.StatusConflict,
+	ipc.CodeAccompaniedDisabled: http.StatusForbidden,
+	ipc.CodeWrongCode:           http.StatusForbidden,
+	ipc.CodeTooManyAttempts:     http.StatusTooManyRequests,
+	ipc.CodePolicy:              http.StatusInternalServerError,
+	ipc.CodeJournal:             http.StatusServiceUnavailable,
+}
+
+// statusOf returns the status to answer an error of code with; a code
+// without one (a bug the test catches) is answered as the agent failing.
+func statusOf(code string) int {
+	if st, ok := statuses[code]; ok {
+		return st
+	}
+	return http.StatusInternalServerError
 }
 
 // Config configures a server.
@@ -214,15 +247,15 @@ func peerOf(r *http.Request) (Peer, bool) {
 func (s *Server) guard(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Host != ipc.Host {
-			writeError(w, Errorf(http.StatusForbidden, ipc.CodeBrowser, "hôte refusé (wrong host)"))
+			writeError(w, ipc.Errorf(ipc.CodeBrowser, "hôte refusé (wrong host)"))
 			return
 		}
 		if r.Header.Get("Origin") != "" || r.Header.Get("Referer") != "" {
-			writeError(w, Errorf(http.StatusForbidden, "browser", "requête de navigateur refusée (browser requests are refused)"))
+			writeError(w, ipc.Errorf(ipc.CodeBrowser, "requête de navigateur refusée (browser requests are refused)"))
 			return
 		}
 		if _, ok := peerOf(r); !ok {
-			writeError(w, Errorf(http.StatusForbidden, "unknown_peer", "appelant inconnu (unknown caller)"))
+			writeError(w, ipc.Errorf(ipc.CodeUnknownPeer, "appelant inconnu (unknown caller)"))
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, MaxBody)
@@ -241,9 +274,11 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 func writeError(w http.ResponseWriter, err error) {
 	var e *Error
 	if !errors.As(err, &e) {
-		e = Errorf(http.StatusInternalServerError, "internal", "%v", err)
+		e = ipc.Errorf(ipc.CodeInternal, "%v", err)
 	}
-	writeJSON(w, e.Status, e)
+	answer := *e // e may be shared (a package's error value): not changed
+	answer.Status = statusOf(e.Code)
+	writeJSON(w, answer.Status, &answer)
 }
 
 // decode reads a JSON body strictly: an unknown field is refused, which is
@@ -258,15 +293,15 @@ func decode(r *http.Request, v any) error {
 	var mbe *http.MaxBytesError
 	switch {
 	case errors.As(err, &mbe):
-		return Errorf(http.StatusRequestEntityTooLarge, "too_large", "requête trop grande (request too large)")
+		return ipc.Errorf(ipc.CodeTooLarge, "requête trop grande (request too large)")
 	case err != nil && strings.HasPrefix(err.Error(), "json: unknown field "):
 		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return Errorf(http.StatusBadRequest, "unknown_field", "champ inconnu: %s (unknown field)", field)
+		return ipc.Errorf(ipc.CodeUnknownField, "champ inconnu: %s (unknown field)", field)
 	case err != nil:
-		return Errorf(http.StatusBadRequest, "bad_request", "requête illisible (malformed request): %v", err)
+		return ipc.Errorf(ipc.CodeBadRequest, "requête illisible (malformed request): %v", err)
 	}
 	if dec.More() {
-		return Errorf(http.StatusBadRequest, "bad_request", "requête illisible (one JSON object expected)")
+		return ipc.Errorf(ipc.CodeBadRequest, "requête illisible (one JSON object expected)")
 	}
 	return nil
 }
@@ -277,13 +312,13 @@ func (s *Server) mayActOnSession(r *http.Request, what string) (Peer, error) {
 	p, _ := peerOf(r)
 	owner, ok := s.cfg.Backend.Owner()
 	if !ok {
-		return p, Errorf(http.StatusConflict, "no_session", "aucune session en cours (no session)")
+		return p, ipc.Errorf(ipc.CodeNoSession, "aucune session en cours (no session)")
 	}
 	if p.Admin || p.Account().Same(owner) {
 		return p, nil
 	}
 	s.log.Warn("refused a request for another user's session", "uid", p.UID, "sid", p.SID, "pid", p.PID, "request", what)
-	return p, Errorf(http.StatusForbidden, "forbidden", "cette session appartient à un autre utilisateur (this session belongs to another user)")
+	return p, ipc.Errorf(ipc.CodeForbidden, "cette session appartient à un autre utilisateur (this session belongs to another user)")
 }
 
 func (s *Server) serveStatus(w http.ResponseWriter, r *http.Request) {
@@ -299,7 +334,7 @@ func (s *Server) servePreview(w http.ResponseWriter, r *http.Request) {
 	if v := r.URL.Query().Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 || n > 10000 {
-			writeError(w, Errorf(http.StatusBadRequest, "bad_request", "limit: un nombre de 0 à 10000 (a number from 0 to 10000)"))
+			writeError(w, ipc.Errorf(ipc.CodeBadRequest, "limit: un nombre de 0 à 10000 (a number from 0 to 10000)"))
 			return
 		}
 		limit = n
@@ -322,13 +357,13 @@ func (s *Server) serveStart(w http.ResponseWriter, r *http.Request) {
 		req.Mode = ipc.ModePublic
 	}
 	if req.Mode != ipc.ModePublic && req.Mode != ipc.ModeAccompanied {
-		writeError(w, Errorf(http.StatusBadRequest, "bad_request", "mode: public ou accompanied (public or accompanied)"))
+		writeError(w, ipc.Errorf(ipc.CodeBadRequest, "mode: public ou accompanied (public or accompanied)"))
 		return
 	}
 	p, _ := peerOf(r)
 	if owner, ok := s.cfg.Backend.Owner(); ok && !owner.Same(p.Account()) && !p.Admin {
 		s.log.Warn("refused a session start while another user's session runs", "uid", p.UID, "pid", p.PID)
-		writeError(w, Errorf(http.StatusForbidden, "forbidden", "une session d'un autre utilisateur est en cours (another user's session is running)"))
+		writeError(w, ipc.Errorf(ipc.CodeForbidden, "une session d'un autre utilisateur est en cours (another user's session is running)"))
 		return
 	}
 	st, err := s.cfg.Backend.Start(r.Context(), p, req)
@@ -350,7 +385,7 @@ func (s *Server) serveEnd(w http.ResponseWriter, r *http.Request) {
 		req.Reason = ipc.ReasonButton
 	case ipc.ReasonButton, ipc.ReasonIdle, ipc.ReasonLogout, ipc.ReasonCommand:
 	default:
-		writeError(w, Errorf(http.StatusBadRequest, "bad_request", "reason: button, idle, logout ou command (button, idle, logout or command)"))
+		writeError(w, ipc.Errorf(ipc.CodeBadRequest, "reason: button, idle, logout ou command (button, idle, logout or command)"))
 		return
 	}
 	p, err := s.mayActOnSession(r, "end")
@@ -376,7 +411,7 @@ func (s *Server) serveIdle(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if req.IdleSeconds < 0 {
-		writeError(w, Errorf(http.StatusBadRequest, "bad_request", "idle_seconds: un nombre positif (a positive number)"))
+		writeError(w, ipc.Errorf(ipc.CodeBadRequest, "idle_seconds: un nombre positif (a positive number)"))
 		return
 	}
 	p, err := s.mayActOnSession(r, "idle")
@@ -395,7 +430,7 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) {
 	p, _ := peerOf(r)
 	if owner, ok := s.cfg.Backend.Owner(); ok && !owner.Same(p.Account()) && !p.Admin {
 		s.log.Warn("refused an event stream of another user's session", "uid", p.UID, "pid", p.PID)
-		writeError(w, Errorf(http.StatusForbidden, "forbidden", "cette session appartient à un autre utilisateur (this session belongs to another user)"))
+		writeError(w, ipc.Errorf(ipc.CodeForbidden, "cette session appartient à un autre utilisateur (this session belongs to another user)"))
 		return
 	}
 	since, _ := strconv.ParseUint(r.URL.Query().Get("since"), 10, 64)

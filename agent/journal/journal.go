@@ -22,6 +22,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -36,6 +37,8 @@ const (
 	recPhase   = 3
 	recPending = 4
 	recOver    = 5
+	recKey     = 6
+	recKeyGone = 7
 )
 
 // MaxEntries bounds the created entries recorded one by one; past it one
@@ -55,6 +58,11 @@ type Root struct {
 	Owners []uint32
 	// OwnerSIDs are the owners on Windows.
 	OwnerSIDs []string `json:",omitempty"`
+	// Protection is "encrypted" for a folder encrypted with the session
+	// key (then Dev and Ino are the folder made for it), "deleted"
+	// otherwise; ProtectionCode says why not encrypted.
+	Protection     string `json:",omitempty"`
+	ProtectionCode string `json:",omitempty"`
 }
 
 // Session is the record written when a session starts.
@@ -84,6 +92,26 @@ type Pending struct {
 	Reason string
 }
 
+// KeyFolder is a folder encrypted with a session key, recorded before its
+// encryption is set (an added key not recorded would be an orphan nobody
+// removes). It holds no name of the session's documents: only the folder's
+// own place, which the agent chose.
+type KeyFolder struct {
+	// Key is the key's identifier (cryptoerase.ID.String()), not secret.
+	Key string
+	// Parent is the absolute path of the folder that holds it.
+	Parent []byte
+	// Tmp is the hidden name it was made at; Name the root's name it
+	// takes once swapped into place.
+	Tmp  string
+	Name string
+	Dev  uint64
+	Ino  uint64
+	// Owners are the accounts whose entries in it are the session's.
+	Owners []uint32
+	Label  string
+}
+
 // Phase is how far a session has gone.
 type Phase string
 
@@ -104,6 +132,10 @@ type Recovered struct {
 	Overflow bool // more entries were created than recorded
 	Invalid  int  // records ignored because they did not make sense
 	Torn     bool // the last record was cut short
+	// Keys are the encrypted folders whose key was added and not recorded
+	// as destroyed; they may come with no session (a crash before it was
+	// recorded, or a key left by a finished one).
+	Keys []KeyFolder
 }
 
 // Counts is what survives a completed wipe: no names.
@@ -128,6 +160,9 @@ type Journal struct {
 	entries int
 	over    bool
 	err     error // first write error: the journal is degraded
+	// keys are the key records not destroyed: they outlive Begin and
+	// Finish, which empty the journal, until KeyDestroyed.
+	keys []KeyFolder
 
 	queue   chan []byte // created records waiting for the committer
 	flushed chan chan error
@@ -172,9 +207,10 @@ func Open(dir string) (*Journal, *Recovered, error) {
 	if rec != nil {
 		j.entries = len(rec.Entries)
 		j.over = rec.Overflow
+		j.keys = rec.Keys
 	}
 	go j.commit()
-	if rec == nil || rec.Session.ID == "" {
+	if rec == nil || (rec.Session.ID == "" && len(rec.Keys) == 0) {
 		return j, nil, nil
 	}
 	return j, rec.public(), nil
@@ -286,12 +322,60 @@ func (j *Journal) Begin(s Session) error {
 		return fmt.Errorf("begin journal: %w", err)
 	}
 	j.entries, j.over = 0, false
+	keys := j.keyRecords()
 	j.mu.Unlock()
 	data, err := json.Marshal(s)
 	if err != nil {
 		return fmt.Errorf("begin journal: %w", err)
 	}
-	return j.sync(recBegin, data)
+	return j.write(append(keys, frame(recBegin, data)...))
+}
+
+// keyRecords are the records of the keys not destroyed, written again
+// after the journal is emptied; j.mu is held.
+func (j *Journal) keyRecords() []byte {
+	var buf []byte
+	for _, k := range j.keys {
+		data, _ := json.Marshal(k)
+		buf = append(buf, frame(recKey, data)...)
+	}
+	return buf
+}
+
+// KeyAdded records, synchronously, a folder about to be encrypted with an
+// added key. It must be on disk before the encryption is set.
+func (j *Journal) KeyAdded(k KeyFolder) error {
+	data, err := json.Marshal(k)
+	if err != nil {
+		return err
+	}
+	if err := j.sync(recKey, data); err != nil {
+		return err
+	}
+	j.mu.Lock()
+	j.keys = append(j.keys, k)
+	j.mu.Unlock()
+	return nil
+}
+
+// KeyDestroyed records, synchronously, that the kernel reports the key
+// absent: its folders need no key removal any more.
+func (j *Journal) KeyDestroyed(key string) error {
+	data, _ := json.Marshal(struct{ Key string }{key})
+	if err := j.sync(recKeyGone, data); err != nil {
+		return err
+	}
+	j.mu.Lock()
+	j.keys = slices.DeleteFunc(j.keys, func(k KeyFolder) bool { return k.Key == key })
+	j.mu.Unlock()
+	return nil
+}
+
+// Keys returns the key records not destroyed.
+func (j *Journal) Keys() []KeyFolder {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return slices.Clone(j.keys)
 }
 
 // Created records an entry the session created. It returns at once; the
@@ -342,6 +426,11 @@ func (j *Journal) Finish(c Counts) error {
 	flushErr := j.Flush()
 	j.mu.Lock()
 	err := j.f.Truncate(0)
+	if keys := j.keyRecords(); err == nil && len(keys) > 0 {
+		// A key not destroyed (files still busy) is removed at the next
+		// start: its record stays, and holds no name.
+		_, err = j.f.Write(keys)
+	}
 	if err == nil {
 		err = j.f.Sync()
 	}

@@ -268,3 +268,79 @@ func journalChild(dir string) {
 		}
 	}
 }
+
+// A key is recorded before the session is (its encryption is set before
+// the baseline is taken): its record survives Begin, and Finish keeps it
+// until it is recorded destroyed. With no session a journal holding a key
+// is still an unfinished one for the next start.
+func TestKeyRecordsOutliveBeginAndFinish(t *testing.T) {
+	dir := stateDir(t)
+	j, _, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := KeyFolder{Key: "00112233445566778899aabbccddeeff", Parent: []byte("/home/u"), Tmp: ".ardoise-new-1", Name: "Downloads", Dev: 1, Ino: 9, Owners: []uint32{1000}, Label: "Téléchargements"}
+	if err := j.KeyAdded(k); err != nil {
+		t.Fatal(err)
+	}
+	j.Close()
+	// A crash before the session was recorded.
+	j, rec, err := Open(dir)
+	if err != nil || rec == nil || rec.Session.ID != "" || len(rec.Keys) != 1 || rec.Keys[0].Key != k.Key {
+		t.Fatalf("Open after a crash between key and session: %+v, %v", rec, err)
+	}
+	if err := j.Begin(session()); err != nil {
+		t.Fatal(err)
+	}
+	j.Created(Entry{Root: 0, Name: nil, ID: safefs.Identity{Dev: 1, Ino: 10}})
+	j.SetPending([]Pending{{Root: 0, Reason: "encore utilisé"}})
+	j.Close()
+	j, rec, err = Open(dir)
+	if err != nil || rec == nil || rec.Session.ID != "s1" || len(rec.Keys) != 1 || len(rec.Entries) != 1 || len(rec.Pending) != 1 || rec.Invalid != 0 {
+		t.Fatalf("Open after Begin: %+v, %v", rec, err)
+	}
+	if err := j.Finish(Counts{SessionID: "s1"}); err != nil {
+		t.Fatal(err)
+	}
+	j.Close()
+	j, rec, err = Open(dir)
+	if err != nil || rec == nil || rec.Session.ID != "" || len(rec.Keys) != 1 {
+		t.Fatalf("a key not destroyed must survive Finish: %+v, %v", rec, err)
+	}
+	if err := j.KeyDestroyed(k.Key); err != nil {
+		t.Fatal(err)
+	}
+	if len(j.Keys()) != 0 {
+		t.Fatalf("Keys after KeyDestroyed: %v", j.Keys())
+	}
+	j.Close()
+	j, rec, err = Open(dir)
+	if err != nil || rec != nil {
+		t.Fatalf("a destroyed key leaves nothing to recover: %+v, %v", rec, err)
+	}
+	j.Close()
+	data, _ := os.ReadFile(filepath.Join(dir, fileName))
+	if bytes.Contains(data, []byte("Downloads/")) {
+		t.Error("the journal holds a path beneath the encrypted folder")
+	}
+}
+
+// A tampered key record (a relative parent, a name with a slash) is
+// ignored.
+func TestS3_TamperedKeyRecord(t *testing.T) {
+	dir := stateDir(t)
+	j, _, _ := Open(dir)
+	for _, k := range []KeyFolder{
+		{Key: "aa", Parent: []byte("home/u"), Tmp: ".t"},
+		{Key: "aa", Parent: []byte("/home/u"), Tmp: "../etc"},
+		{Key: "aa", Parent: []byte("/home/u"), Tmp: ".t", Name: "a/b"},
+	} {
+		j.KeyAdded(k)
+	}
+	j.Close()
+	j, rec, err := Open(dir)
+	if err != nil || rec != nil || len(j.Keys()) != 0 {
+		t.Fatalf("tampered key records were taken: %+v, %v, %v", rec, j.Keys(), err)
+	}
+	j.Close()
+}

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/ardoise-fr/ardoise/agent/safefs"
 )
@@ -17,9 +18,25 @@ import (
 type replayed struct {
 	Recovered
 	size int64
+	keys []KeyFolder // every key record, destroyed or not
+	gone map[string]bool
 }
 
-func (r *replayed) public() *Recovered { rec := r.Recovered; return &rec }
+func (r *replayed) public() *Recovered {
+	rec := r.Recovered
+	rec.Keys = r.liveKeys()
+	return &rec
+}
+
+func (r *replayed) liveKeys() []KeyFolder {
+	var ks []KeyFolder
+	for _, k := range r.keys {
+		if !r.gone[k.Key] {
+			ks = append(ks, k)
+		}
+	}
+	return ks
+}
 
 // maxRecord bounds one record; anything larger is damage, not data.
 const maxRecord = 1 << 20
@@ -52,6 +69,7 @@ func replay(p string) (*replayed, error) {
 		off += 8 + n
 	}
 	r.size = int64(off)
+	r.Keys = r.liveKeys()
 	return r, nil
 }
 
@@ -96,6 +114,27 @@ func (r *replayed) apply(typ byte, payload []byte) {
 		r.Pending = append(r.Pending, p)
 	case recOver:
 		r.Overflow = true
+	case recKey:
+		var k KeyFolder
+		if err := json.Unmarshal(payload, &k); err != nil || k.Key == "" || !plainName(k.Tmp) || (k.Name != "" && !plainName(k.Name)) {
+			r.Invalid++
+			return
+		}
+		if p := string(k.Parent); !filepath.IsAbs(p) || filepath.Clean(p) != p {
+			r.Invalid++ // a tampered journal (threats.md S3)
+			return
+		}
+		r.keys = append(r.keys, k)
+	case recKeyGone:
+		var g struct{ Key string }
+		if err := json.Unmarshal(payload, &g); err != nil || g.Key == "" {
+			r.Invalid++
+			return
+		}
+		if r.gone == nil {
+			r.gone = map[string]bool{}
+		}
+		r.gone[g.Key] = true
 	default:
 		r.Invalid++
 	}
@@ -161,8 +200,10 @@ func decodeEntry(b []byte) (Entry, bool) {
 			return e, false // a path, not a name: tampering
 		}
 	}
+	// An entry of an encrypted folder is recorded without its name (a
+	// name kept here would escape the key's destruction).
 	e.Name = append([]byte(nil), name...)
-	return e, len(e.Name) > 0
+	return e, true
 }
 
 func encodePending(p Pending) []byte {
@@ -186,8 +227,14 @@ func decodePending(b []byte) (Pending, bool) {
 	p.Root = int(root)
 	p.Rel = append([]byte(nil), b[n:n+int(l)]...)
 	p.Reason = string(b[n+int(l):])
-	if len(p.Rel) == 0 || p.Rel[0] == '/' {
+	// An entry of an encrypted folder is recorded without its name.
+	if len(p.Rel) > 0 && p.Rel[0] == '/' {
 		return p, false
 	}
 	return p, true
+}
+
+// plainName is a name directly inside a folder.
+func plainName(n string) bool {
+	return n != "" && n != "." && n != ".." && !strings.ContainsAny(n, "/\\\x00")
 }

@@ -147,7 +147,12 @@ func EndUser(ctx context.Context, t Table, uid uint32, opt Options) (Report, err
 			case !p.ownedBy(uid) || p.Ended:
 			case opt.Keep != nil && opt.Keep(p):
 				r.Kept++
-				if p.Stopped {
+				// Continued even when listed as running: the freezer's
+				// SIGSTOP may be delivered after the listing, and a
+				// SIGCONT sent now discards a stop still pending. A
+				// kept program left stopped is a frozen window, or an
+				// "ardoise session end" that never gets its answer.
+				if atomic || p.Stopped {
 					act(t, p, Handle.Continue)
 				}
 			case !p.Stopped:

@@ -206,3 +206,36 @@ func TestP3_PIDReuse(t *testing.T) {
 		t.Errorf("root's processes: %v", err)
 	}
 }
+
+// TestKeptProgramIsNeverLeftStopped: the account is frozen with one
+// kill(-1, SIGSTOP), whose delivery may land after the listing that looks
+// for stopped processes. A kept program (the person's Ardoise window, or
+// "ardoise session end" waiting for its answer) listed as still running
+// must be continued all the same, or it stays stopped for ever. A busy
+// program on another core widens the window; hundreds of rounds.
+func TestKeptProgramIsNeverLeftStopped(t *testing.T) {
+	needRoot(t)
+	rounds := 200
+	if testing.Short() {
+		rounds = 50
+	}
+	for i := 0; i < rounds; i++ {
+		keep := startAs(t, "/bin/sh", "-c", "while :; do :; done")
+		startAs(t, "/bin/sleep", "30") // something to end
+		time.Sleep(time.Millisecond)
+		_, err := EndUser(context.Background(), System{}, testUID, Options{Keep: func(p Proc) bool { return p.PID == keep.Process.Pid }})
+		if err != nil {
+			keep.Process.Kill()
+			t.Fatal(err)
+		}
+		time.Sleep(5 * time.Millisecond)
+		p, err := readProc(keep.Process.Pid)
+		keep.Process.Kill()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Stopped {
+			t.Fatalf("round %d: the kept program was left stopped", i)
+		}
+	}
+}

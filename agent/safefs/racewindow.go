@@ -24,7 +24,15 @@ const (
 	RaceReplace RaceOp = "replace"
 	// RaceOpen is after an entry is listed and before it is opened.
 	RaceOpen RaceOp = "open"
+	// RaceRecover is after a restarted agent's socket answers and before
+	// it finishes the session a crash left (the agent's, not safefs's: the
+	// windows of a process are all set here).
+	RaceRecover RaceOp = "recover"
 )
+
+// Pause waits for the race window set for op, if any: for moments outside
+// safefs (RaceRecover).
+func Pause(op RaceOp) { pause(op) }
 
 var raceWindow struct {
 	sync.RWMutex

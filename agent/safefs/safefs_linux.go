@@ -14,6 +14,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+var _ dirAPI = (*Dir)(nil)
+
 // Dir is an open directory handle. It stays valid when the directory is
 // renamed or when its name is replaced by a link: the handle keeps pointing at
 // the directory that was opened.
@@ -75,48 +77,17 @@ func OpenRoot(p string, opts RootOptions) (*Dir, error) {
 	return cur, nil
 }
 
-// OpenBeneath opens the directory at the relative path rel beneath d, one
-// component at a time, never following a link, never going up ("..") and
-// never crossing into another mount. The folders on the way must satisfy the
-// same ownership rule as in OpenRoot.
-func (d *Dir) OpenBeneath(rel string, opts RootOptions) (*Dir, error) {
-	if rel == "" || path.IsAbs(rel) || path.Clean(rel) != rel || rel == ".." || strings.HasPrefix(rel, "../") {
-		return nil, &PathError{Op: "open", Path: rel, Err: ErrNotAbsolute}
-	}
-	if rel == "." {
-		return d.Reopen()
-	}
-	cur := d
-	walked := d.name
-	for _, comp := range strings.Split(rel, "/") {
-		if err := checkAncestor(cur.info, opts); err != nil {
-			if cur != d {
-				cur.Close()
-			}
-			return nil, &PathError{Op: "open", Path: walked, Err: err}
-		}
-		walked = path.Join(walked, comp)
-		next, err := cur.OpenDir(comp)
-		if cur != d {
-			cur.Close()
-		}
-		if err != nil {
-			return nil, &PathError{Op: "open", Path: walked, Err: errors.Unwrap(err)}
-		}
-		if next.info.MntID != 0 && d.info.MntID != 0 && next.info.MntID != d.info.MntID {
-			next.Close()
-			return nil, &PathError{Op: "open", Path: walked, Err: ErrOtherMount}
-		}
-		next.name = walked
-		cur = next
-	}
-	return cur, nil
+// sameMount reports whether b is on the mount a is on: by the kernel's
+// mount ID, which tells a bind mount of the same device apart and keeps a
+// btrfs subvolume (another st_dev, the same mount) in. When the kernel
+// does not say (before Linux 5.8), nothing is refused here; OpenRoot's
+// callers check the medium (CheckMedium).
+func sameMount(a, b Info) bool {
+	return a.MntID == 0 || b.MntID == 0 || a.MntID == b.MntID
 }
 
-// ErrOtherMount means a folder is on another mount than the one it was
-// reached from (a USB key, a network share, a bind mount).
-var ErrOtherMount = errors.New("is on another mount")
-
+// checkAncestor is OpenRoot's rule for a folder above a root: owned by
+// root or a trusted user, and not writable by others unless sticky.
 func checkAncestor(info Info, opts RootOptions) error {
 	if !opts.trusts(info.UID) {
 		return ErrUnsafeAncestor
@@ -285,71 +256,40 @@ func (d *Dir) SeekTo(off int64) error {
 	return nil
 }
 
-// MkdirBeneath makes sure the folder rel exists beneath d, creating the
-// missing components one at a time (mode 0700, then given to uid:gid), never
-// following a link, and opens it.
-//
-// A folder it makes is changed only through its own descriptor, never by
-// name (RC1, docs/design.md): d is usually a home the account can write, and
-// between mkdirat and any later call the account can replace the new name
-// by a hard link to a file outside (the systemd-tmpfiles CVE-2017-18078
-// pattern), which a chown by name would give away. So the new folder is
-// opened without following a link and checked to be the one just made
-// before it is given to uid:gid; if it is not, nothing is changed and the
-// error wraps ErrChanged.
-func (d *Dir) MkdirBeneath(rel string, uid, gid uint32, opts RootOptions) (*Dir, error) {
-	if rel == "" || path.IsAbs(rel) || path.Clean(rel) != rel || rel == ".." || strings.HasPrefix(rel, "../") {
-		return nil, &PathError{Op: "mkdir", Path: rel, Err: ErrNotAbsolute}
+// makeChild is MkdirBeneath's step on Linux: mkdirat, then open the name
+// without following a link and, if the folder is new, check through its
+// descriptor that it is the one just made before giving it to uid:gid
+// (giveMade). parentMade says d itself was made by the step before: its
+// vanishing at once is the same race.
+func (d *Dir) makeChild(comp string, uid, gid uint32, parentMade bool) (*Dir, bool, error) {
+	before := coarseNow()
+	err := unix.Mkdirat(d.fd, comp, 0o700)
+	created := err == nil
+	if err != nil && !errors.Is(err, unix.EEXIST) {
+		if parentMade && errors.Is(err, unix.ENOENT) {
+			// The folder made one step above was removed at once.
+			err = fmt.Errorf("%w: %w", errMadeReplaced, err)
+		}
+		return nil, false, &PathError{Op: "mkdir", Path: comp, Err: err}
 	}
-	cur := d
-	madeCur := false // cur is a folder made just now
-	for _, comp := range strings.Split(rel, "/") {
-		before := coarseNow()
-		err := unix.Mkdirat(cur.fd, comp, 0o700)
-		created := err == nil
-		if err != nil && !errors.Is(err, unix.EEXIST) {
-			if cur != d {
-				cur.Close()
-			}
-			if madeCur && errors.Is(err, unix.ENOENT) {
-				// The folder made one step above was removed at once.
-				err = fmt.Errorf("%w: %w", errMadeReplaced, err)
-			}
-			return nil, &PathError{Op: "mkdir", Path: comp, Err: err}
-		}
-		madeCur = created
+	if created {
+		pause(RaceMkdir)
+	}
+	next, err := d.OpenDir(comp)
+	if err != nil {
 		if created {
-			pause(RaceMkdir)
+			err = &PathError{Op: "mkdir", Path: comp, Err: fmt.Errorf("%w: %w", errMadeReplaced, err)}
 		}
-		next, err := cur.OpenDir(comp)
-		if cur != d {
-			cur.Close()
-		}
-		if err != nil {
-			if created {
-				err = &PathError{Op: "mkdir", Path: comp, Err: fmt.Errorf("%w: %w", errMadeReplaced, err)}
-			}
-			return nil, err
-		}
-		if created {
-			if err := next.giveMade(before, uid, gid); err != nil {
-				next.Close()
-				return nil, &PathError{Op: "mkdir", Path: comp, Err: err}
-			}
-		}
-		if err := checkAncestor(next.info, opts); err != nil {
+		return nil, false, err
+	}
+	if created {
+		if err := next.giveMade(before, uid, gid); err != nil {
 			next.Close()
-			return nil, &PathError{Op: "mkdir", Path: comp, Err: err}
+			return nil, false, &PathError{Op: "mkdir", Path: comp, Err: err}
 		}
-		cur = next
 	}
-	return cur, nil
+	return next, created, nil
 }
-
-// errMadeReplaced is what MkdirBeneath says when the name of a folder it
-// just made leads to something else: someone who can write the parent is
-// racing the agent.
-var errMadeReplaced = fmt.Errorf("%w: the folder just made was replaced before it could be given to the account (someone who can write the folder above is racing the agent); what is there now was left untouched: check that folder and who can write it", ErrChanged)
 
 // giveMade checks that nd is the folder MkdirBeneath has just made, then
 // gives it to uid:gid with mode 0700, through the descriptor. The folder
@@ -411,83 +351,55 @@ func coarseNow() int64 {
 	return ts.Nano()
 }
 
-// ReplaceFile sets the content of the regular file name of d to data,
-// owned by uid:gid with mode perm.
-//
-// It changes nothing by name (RC1, docs/design.md): d is usually a folder
-// the account can write, where any name can be swapped between two system
-// calls. With want nil the file must not exist: it is created with O_EXCL
-// and O_NOFOLLOW, so what appears at the name meanwhile is never replaced.
-// Otherwise the entry must be the object want (the one the caller judged:
-// same device, inode and birth time), a regular file owned by uid with no
-// other name; it is opened without following a link, checked through that
-// descriptor, and rewritten in place through it. Nothing is ever unlinked
-// or renamed, so a library file moved onto the name, before or during the
-// call, is neither deleted nor written: the check fails, the error wraps
-// ErrChanged (or ErrNotRegular) and the file is left as it is.
-func (d *Dir) ReplaceFile(name string, want *Identity, data []byte, perm uint32, uid, gid uint32) error {
-	if err := checkName(name); err != nil {
-		return &PathError{Op: "replace", Path: name, Err: err}
-	}
-	if want == nil {
-		fd, err := unix.Openat(d.fd, name, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_NOCTTY|unix.O_CLOEXEC, 0o600)
-		if err != nil {
-			return &PathError{Op: "replace", Path: name, Err: err}
-		}
-		pause(RaceReplace)
-		err = fillFd(fd, data, perm, uid, gid)
-		unix.Close(fd)
-		if err != nil {
-			return &PathError{Op: "replace", Path: name, Err: err}
-		}
-		return nil
-	}
-	// O_PATH opens nothing for reading or writing: a FIFO or a device
-	// swapped in is not woken, and a link is opened as itself.
-	pfd, err := unix.Openat(d.fd, name, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+// fileHandle is an open file ReplaceFile writes: a descriptor.
+type fileHandle struct{ fd int }
+
+func (f *fileHandle) close() { unix.Close(f.fd) }
+
+// createFile makes the file name, which must not exist: O_EXCL and
+// O_NOFOLLOW, so what appears at the name meanwhile is never replaced.
+func (d *Dir) createFile(name string) (*fileHandle, error) {
+	fd, err := unix.Openat(d.fd, name, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_NOCTTY|unix.O_CLOEXEC, 0o600)
 	if err != nil {
-		return &PathError{Op: "replace", Path: name, Err: err}
+		return nil, err
 	}
-	defer unix.Close(pfd)
-	in, err := fstatFd(pfd)
-	if err != nil {
-		return &PathError{Op: "replace", Path: name, Err: err}
-	}
-	if err := checkJudged(in, *want, uid); err != nil {
-		return &PathError{Op: "replace", Path: name, Err: err}
-	}
-	pause(RaceReplace)
-	// The descriptor's magic link reopens that very file for writing,
-	// whatever the name leads to by now.
-	fd, err := unix.Open("/proc/self/fd/"+strconv.Itoa(pfd), unix.O_WRONLY|unix.O_NOCTTY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return &PathError{Op: "replace", Path: name, Err: fmt.Errorf("reopen through /proc/self/fd (is /proc mounted?): %w", err)}
-	}
-	defer unix.Close(fd)
-	if again, err := fstatFd(fd); err != nil || again.Dev != in.Dev || again.Ino != in.Ino {
-		return &PathError{Op: "replace", Path: name, Err: ErrChanged}
-	}
-	if err := fillFd(fd, data, perm, uid, gid); err != nil {
-		return &PathError{Op: "replace", Path: name, Err: err}
-	}
-	return nil
+	return &fileHandle{fd: fd}, nil
 }
 
-// checkJudged says whether in is the file a caller judged (want) and may
-// be rewritten for uid: a regular file of uid's, and its only name, so
-// that writing it changes no other file.
-func checkJudged(in Info, want Identity, uid uint32) error {
-	switch {
-	case !in.Mode.IsRegular():
-		return fmt.Errorf("%w (it is now %v): it was replaced since it was checked; left untouched", ErrNotRegular, in.Mode.Type())
-	case in.Dev != want.Dev || in.Ino != want.Ino || (want.Btime != 0 && in.Btime != 0 && in.Btime != want.Btime):
-		return fmt.Errorf("%w: another file took this name since it was checked (someone who can write the folder is racing the agent); left untouched", ErrChanged)
-	case in.UID != uid:
-		return fmt.Errorf("%w: the file now belongs to uid %d, not %d; left untouched", ErrChanged, in.UID, uid)
-	case in.Nlink != 1:
-		return fmt.Errorf("%w: the file has %d names (hard links), and rewriting it would change the others; left untouched: remove the other names", ErrChanged, in.Nlink)
+// openJudged opens the entry name as itself, for checking: O_PATH opens
+// nothing for reading or writing, so a FIFO or a device swapped in is not
+// woken, and a link is opened as itself.
+func (d *Dir) openJudged(name string) (*fileHandle, Info, error) {
+	pfd, err := unix.Openat(d.fd, name, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, Info{}, err
 	}
-	return nil
+	in, err := fstatFd(pfd)
+	if err != nil {
+		unix.Close(pfd)
+		return nil, Info{}, err
+	}
+	return &fileHandle{fd: pfd}, in, nil
+}
+
+// forWrite reopens the O_PATH descriptor f for writing through its magic
+// link, which names that very file whatever the name leads to by now, and
+// checks that it is still the object in.
+func (f *fileHandle) forWrite(in Info) (*fileHandle, error) {
+	fd, err := unix.Open("/proc/self/fd/"+strconv.Itoa(f.fd), unix.O_WRONLY|unix.O_NOCTTY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("reopen through /proc/self/fd (is /proc mounted?): %w", err)
+	}
+	if again, err := fstatFd(fd); err != nil || again.Dev != in.Dev || again.Ino != in.Ino {
+		unix.Close(fd)
+		return nil, ErrChanged
+	}
+	return &fileHandle{fd: fd}, nil
+}
+
+// fill makes the file hold exactly data, owned by uid:gid with mode perm.
+func (f *fileHandle) fill(data []byte, perm, uid, gid uint32) error {
+	return fillFd(f.fd, data, perm, uid, gid)
 }
 
 // fillFd makes the open file fd hold exactly data, owned by uid:gid with
@@ -662,13 +574,6 @@ func modeFromUnix(m uint32) fs.FileMode {
 	return mode
 }
 
-// ErrNotRegular means a name is not a regular file where one is expected
-// (a FIFO, a device, a folder).
-var ErrNotRegular = errors.New("is not a regular file")
-
-// ErrTooLarge means a file is larger than the caller accepts.
-var ErrTooLarge = errors.New("is too large")
-
 // ReadFile reads the regular file name in d, at most max bytes, without
 // following a link and without blocking on a FIFO: a file in a folder the
 // user can write to is read as the user left it, never as what it points
@@ -701,4 +606,79 @@ func (d *Dir) ReadFile(name string, max int64) ([]byte, error) {
 		return nil, &PathError{Op: "read", Path: d.name + "/" + name, Err: ErrTooLarge}
 	}
 	return data, nil
+}
+
+// MkdirFresh makes the folder name in d (mode 0700, owned by the agent)
+// and opens it, checking that what the name holds is the folder just made:
+// owned by the agent, 0700, empty, born after the mkdirat. It fails if name
+// exists. d is usually a home the account can write, and between mkdirat
+// and open the account could put another folder at the name (RC1); then
+// the error wraps ErrChanged and nothing is changed.
+func (d *Dir) MkdirFresh(name string) (*Dir, error) {
+	if err := checkName(name); err != nil {
+		return nil, &PathError{Op: "mkdir", Path: name, Err: err}
+	}
+	before := coarseNow()
+	if err := unix.Mkdirat(d.fd, name, 0o700); err != nil {
+		return nil, &PathError{Op: "mkdir", Path: name, Err: err}
+	}
+	pause(RaceMkdir)
+	nd, err := d.OpenDir(name)
+	if err != nil {
+		return nil, err
+	}
+	in := nd.info
+	fresh := in.IsDir() && in.UID == uint32(unix.Geteuid()) && in.Mode.Perm()&^0o700 == 0 &&
+		in.Mode&(fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky) == 0 && in.Nlink <= 2 &&
+		(in.Btime == 0 || in.Btime >= before-btimeSlack)
+	if fresh {
+		ents, rerr := nd.ReadEntries(1)
+		fresh = len(ents) == 0 && (rerr == nil || errors.Is(rerr, io.EOF))
+		nd.Rewind()
+	}
+	if !fresh {
+		nd.Close()
+		return nil, &PathError{Op: "mkdir", Path: name, Err: errMadeReplaced}
+	}
+	nd.name = path.Join(d.name, name)
+	return nd, nil
+}
+
+// Exchange swaps the entries a and b of d atomically (renameat2 with
+// RENAME_EXCHANGE): at every instant each name holds one of the two.
+func (d *Dir) Exchange(a, b string) error {
+	if err := checkName(a); err != nil {
+		return &PathError{Op: "exchange", Path: a, Err: err}
+	}
+	if err := checkName(b); err != nil {
+		return &PathError{Op: "exchange", Path: b, Err: err}
+	}
+	if err := unix.Renameat2(d.fd, a, d.fd, b, unix.RENAME_EXCHANGE); err != nil {
+		return &PathError{Op: "exchange", Path: a, Err: err}
+	}
+	return nil
+}
+
+// SetOwner gives the directory d itself to uid:gid with the permission
+// bits perm, through its handle (never by name).
+func (d *Dir) SetOwner(uid, gid uint32, perm fs.FileMode) error {
+	if err := unix.Fchown(d.fd, int(uid), int(gid)); err != nil {
+		return &PathError{Op: "chown", Path: d.name, Err: err}
+	}
+	if err := unix.Fchmod(d.fd, uint32(perm.Perm())); err != nil {
+		return &PathError{Op: "chmod", Path: d.name, Err: err}
+	}
+	var err error
+	d.info, err = fstatFd(d.fd)
+	return err
+}
+
+// File returns a new *os.File on the same directory, for the ioctls of
+// other packages; the caller closes it, and d stays open.
+func (d *Dir) File() (*os.File, error) {
+	fd, err := unix.FcntlInt(uintptr(d.fd), unix.F_DUPFD_CLOEXEC, 0)
+	if err != nil {
+		return nil, &PathError{Op: "dup", Path: d.name, Err: err}
+	}
+	return os.NewFile(uintptr(fd), d.name), nil
 }

@@ -24,6 +24,8 @@ import (
 // (FileDispositionInfoEx), never through a path, and never with
 // MoveFileEx(MOVEFILE_DELAY_UNTIL_REBOOT), which stores a path (W8).
 
+var _ dirAPI = (*Dir)(nil)
+
 // Dir is an open directory handle. It stays valid when the directory is
 // renamed or when its name is replaced by a junction.
 type Dir struct {
@@ -179,47 +181,10 @@ func openVolumeRoot(vol string) (*Dir, error) {
 	return d, nil
 }
 
-// OpenBeneath opens the directory at the relative path rel beneath d, one
-// component at a time, never following a link and never going up. Volume
-// mount points are reparse points, so another volume is never reached.
-func (d *Dir) OpenBeneath(rel string, opts RootOptions) (*Dir, error) {
-	rel = filepath.FromSlash(rel)
-	if rel == "" || filepath.IsAbs(rel) || filepath.VolumeName(rel) != "" || filepath.Clean(rel) != rel || rel == ".." || strings.HasPrefix(rel, `..\`) {
-		return nil, &PathError{Op: "open", Path: rel, Err: ErrNotAbsolute}
-	}
-	if rel == "." {
-		return d.Reopen()
-	}
-	cur := d
-	walked := d.name
-	for _, comp := range strings.Split(rel, `\`) {
-		if err := checkAncestor(cur.info, opts); err != nil {
-			if cur != d {
-				cur.Close()
-			}
-			return nil, &PathError{Op: "open", Path: walked, Err: err}
-		}
-		walked = filepath.Join(walked, comp)
-		next, err := cur.OpenDir(comp)
-		if cur != d {
-			cur.Close()
-		}
-		if err != nil {
-			return nil, &PathError{Op: "open", Path: walked, Err: errors.Unwrap(err)}
-		}
-		if next.info.Dev != d.info.Dev {
-			next.Close()
-			return nil, &PathError{Op: "open", Path: walked, Err: ErrOtherMount}
-		}
-		next.name = walked
-		cur = next
-	}
-	return cur, nil
-}
-
-// ErrOtherMount means a folder is on another volume than the one it was
-// reached from (a USB key, a network share).
-var ErrOtherMount = errors.New("is on another volume")
+// sameMount reports whether b is on the volume a is on (Info.Dev is the
+// volume's serial number). Volume mount points are reparse points, which
+// OpenDir never enters, so this is a second lock on the same door.
+func sameMount(a, b Info) bool { return a.Dev == b.Dev }
 
 // checkAncestor requires a trusted owner. Windows folders above a user's
 // profile are protected by their ACLs rather than by a mode; the owner is
@@ -538,101 +503,81 @@ func (d *Dir) SeekTo(off int64) error {
 	return nil
 }
 
-// MkdirBeneath makes sure the folder rel exists beneath d, creating the
-// missing components one at a time, never following a link, and opens
-// it. New folders inherit their ACL from the parent; uid and gid mean
-// nothing on Windows. Nothing is done by name after the folder is made
-// (RC1, docs/design.md): FILE_OPEN_IF makes or opens it and returns its
-// handle in one call, and every check is on that handle.
-func (d *Dir) MkdirBeneath(rel string, uid, gid uint32, opts RootOptions) (*Dir, error) {
-	rel = filepath.FromSlash(rel)
-	if rel == "" || filepath.IsAbs(rel) || filepath.VolumeName(rel) != "" || filepath.Clean(rel) != rel || rel == ".." || strings.HasPrefix(rel, `..\`) {
-		return nil, &PathError{Op: "mkdir", Path: rel, Err: ErrNotAbsolute}
+// makeChild is MkdirBeneath's step on Windows: FILE_OPEN_IF makes or
+// opens the folder and returns its handle in one call, so nothing is done
+// by name after it is made, and every check is on that handle. New
+// folders inherit their ACL from the parent; uid, gid and parentMade mean
+// nothing here, and made is always false (nothing is given away).
+func (d *Dir) makeChild(comp string, uid, gid uint32, parentMade bool) (*Dir, bool, error) {
+	if err := checkName(comp); err != nil {
+		return nil, false, &PathError{Op: "mkdir", Path: comp, Err: err}
 	}
-	cur := d
-	for _, comp := range strings.Split(rel, `\`) {
-		if err := checkName(comp); err != nil {
-			if cur != d {
-				cur.Close()
-			}
-			return nil, &PathError{Op: "mkdir", Path: comp, Err: err}
-		}
-		h, err := ntOpen(cur.h, comp, dirAccess, windows.FILE_OPEN_IF, windows.FILE_DIRECTORY_FILE)
-		if cur != d {
-			cur.Close()
-		}
-		if err != nil {
-			return nil, &PathError{Op: "mkdir", Path: comp, Err: err}
-		}
-		next := &Dir{h: h, name: comp, bufp: -1}
-		if next.info, err = statHandle(h); err != nil {
-			next.Close()
-			return nil, &PathError{Op: "mkdir", Path: comp, Err: err}
-		}
-		if next.info.ReparseTag != 0 {
-			next.Close()
-			return nil, &PathError{Op: "mkdir", Path: comp, Err: ErrSymlink}
-		}
-		if err := checkAncestor(next.info, opts); err != nil {
-			next.Close()
-			return nil, &PathError{Op: "mkdir", Path: comp, Err: err}
-		}
-		cur = next
+	h, err := ntOpen(d.h, comp, dirAccess, windows.FILE_OPEN_IF, windows.FILE_DIRECTORY_FILE)
+	if err != nil {
+		return nil, false, &PathError{Op: "mkdir", Path: comp, Err: err}
 	}
-	return cur, nil
+	next := &Dir{h: h, name: comp, bufp: -1}
+	if next.info, err = statHandle(h); err != nil {
+		next.Close()
+		return nil, false, &PathError{Op: "mkdir", Path: comp, Err: err}
+	}
+	if next.info.ReparseTag != 0 {
+		next.Close()
+		return nil, false, &PathError{Op: "mkdir", Path: comp, Err: ErrSymlink}
+	}
+	return next, false, nil
 }
 
-// ReplaceFile sets the content of the regular file name of d to data,
-// as the Linux version does and with the same rule (RC1, docs/design.md):
-// nothing is changed by name. With want nil the file is created
-// (FILE_CREATE: what appears at the name meanwhile is never replaced);
-// otherwise the entry is opened by handle without following a reparse
-// point, checked to be the object want, a plain file with one name, and
-// rewritten in place through that handle; nothing is deleted or renamed.
-// perm, uid and gid mean nothing on Windows: the ACL, and so the owner's
-// rights, are inherited from the folder when the file is made, and an
-// existing file keeps its own.
-func (d *Dir) ReplaceFile(name string, want *Identity, data []byte, perm uint32, uid, gid uint32) error {
-	if err := checkName(name); err != nil {
-		return &PathError{Op: "replace", Path: name, Err: err}
-	}
-	access := uint32(windows.GENERIC_WRITE | windows.FILE_READ_ATTRIBUTES | windows.READ_CONTROL | windows.SYNCHRONIZE)
-	disposition := uint32(windows.FILE_OPEN)
-	if want == nil {
-		disposition = windows.FILE_CREATE
-	}
-	h, err := ntOpen(d.h, name, access, disposition, windows.FILE_NON_DIRECTORY_FILE)
+// fileHandle is an open file ReplaceFile writes: a handle.
+type fileHandle struct{ h windows.Handle }
+
+func (f *fileHandle) close() { closeHandle(f.h) }
+
+// replaceAccess writes the file and reads what checkJudged needs.
+const replaceAccess = windows.GENERIC_WRITE | windows.FILE_READ_ATTRIBUTES | windows.READ_CONTROL | windows.SYNCHRONIZE
+
+// createFile makes the file name, which must not exist: FILE_CREATE, so
+// what appears at the name meanwhile is never replaced.
+func (d *Dir) createFile(name string) (*fileHandle, error) {
+	h, err := ntOpen(d.h, name, replaceAccess, windows.FILE_CREATE, windows.FILE_NON_DIRECTORY_FILE)
 	if err != nil {
-		return &PathError{Op: "replace", Path: name, Err: err}
+		return nil, err
 	}
-	defer closeHandle(h)
-	if want != nil {
-		in, err := statHandle(h)
-		if err != nil {
-			return &PathError{Op: "replace", Path: name, Err: err}
-		}
-		switch {
-		case in.ReparseTag != 0 || !in.Mode.IsRegular():
-			return &PathError{Op: "replace", Path: name, Err: fmt.Errorf("%w: it was replaced since it was checked; left untouched", ErrNotRegular)}
-		case in.Dev != want.Dev || in.Ino != want.Ino:
-			return &PathError{Op: "replace", Path: name, Err: fmt.Errorf("%w: another file took this name since it was checked; left untouched", ErrChanged)}
-		case in.Nlink != 1:
-			return &PathError{Op: "replace", Path: name, Err: fmt.Errorf("%w: the file has %d names (hard links), and rewriting it would change the others; left untouched", ErrChanged, in.Nlink)}
-		}
-		pause(RaceReplace)
+	return &fileHandle{h: h}, nil
+}
+
+// openJudged opens the entry name as itself (a reparse point is opened,
+// not followed) with the access to rewrite it, and stats that handle.
+func (d *Dir) openJudged(name string) (*fileHandle, Info, error) {
+	h, err := ntOpen(d.h, name, replaceAccess, windows.FILE_OPEN, windows.FILE_NON_DIRECTORY_FILE)
+	if err != nil {
+		return nil, Info{}, err
 	}
-	// A new handle is at offset 0: SetEndOfFile there empties the file.
-	werr := windows.SetEndOfFile(h)
-	if werr == nil {
-		werr = writeAll(h, data)
+	in, err := statHandle(h)
+	if err != nil {
+		closeHandle(h)
+		return nil, Info{}, err
 	}
-	if werr == nil {
-		werr = windows.FlushFileBuffers(h)
+	return &fileHandle{h: h}, in, nil
+}
+
+// forWrite returns f: the handle that was checked was opened for writing.
+func (f *fileHandle) forWrite(Info) (*fileHandle, error) { return f, nil }
+
+// fill makes the file hold exactly data and flushes it. A new handle is at
+// offset 0: SetEndOfFile there empties the file. perm, uid and gid mean
+// nothing on Windows: the ACL, and so the owner's rights, are inherited
+// from the folder when the file is made, and an existing file keeps its
+// own.
+func (f *fileHandle) fill(data []byte, perm, uid, gid uint32) error {
+	err := windows.SetEndOfFile(f.h)
+	if err == nil {
+		err = writeAll(f.h, data)
 	}
-	if werr != nil {
-		return &PathError{Op: "replace", Path: name, Err: werr}
+	if err == nil {
+		err = windows.FlushFileBuffers(f.h)
 	}
-	return nil
+	return err
 }
 
 func writeAll(h windows.Handle, data []byte) error {
@@ -879,12 +824,6 @@ func finalPath(h windows.Handle) (string, error) {
 		buf = make([]uint16, n)
 	}
 }
-
-// ErrNotRegular means a name is not a regular file where one is expected.
-var ErrNotRegular = errors.New("is not a regular file")
-
-// ErrTooLarge means a file is larger than the caller accepts.
-var ErrTooLarge = errors.New("is too large")
 
 // ReadFile reads the regular file name in d, at most max bytes, without
 // following a link or a junction and without downloading a cloud

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/ardoise-fr/ardoise/agent/ipc"
 	"github.com/ardoise-fr/ardoise/policies"
 )
 
@@ -41,7 +42,9 @@ const (
 	Pending
 )
 
-var stateNames = [...]string{"idle", "active", "ending", "wiping", "clean", "pending"}
+// stateNames are the wire's names (agent/ipc), which the window and the
+// command line read; TestStatesAreTheWire ties the two lists.
+var stateNames = [...]string{ipc.StateIdle, ipc.StateActive, ipc.StateEnding, ipc.StateWiping, ipc.StateClean, ipc.StatePending}
 
 func (s State) String() string {
 	if s >= 0 && int(s) < len(stateNames) {

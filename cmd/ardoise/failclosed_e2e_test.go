@@ -309,7 +309,9 @@ func (s *scratch) awaitIdle(t *testing.T, a *agentProc) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		if st, err := s.status(t); err == nil && st.State != "active" {
+		// Not "wiping": an agent finishing a session left by a crash
+		// is not ready yet.
+		if st, err := s.status(t); err == nil && (st.State == "idle" || st.State == "pending") {
 			return
 		}
 		if time.Now().After(deadline) || !a.running() {
@@ -357,14 +359,18 @@ func TestRC12_SessionWithoutJournalRefused(t *testing.T) {
 	if code, _, errOut := s.cli(t, "session", "start"); code != 0 {
 		t.Fatalf("session start after room was freed: %s", errOut)
 	}
-	doc := filepath.Join(s.home, "Downloads", "cv.pdf")
-	os.WriteFile(doc, []byte("cv"), 0o644)
+	// Enough documents for the recovery to take a while: the agent must
+	// not say "idle" to anyone before they are gone.
+	dl := filepath.Join(s.home, "Downloads")
+	for i := range 3000 {
+		os.WriteFile(filepath.Join(dl, fmt.Sprintf("cv-%d.pdf", i)), []byte("cv"), 0o644)
+	}
 	time.Sleep(200 * time.Millisecond)
 	a.kill(t)
 	a = s.startAgent(t, "--no-session")
 	s.awaitIdle(t, a)
-	if _, err := os.Lstat(doc); !os.IsNotExist(err) {
-		t.Errorf("the file of a session killed -9 survived the next start: %v\nagent:\n%s", err, a.stderr.String())
+	if left, _ := os.ReadDir(dl); len(left) != 0 {
+		t.Errorf("the agent said it was ready with %d files of the session killed -9 still there\nagent:\n%s", len(left), a.stderr.String())
 	}
 	a.stop(t)
 }
@@ -455,5 +461,44 @@ func TestRC11_DeletedThenMadeAgain(t *testing.T) {
 	}
 	if code, out := l.cli(l.uid, "session", "start"); code != 0 {
 		t.Fatalf("the next session start: %d %s", code, out)
+	}
+}
+
+// TestRecoveryFinishesBeforeAnyStart: the agent is killed -9 during a
+// session, and comes back while the window keeps asking "session start",
+// as it does when the agent does not answer. No session may start before
+// the unfinished one is wiped: its baseline would count the files left as
+// the next person's, never to be erased. Each round starts asking as soon
+// as the new agent is launched, and the race-window build widens the
+// moment between the socket answering and the recovery.
+func TestRecoveryFinishesBeforeAnyStart(t *testing.T) {
+	bin := raceWindowBinary(t)
+	s := newScratch(t)
+	dl := filepath.Join(s.home, "Downloads")
+	for round := range 5 {
+		a := s.startAgent(t, "--no-session")
+		s.awaitIdle(t, a)
+		if code, _, errOut := s.cli(t, "session", "start"); code != 0 {
+			t.Fatalf("round %d: session start: %s", round, errOut)
+		}
+		for i := range 3000 {
+			os.WriteFile(filepath.Join(dl, fmt.Sprintf("r%d-%d.pdf", round, i)), []byte("x"), 0o644)
+		}
+		a.kill(t)
+		a = s.startAgentFrom(t, bin, []string{"ARDOISE_RACE_WINDOW=recover=300ms"}, "--no-session")
+		deadline := time.Now().Add(60 * time.Second)
+		for {
+			if code, _, _ := s.cli(t, "session", "start"); code == 0 {
+				break
+			}
+			if !a.running() || time.Now().After(deadline) {
+				t.Fatalf("round %d: no session started after the restart\nagent:\n%s", round, a.stderr.String())
+			}
+		}
+		if left, _ := os.ReadDir(dl); len(left) != 0 {
+			t.Fatalf("round %d: a session started with %d files of the session killed -9 still there\nagent:\n%s", round, len(left), a.stderr.String())
+		}
+		s.cli(t, "session", "end")
+		a.stop(t)
 	}
 }

@@ -114,9 +114,16 @@ func (b *syncBuffer) String() string {
 
 func (s *scratch) startAgent(t testing.TB, extra ...string) *agentProc {
 	t.Helper()
+	return s.startAgentFrom(t, ardoiseBinary(t), nil, extra...)
+}
+
+// startAgentFrom is startAgent with another build of the program (the
+// race-window one) and env added to the scratch environment.
+func (s *scratch) startAgentFrom(t testing.TB, bin string, env []string, extra ...string) *agentProc {
+	t.Helper()
 	args := append([]string{"run", "--state-dir", s.state, "--socket", s.sock}, extra...)
-	cmd := exec.Command(ardoiseBinary(t), args...)
-	cmd.Env = s.env()
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(s.env(), env...)
 	cmd.Dir = s.home
 	a := &agentProc{cmd: cmd, stderr: &syncBuffer{}, done: make(chan struct{})}
 	cmd.Stderr = a.stderr

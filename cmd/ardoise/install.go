@@ -12,6 +12,7 @@ import (
 
 	"github.com/kardianos/service"
 
+	"github.com/ardoise-fr/ardoise/agent"
 	"github.com/ardoise-fr/ardoise/agent/browsers"
 	"github.com/ardoise-fr/ardoise/installer"
 	"github.com/ardoise-fr/ardoise/policies"
@@ -88,7 +89,9 @@ and named. The state folder stays if a wipe is still to be finished.`,
 		name: "status", summary: "say whether the service is installed and running, and what it does",
 		help: `Prints whether the service is installed and running (from the system's
 service manager), how it was installed, and the agent's own state and last
-wipe when it answers. Exit status 1 when the service is not running.`,
+wipe when it answers, and whether this computer keeps the promise made for
+encrypted folders (swap encrypted or absent, hibernation off), with what to
+do when it does not. Exit status 1 when the service is not running.`,
 		run: runServiceStatus,
 	})
 }
@@ -303,6 +306,7 @@ func runServiceStatus(ctx context.Context, e *env, _ any, args []string) error {
 	} else {
 		fmt.Fprintf(e.stdout, "Agent: not answering (%v)\n", err)
 	}
+	printPromiseChecks(e.stdout, "", agent.PromiseChecks())
 	if st != service.StatusRunning {
 		if how == "no" {
 			return errors.New("Ardoise is not installed here; see docs/admin.md (apt install ./ardoise_X_amd64.deb, or ardoise install)")

@@ -42,7 +42,14 @@ says per root "watched", or "refused (CODE): why" (a link, absent, a USB
 key, another file system, a folder others may change, read-only for the
 service, outside the unit's ReadWritePaths with ProtectSystem=strict).
 Nothing is created, changed or erased. Exit status 1 when an account or a
-root would be refused.`,
+root would be refused.
+
+It then says whether this computer keeps the promise made for encrypted
+folders (once a session's key is destroyed, nobody can read its documents
+again): swap encrypted (dm-crypt), in memory (zram) or absent, and
+hibernation off, each with what to do when it is not ("swapoff, or encrypt
+swap with cryptsetup, or use zram"; "systemctl mask hibernate.target …").
+These refuse no session and do not change the exit status.`,
 		flags: func(fs *flag.FlagSet) any {
 			o := &policyCheckOpts{}
 			fs.BoolVar(&o.contentOnly, "content-only", false, "check only what the file says, not its owner, mode and folders (a draft)")
@@ -92,6 +99,9 @@ func runPolicyCheck(ctx context.Context, e *env, o any, args []string) error {
 			refused += printMachineCheck(e.stdout, p, loadSandbox(unitDirs))
 		}
 	}
+	if opts.onMachine && invalid < len(args) {
+		printPromiseChecks(e.stdout, "", agent.PromiseChecks())
+	}
 	if invalid > 0 {
 		return &invalidInputError{fmt.Errorf("%d of %d policy files are invalid", invalid, len(args))}
 	}
@@ -137,6 +147,7 @@ func printMachineCheck(w io.Writer, p *policies.Policy, sb sandbox) int {
 			}
 			if r.State == "watching" {
 				fmt.Fprintf(w, "    %s (%s): watched\n", r.Label, where)
+				printRootProtection(w, r)
 				continue
 			}
 			fmt.Fprintf(w, "    %s (%s): refused (%s): %s\n", r.Label, where, r.Code, r.Reason)

@@ -143,6 +143,9 @@ func runSessionStatus(ctx context.Context, e *env, o any, args []string) error {
 	}
 	if w := st.LastWipe; w != nil {
 		fmt.Fprintf(e.stdout, "Last wipe: %s\n", wipeLine(w))
+		if k := keyLine(w.Key); k != "" {
+			fmt.Fprintf(e.stdout, "  %s\n", k)
+		}
 	}
 	if st.State == ipc.StatePending {
 		fmt.Fprintln(e.stdout, "New sessions are refused until that wipe is finished: free what could not be erased, then run 'ardoise session end' (as root) to retry it now.")
@@ -158,6 +161,9 @@ func printRoots(w io.Writer, roots []ipc.RootStatus) {
 			line += " (" + r.Reason + ")"
 		}
 		fmt.Fprintln(w, line)
+		if r.Protection != "" {
+			fmt.Fprintf(w, "  %-24s %s\n", "", protectionWords(r.Protection, r.ProtectionCode))
+		}
 	}
 }
 
@@ -232,6 +238,9 @@ func runSessionEnd(ctx context.Context, e *env, o any, args []string) error {
 			fmt.Fprintf(e.stdout, "  folder deleted during the session, nothing left in it: %s\n", g)
 		}
 		printChecklist(e.stdout, rep.Checklist)
+		if k := keyLine(rep.Key); k != "" {
+			fmt.Fprintf(e.stdout, "  %s\n", k)
+		}
 	}
 	if !rep.Verified {
 		return leftError(&rep)

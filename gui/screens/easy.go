@@ -40,7 +40,8 @@ func pictureFor(sentence string) fyne.Resource {
 		return picUSB
 	case strings.Contains(s, "effac"):
 		return picBin
-	case strings.Contains(s, "ne garde pas"), strings.Contains(s, "ne sont pas gardé"), strings.Contains(s, "pas besoin de donner"):
+	case strings.Contains(s, "ne garde pas"), strings.Contains(s, "ne sont pas gardé"), strings.Contains(s, "pas besoin de donner"),
+		strings.Contains(s, "plus jamais"), strings.Contains(s, "protégé"):
 		return picShield
 	}
 	return nil

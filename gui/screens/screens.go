@@ -156,10 +156,23 @@ func ReadingBar(c *i18n.Catalog, r Reading, set func(Reading)) fyne.CanvasObject
 // accompany, when not nil, adds a discreet "Pour l'aidant" entry for an
 // aidant to start an accompanied session.
 func Notice(c *i18n.Catalog, langs []string, extra string, replace bool, reading fyne.CanvasObject, choose func(code string), ok func(), accompany func()) fyne.CanvasObject {
+	return NoticeWith(c, langs, extra, replace, Protection{}, reading, choose, ok, accompany)
+}
+
+// NoticeWith is Notice for a session whose folders and computer are
+// as p says: after what the end erases, it says that nobody will ever
+// read the documents again, for the folders encrypted for this session
+// only, and not at all when none is or the computer breaks the promise.
+func NoticeWith(c *i18n.Catalog, langs []string, extra string, replace bool, p Protection, reading fyne.CanvasObject, choose func(code string), ok func(), accompany func()) fyne.CanvasObject {
 	var body []fyne.CanvasObject
 	if !replace {
 		for _, k := range []string{"notice.kept", "notice.erased", "notice.private", "notice.advice"} {
 			body = append(body, idea(c, c.T(k)))
+			if k == "notice.erased" {
+				if s := noticeUnreadable(c, p); s != "" {
+					body = append(body, idea(c, s))
+				}
+			}
 		}
 	}
 	if extra != "" {
@@ -386,13 +399,16 @@ func Progress(c *i18n.Catalog, removed int) fyne.CanvasObject {
 // Done is the final screen. When something could not be erased it says
 // so, and asks the person to tell the staff before leaving.
 func Done(c *i18n.Catalog, r ipc.WipeReport) fyne.CanvasObject {
-	return DoneWithKey(c, r, false)
+	return DoneWithKey(c, r, Protection{}, false)
 }
 
 // DoneWithKey is Done; keyIn adds a reminder to take the USB key, which
 // people forget in the computer. After an automatic end it says why the
 // session ended: the person coming back must not think they did wrong.
-func DoneWithKey(c *i18n.Catalog, r ipc.WipeReport, keyIn bool) fyne.CanvasObject {
+// p is what the agent said of the session's folders and the computer:
+// the screen says that nobody will ever read the documents again only
+// when EndPromise says so, "effacés" otherwise.
+func DoneWithKey(c *i18n.Catalog, r ipc.WipeReport, p Protection, keyIn bool) fyne.CanvasObject {
 	files := r.Removed.Files + r.Removed.Links + r.Removed.Other
 	var lines []fyne.CanvasObject
 	switch r.Reason {
@@ -404,7 +420,11 @@ func DoneWithKey(c *i18n.Catalog, r ipc.WipeReport, keyIn bool) fyne.CanvasObjec
 		if files == 0 {
 			lines = append(lines, para(c.T("done.none")), para(c.T("done.body_none")))
 		} else {
-			lines = append(lines, idea(c, c.T("done.body")), para(c.N("done.count", files)))
+			body := "done.body"
+			if EndPromise(r, p) == Unreadable {
+				body = "done.body_unreadable"
+			}
+			lines = append(lines, idea(c, c.T(body)), para(c.N("done.count", files)))
 		}
 	} else {
 		lines = append([]fyne.CanvasObject{title(c.T("partial.title"))}, lines...)
@@ -544,8 +564,12 @@ func Accompany(c *i18n.Catalog, codeRequired bool, problem string, start func(co
 // Checklist is the end of an accompanied session: the charter's checklist
 // as the agent ticked it from what it did and verified, each line with a
 // mark the aidant sees at a glance, and what failed said plainly. File
-// names appear only when the aidant opens the detail.
-func Checklist(c *i18n.Catalog, r ipc.WipeReport) fyne.CanvasObject {
+// names appear only when the aidant opens the detail. When the session's
+// documents were encrypted, a last line says what became of the key:
+// destroyed (only when EndPromise says Unreadable), or not destroyed and
+// to ask the staff; p is what the agent said of the session's folders
+// and the computer.
+func Checklist(c *i18n.Catalog, r ipc.WipeReport, p Protection) fyne.CanvasObject {
 	list := container.NewVBox(para(c.T("check.intro")))
 	for _, it := range r.Checklist {
 		var text string
@@ -567,11 +591,13 @@ func Checklist(c *i18n.Catalog, r ipc.WipeReport) fyne.CanvasObject {
 		default:
 			continue
 		}
-		icon := widget.NewIcon(theme.NewSuccessThemedResource(theme.ConfirmIcon()))
-		if !it.OK {
-			icon = widget.NewIcon(theme.NewErrorThemedResource(theme.ErrorIcon()))
-		}
-		list.Add(container.NewBorder(nil, nil, container.NewVBox(icon), nil, para(text)))
+		list.Add(checkLine(text, it.OK))
+	}
+	switch EndPromise(r, p) {
+	case Unreadable:
+		list.Add(checkLine(c.T("check.key.destroyed"), true))
+	case KeyKept:
+		list.Add(checkLine(c.T("check.key.kept"), false))
 	}
 	if len(r.Pending) > 0 {
 		detail := container.NewVBox()
@@ -586,4 +612,14 @@ func Checklist(c *i18n.Catalog, r ipc.WipeReport) fyne.CanvasObject {
 		list.Add(detail)
 	}
 	return Column(container.NewBorder(title(c.T("check.title")), nil, nil, nil, container.NewVScroll(list)))
+}
+
+// checkLine is one line of the checklist with its mark: ticked, or the
+// error sign.
+func checkLine(text string, ok bool) fyne.CanvasObject {
+	icon := widget.NewIcon(theme.NewSuccessThemedResource(theme.ConfirmIcon()))
+	if !ok {
+		icon = widget.NewIcon(theme.NewErrorThemedResource(theme.ErrorIcon()))
+	}
+	return container.NewBorder(nil, nil, container.NewVBox(icon), nil, para(text))
 }

@@ -80,9 +80,9 @@ func TestScreensGolden(t *testing.T) {
 		render(t, "notice_accompany_"+lang, Notice(c, []string{"fr", "en"}, "", false, ReadingBar(c, Reading{}, func(Reading) {}), func(string) {}, nop, nop))
 		render(t, "accompany_"+lang, Accompany(c, true, "", func(string) {}, nop))
 		render(t, "accompany_wrong_code_"+lang, Accompany(c, true, c.T("accompany.wrong_code"), func(string) {}, nop))
-		render(t, "checklist_"+lang, Checklist(c, checklistReport(true)))
-		render(t, "checklist_failed_"+lang, Checklist(c, checklistReport(false)))
-		render(t, "done_idle_key_"+lang, DoneWithKey(c, ipc.WipeReport{Reason: ipc.ReasonIdle, Verified: true, Removed: ipc.Removed{Files: 40001}}, true))
+		render(t, "checklist_"+lang, Checklist(c, checklistReport(true), Protection{}))
+		render(t, "checklist_failed_"+lang, Checklist(c, checklistReport(false), Protection{}))
+		render(t, "done_idle_key_"+lang, DoneWithKey(c, ipc.WipeReport{Reason: ipc.ReasonIdle, Verified: true, Removed: ipc.Removed{Files: 40001}}, Protection{}, true))
 		render(t, "done_nothing_"+lang, Done(c, ipc.WipeReport{Reason: ipc.ReasonButton, Verified: true}))
 		render(t, "notready_"+lang, NotReady(c))
 		render(t, "waiting_"+lang, Waiting(c, false))
@@ -237,7 +237,7 @@ func checklistReport(allOK bool) ipc.WipeReport {
 func TestChecklistShowsNamesOnlyOnRequest(t *testing.T) {
 	test.NewTempApp(t)
 	c := catalog(t, "fr")
-	w := test.NewTempWindow(t, Checklist(c, checklistReport(false)))
+	w := test.NewTempWindow(t, Checklist(c, checklistReport(false), Protection{}))
 	if texts := allText(w.Canvas().Content()); strings.Contains(texts, "imposition") {
 		t.Fatalf("a file name is shown before the detail is opened:\n%s", texts)
 	}
@@ -347,12 +347,12 @@ func TestWhyItEnded(t *testing.T) {
 	test.NewTempApp(t)
 	c := catalog(t, "fr")
 	for _, reason := range []string{ipc.ReasonIdle, ipc.ReasonClosingTime, ipc.ReasonMaxDuration} {
-		w := test.NewTempWindow(t, DoneWithKey(c, ipc.WipeReport{Reason: reason, Verified: true, Removed: ipc.Removed{Files: 2}}, false))
+		w := test.NewTempWindow(t, DoneWithKey(c, ipc.WipeReport{Reason: reason, Verified: true, Removed: ipc.Removed{Files: 2}}, Protection{}, false))
 		if !strings.Contains(allText(w.Canvas().Content()), c.T("done.why."+reason)) {
 			t.Errorf("%s: the final screen does not say why", reason)
 		}
 	}
-	w := test.NewTempWindow(t, DoneWithKey(c, ipc.WipeReport{Reason: ipc.ReasonButton, Verified: true}, true))
+	w := test.NewTempWindow(t, DoneWithKey(c, ipc.WipeReport{Reason: ipc.ReasonButton, Verified: true}, Protection{}, true))
 	texts := allText(w.Canvas().Content())
 	if strings.Contains(texts, "0 document") || !strings.Contains(texts, "Vous n'aviez pas de document à effacer.") {
 		t.Errorf("nothing to erase is said as:\n%s", texts)

@@ -58,6 +58,11 @@ type Window struct {
 	chosen  bool            // the person picked a language
 	reading screens.Reading // larger text, contrast
 	notice  ipc.Notice      // the policy's part of the notice
+	// protection is what the agent last said of the session's folders
+	// and of the computer: the notice and the end screens promise
+	// "nobody will ever read them" only from it (screens.EndPromise).
+	protection   screens.Protection
+	protectionOf string // the session protection was said for
 
 	clearClipboard bool // the policy asks to empty the clipboard at the end
 	accompanied    ipc.Accompanied
@@ -359,6 +364,11 @@ func (g *Window) apply(st ipc.Status) {
 	g.clearClipboard = st.ClearClipboard
 	g.accompanied, g.mode = st.Accompanied, st.Mode
 	g.sessionID, g.browser = st.SessionID, st.Browser
+	if len(st.Roots) > 0 {
+		// Kept until the next person's: the end's report comes after the
+		// last status that names the session's folders.
+		g.protection, g.protectionOf = screens.ProtectionOf(st), st.SessionID
+	}
 	g.setNotice(st.Notice)
 	g.mu.Lock()
 	g.entries = st.Counts.Files
@@ -375,6 +385,7 @@ func (g *Window) reset() {
 	g.deadline = time.Time{}
 	g.mu.Unlock()
 	g.mode, g.sessionID, g.browser = "", "", nil
+	g.protection, g.protectionOf = screens.Protection{}, ""
 	g.ending, g.noticeRead, g.kept = false, false, nil
 	g.warn, g.countdown = nil, nil
 	if g.warnTimer != nil {
@@ -406,9 +417,15 @@ func (g *Window) follow(state string, entries int) {
 			if g.ending || cur == "done" || cur == "checklist" {
 				// The window did not see the new session's id (a test,
 				// or an agent that does not say): reset all the same.
-				id := g.sessionID
+				id, prot, of := g.sessionID, g.protection, g.protectionOf
 				g.reset()
 				g.sessionID = id
+				if of != "" && of == id {
+					// Said by the agent for this very session: kept.
+					// Another session's is not, lest its folders be
+					// promised to this one.
+					g.protection, g.protectionOf = prot, of
+				}
 			}
 			g.chosen = false
 			g.setNotice(g.notice)
@@ -607,7 +624,7 @@ func (g *Window) ShowNotice() {
 	if g.accompanied.Available && g.mode != ipc.ModeAccompanied {
 		accompany = func() { g.ShowAccompany("") }
 	}
-	g.show("notice", withBanner(g.banner(), screens.Notice(g.cat, g.langs, text, g.notice.Mode == "replace" && text != "", screens.ReadingBar(g.cat, g.reading, g.SetReading), g.SetLanguage, g.readNotice, accompany)))
+	g.show("notice", withBanner(g.banner(), screens.NoticeWith(g.cat, g.langs, text, g.notice.Mode == "replace" && text != "", g.protection, screens.ReadingBar(g.cat, g.reading, g.SetReading), g.SetLanguage, g.readNotice, accompany)))
 }
 
 // ShowSession is the quiet screen during the session: how many documents
@@ -676,7 +693,7 @@ func (g *Window) Erase() {
 			if err != nil {
 				g.log.Error("ending the session failed", "err", err)
 				g.ending = false
-				g.show("done", screens.DoneWithKey(g.cat, ipc.WipeReport{PendingCount: 1}, g.keyIn()))
+				g.show("done", screens.DoneWithKey(g.cat, ipc.WipeReport{PendingCount: 1}, screens.Protection{}, g.keyIn()))
 				return
 			}
 			g.showEnd(rep)
@@ -692,9 +709,9 @@ func (g *Window) showEnd(rep ipc.WipeReport) {
 	screen := "done"
 	if len(rep.Checklist) > 0 {
 		screen = "checklist"
-		g.show(screen, screens.Checklist(g.cat, rep))
+		g.show(screen, screens.Checklist(g.cat, rep, g.protection))
 	} else {
-		g.show(screen, screens.DoneWithKey(g.cat, rep, g.keyIn()))
+		g.show(screen, screens.DoneWithKey(g.cat, rep, g.protection, g.keyIn()))
 	}
 	// The agent's state came before its report: it is followed once
 	// the hold is over (a wipe left pending turns into "not ready").
@@ -716,17 +733,7 @@ func (g *Window) startAccompanied(code string) {
 		fyne.Do(func() {
 			if err != nil {
 				g.log.Warn("accompanied session refused", "err", err)
-				problem := g.cat.T("accompany.failed")
-				var ie *ipc.Error
-				if errors.As(err, &ie) {
-					switch ie.Code {
-					case "wrong_code":
-						problem = g.cat.T("accompany.wrong_code")
-					case "too_many_attempts":
-						problem = g.cat.T("accompany.wait")
-					}
-				}
-				g.ShowAccompany(problem)
+				g.ShowAccompany(g.cat.T(refusalKey(err)))
 				return
 			}
 			g.mode, g.sessionID, g.browser = st.Mode, st.SessionID, st.Browser
@@ -892,6 +899,9 @@ func (g *Window) openBrowser() {
 	g.opened[key] = true
 	rememberOpened(key)
 	cmd := exec.Command(g.browser.Program, g.browser.Args...)
+	if len(g.browser.Env) > 0 {
+		cmd.Env = append(os.Environ(), g.browser.Env...)
+	}
 	if err := cmd.Start(); err != nil {
 		g.log.Warn("the browser could not be opened", "err", err)
 		return
@@ -911,10 +921,10 @@ func (g *Window) StartSession(ctx context.Context) bool {
 	switch {
 	case err == nil:
 		return true
-	case errors.As(err, &ie) && (ie.Code == "not_kiosk" || ie.Code == "forbidden"):
+	case errors.As(err, &ie) && (ie.Code == ipc.CodeNotKiosk || ie.Code == ipc.CodeForbidden):
 		g.log.Info("this account is not one of the policy's kiosk accounts: no session, the window closes")
 		return false
-	case errors.As(err, &ie) && ie.Code == "conflict":
+	case errors.As(err, &ie) && ie.Code == ipc.CodeConflict:
 		return true
 	}
 	g.log.Warn("could not start a session; the agent will be asked again", "err", err)

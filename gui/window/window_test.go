@@ -31,13 +31,16 @@ type fakeAgent struct {
 	events chan ipc.Event
 	ended  []string
 	idle   []int
+	roots  []ipc.RootStatus // the session's folders, with their protection
+	key    *ipc.KeyReport   // what the end did to the session's key
+	broken []string         // what breaks the promise on the computer
 }
 
 func (f *fakeAgent) Status(context.Context) (ipc.Status, error) {
 	f.mu.Lock()
 	mode := f.mode
 	f.mu.Unlock()
-	return ipc.Status{State: ipc.StateActive, Mode: mode, SessionID: "s1", Browser: f.browser("https://www.service-public.fr/"), Counts: ipc.Counts{Entries: 2}, Accompanied: ipc.Accompanied{Available: true, CodeRequired: true}, Notice: ipc.Notice{
+	return ipc.Status{State: ipc.StateActive, Mode: mode, SessionID: "s1", Roots: f.roots, PromiseBroken: f.broken, Browser: f.browser("https://www.service-public.fr/"), Counts: ipc.Counts{Entries: 2}, Accompanied: ipc.Accompanied{Available: true, CodeRequired: true}, Notice: ipc.Notice{
 		Languages: []string{"fr", "en"}, Mode: "extend",
 		Text: map[string]string{"fr": "Wi-Fi : demandez le code à l'accueil.", "en": "Wi-Fi: ask for the code at the desk."},
 	}}, nil
@@ -51,7 +54,7 @@ func (f *fakeAgent) End(_ context.Context, r ipc.EndRequest) (ipc.WipeReport, er
 	f.mu.Lock()
 	f.ended = append(f.ended, r.Reason)
 	f.mu.Unlock()
-	return ipc.WipeReport{Verified: true, Removed: ipc.Removed{Files: 1}}, nil
+	return ipc.WipeReport{Verified: true, Removed: ipc.Removed{Files: 1}, Key: f.key}, nil
 }
 
 func (f *fakeAgent) Start(_ context.Context, r ipc.StartRequest) (ipc.Status, error) {
@@ -451,4 +454,64 @@ func TestFinalScreenIsHeld(t *testing.T) {
 		t.Fatalf("screen %q before the hold is over", g.Screen())
 	}
 	waitScreen(t, g, "notice")
+}
+
+// TestEndWordsFromTheAgent: the window takes each folder's protection
+// from the agent's status and the key's fate from the end's report: the
+// notice and the final screen say that nobody will ever read the
+// documents again when the key is destroyed and the folder encrypted,
+// and only "effacés" when the folder fell back to deletion (a file
+// system without encryption) or the computer has an unencrypted swap.
+func TestEndWordsFromTheAgent(t *testing.T) {
+	const strong = "Vos documents ont été effacés. Personne ne pourra plus jamais les lire sur cet ordinateur. Vos comptes ont été fermés. L'ordinateur est prêt pour la personne suivante."
+	const notice = "Vos documents sont protégés par un code secret fait pour votre session. À la fin, ce code est détruit : personne ne pourra plus jamais les lire sur cet ordinateur."
+	for _, c := range []struct {
+		name       string
+		protection string
+		broken     []string
+		want       bool
+	}{{"encrypted", ipc.ProtectionEncrypted, nil, true}, {"fallback", ipc.ProtectionDeleted, nil, false}, {"unencrypted swap", ipc.ProtectionEncrypted, []string{"swap"}, false}} {
+		t.Run(c.name, func(t *testing.T) {
+			test.NewTempApp(t)
+			w := test.NewTempWindow(t, widget.NewLabel(""))
+			a := &fakeAgent{events: make(chan ipc.Event, 4),
+				roots: []ipc.RootStatus{{Label: "Téléchargements", State: "watching", Protection: c.protection}},
+				key:   &ipc.KeyReport{Folders: []string{"Téléchargements"}, Destroyed: true}, broken: c.broken}
+			if c.protection == ipc.ProtectionDeleted {
+				a.roots[0].ProtectionCode = ipc.NotEncryptedFileSystem
+			}
+			g := New(w, a, []string{"fr"}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+			g.DoneHold = 0
+			st, _ := a.Status(context.Background())
+			g.apply(st)
+			g.follow(st.State, st.Counts.Entries)
+			waitScreen(t, g, "notice")
+			if got := showsText(g, notice); got != c.want {
+				t.Errorf("the notice says nobody will read them: %v, want %v", got, c.want)
+			}
+			tap(t, g, "J'ai compris")
+			waitScreen(t, g, "session")
+			tap(t, g, "J'ai fini")
+			waitScreen(t, g, "preview")
+			tap(t, g, "Tout effacer et terminer")
+			waitScreen(t, g, "done")
+			if got := showsText(g, strong); got != c.want {
+				t.Errorf("the final screen says nobody will read them: %v, want %v", got, c.want)
+			}
+			if !c.want && !showsText(g, "Vos documents ont été effacés et vos comptes fermés. L'ordinateur est prêt pour la personne suivante.") {
+				t.Error("the final screen does not say the documents were erased")
+			}
+			// The next person: the agent's status of the new session
+			// comes first, then its state; the notice says what that
+			// status says of its folders.
+			next := st
+			next.SessionID = "s2"
+			g.apply(next)
+			g.follow(ipc.StateActive, 0)
+			waitScreen(t, g, "notice")
+			if got := showsText(g, notice); got != c.want {
+				t.Errorf("the next person's notice says nobody will read them: %v, want %v", got, c.want)
+			}
+		})
+	}
 }

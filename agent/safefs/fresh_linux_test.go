@@ -1,0 +1,57 @@
+package safefs
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+// MkdirFresh never opens a folder that was already there, and Exchange
+// swaps two names in one step, each keeping its object.
+func TestMkdirFreshAndExchange(t *testing.T) {
+	base := t.TempDir()
+	d, err := OpenRoot(base, RootOptions{TrustedUIDs: []uint32{uint32(os.Geteuid())}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	os.Mkdir(filepath.Join(base, "old"), 0o755)
+	os.WriteFile(filepath.Join(base, "old", "guide.pdf"), []byte("x"), 0o644)
+	if _, err := d.MkdirFresh("old"); !errors.Is(err, unix.EEXIST) {
+		t.Fatalf("MkdirFresh on an existing folder: %v, want EEXIST", err)
+	}
+	nd, err := d.MkdirFresh(".new")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nd.Close()
+	if nd.Info().Mode.Perm() != 0o700 {
+		t.Errorf("mode %v", nd.Info().Mode)
+	}
+	old, _ := d.Stat("old")
+	if err := d.Exchange(".new", "old"); err != nil {
+		t.Fatal(err)
+	}
+	at, _ := d.Stat("old")
+	moved, _ := d.Stat(".new")
+	if at.Identity != nd.Info().Identity || moved.Identity != old.Identity {
+		t.Fatalf("after Exchange old=%v .new=%v; want %v and %v", at.Identity, moved.Identity, nd.Info().Identity, old.Identity)
+	}
+	if _, err := os.Stat(filepath.Join(base, ".new", "guide.pdf")); err != nil {
+		t.Errorf("the old folder's file did not move with it: %v", err)
+	}
+	if err := nd.SetOwner(uint32(os.Geteuid()), uint32(os.Getegid()), 0o750); err != nil || nd.Info().Mode.Perm() != 0o750 {
+		t.Errorf("SetOwner: %v, mode %v", err, nd.Info().Mode)
+	}
+	f, err := nd.File()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	if _, err := nd.Restat(); err != nil {
+		t.Errorf("closing the File closed the Dir: %v", err)
+	}
+}

@@ -1,0 +1,27 @@
+//go:build !linux
+
+package safefs
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"runtime"
+)
+
+// The primitives for per-session encryption exist on Linux only, where
+// folders can be encrypted (agent/cryptoerase).
+var errNoFresh = fmt.Errorf("folder exchange is Linux only, not %s: %w", runtime.GOOS, errors.ErrUnsupported)
+
+// MkdirFresh is Linux only.
+func (d *Dir) MkdirFresh(name string) (*Dir, error) { return nil, errNoFresh }
+
+// Exchange is Linux only.
+func (d *Dir) Exchange(a, b string) error { return errNoFresh }
+
+// SetOwner is Linux only.
+func (d *Dir) SetOwner(uid, gid uint32, perm fs.FileMode) error { return errNoFresh }
+
+// File is Linux only.
+func (d *Dir) File() (*os.File, error) { return nil, errNoFresh }
