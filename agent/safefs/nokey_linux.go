@@ -1,11 +1,6 @@
 package safefs
 
-import (
-	"os"
-
-	"github.com/ardoise-fr/ardoise/agent/cryptoerase"
-	"golang.org/x/sys/unix"
-)
+import "github.com/ardoise-fr/ardoise/agent/cryptoerase"
 
 // A folder of a session's encrypted root whose key has been removed is
 // frozen: the kernel refuses, for every user, root included, to create,
@@ -46,11 +41,10 @@ func (d *Dir) FrozenWithoutKey(sessionKey cryptoerase.ID) bool {
 	if sessionKey.IsZero() {
 		return false
 	}
-	fd, err := unix.Dup(d.fd)
+	f, err := d.File()
 	if err != nil {
 		return false
 	}
-	f := os.NewFile(uintptr(fd), d.name)
 	defer f.Close()
 	id, err := cryptoerase.PolicyID(f)
 	if err != nil || id != sessionKey {
