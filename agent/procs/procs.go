@@ -9,6 +9,10 @@
 // still the one listed: same user, same start time. A process number the
 // kernel gave again to another program, root's say, is never signalled
 // (P-3).
+//
+// Holders lists the processes that hold a folder (an open file, their
+// current folder, a mapping…): what keeps a session's encryption key in
+// use at the end, for the report and for choosing what to end.
 package procs
 
 import (

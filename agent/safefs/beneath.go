@@ -3,8 +3,12 @@ package safefs
 import (
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/ardoise-fr/ardoise/agent/cryptoerase"
 )
 
 // The walks beneath an open folder (OpenBeneath, MkdirBeneath) and the
@@ -77,6 +81,14 @@ type dirAPI interface {
 	ClosedToPublic() bool
 	IsQuarantine(name string, info Info) bool
 	Unlock() error
+	FrozenWithoutKey(sessionKey cryptoerase.ID) bool
+
+	// A session's encrypted folder (package cryptoerase): made fresh,
+	// swapped in, given to its account; File for the ioctls.
+	MkdirFresh(name string) (*Dir, error)
+	Exchange(a, b string) error
+	SetOwner(uid, gid uint32, perm fs.FileMode) error
+	File() (*os.File, error)
 
 	// The primitives the walks of this file stand on.
 	makeChild(name string, uid, gid uint32, parentMade bool) (next *Dir, made bool, err error)

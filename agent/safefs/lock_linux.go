@@ -129,9 +129,15 @@ func (d *Dir) Unlock() error {
 }
 
 // ClosedToPublic reports whether only the agent can change the entries of
-// d, as seen on its handle: then an entry checked is still the entry its
-// name holds when it is removed, and no quarantine is needed.
-func (d *Dir) ClosedToPublic() bool { return closedToPublic(d.info, uint32(unix.Geteuid())) }
+// d, as seen on its handle, or no one can any more (a folder found
+// FrozenWithoutKey): then an entry checked is still the entry its name
+// holds when it is removed, and no quarantine is needed.
+func (d *Dir) ClosedToPublic() bool { return d.byNameSafe() }
+
+// byNameSafe is ClosedToPublic: the one rule removeVia and the wipe share.
+func (d *Dir) byNameSafe() bool {
+	return d.frozen || closedToPublic(d.info, uint32(unix.Geteuid()))
+}
 
 // IsQuarantine reports whether the entry name of d, with info as stat-ed,
 // is a quarantine folder of this agent (made by OpenQuarantine), which a

@@ -290,10 +290,11 @@ func (d *Dir) removeVia(q *Quarantine, name string, want Identity, dir bool) err
 	if err := checkName(name); err != nil {
 		return &PathError{Op: op, Path: name, Err: err}
 	}
-	if closedToPublic(d.info, uint32(unix.Geteuid())) {
+	if d.byNameSafe() {
 		// Only the agent can change this folder's names (its owner's mode
-		// is checked on the handle, and only that owner can change it):
-		// the entry checked is the entry the name still holds.
+		// is checked on the handle, and only that owner can change it), or
+		// no one can (its key is gone, FrozenWithoutKey): the entry
+		// checked is the entry the name still holds.
 		pause(race)
 		if err := unix.Unlinkat(d.fd, name, flags); err != nil {
 			return &PathError{Op: op, Path: name, Err: err}

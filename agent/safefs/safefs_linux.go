@@ -28,6 +28,8 @@ type Dir struct {
 	bufp int    // next unread byte in buf
 	bufn int    // bytes in buf
 	off  int64  // directory offset after the last entry returned
+
+	frozen bool // encrypted with a key now absent: see FrozenWithoutKey
 }
 
 const (

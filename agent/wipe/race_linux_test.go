@@ -40,6 +40,13 @@ func raceAccount(t *testing.T) (uid int, home string) {
 	mustDo(t, err)
 	mustDo(t, os.Chmod(base, 0o755))
 	t.Cleanup(func() { os.RemoveAll(base) })
+	return raceAccountIn(t, base)
+}
+
+// raceAccountIn is raceAccount with the home made in base, a folder every
+// account can reach (the mount point of a test's own file system).
+func raceAccountIn(t *testing.T, base string) (uid int, home string) {
+	t.Helper()
 	name := fmt.Sprintf("ardrace%d", os.Getpid()%100000)
 	exec.Command("userdel", name).Run()
 	if out, err := exec.Command("useradd", "--no-create-home", "--shell", "/usr/sbin/nologin", "--user-group", name).CombinedOutput(); err != nil {
@@ -60,6 +67,17 @@ func raceAccount(t *testing.T) (uid int, home string) {
 // fast as it can.
 func attacker(t *testing.T, uid int, home string, args ...string) (stop func() int) {
 	t.Helper()
+	stopRaw := attackerRaw(t, uid, home, args...)
+	return func() int {
+		n, _ := strconv.Atoi(strings.TrimSpace(stopRaw()))
+		return n
+	}
+}
+
+// attackerRaw is attacker, the stop function returning what the attacker
+// printed when it was stopped.
+func attackerRaw(t *testing.T, uid int, home string, args ...string) (stop func() string) {
+	t.Helper()
 	bin := filepath.Join(filepath.Dir(home), "attacker.test")
 	if _, err := os.Stat(bin); err != nil {
 		data, err := os.ReadFile(os.Args[0])
@@ -77,7 +95,7 @@ func attacker(t *testing.T, uid int, home string, args ...string) (stop func() i
 	if _, err := out.Read(ready); err != nil {
 		t.Fatalf("attacker did not start: %v", err)
 	}
-	return func() int {
+	return func() string {
 		cmd.Process.Signal(syscall.SIGTERM)
 		var wins []byte
 		buf := make([]byte, 64)
@@ -89,8 +107,7 @@ func attacker(t *testing.T, uid int, home string, args ...string) (stop func() i
 			}
 		}
 		cmd.Wait()
-		n, _ := strconv.Atoi(strings.TrimSpace(string(wins)))
-		return n
+		return string(wins)
 	}
 }
 
@@ -119,6 +136,8 @@ func TestRaceAttacker(t *testing.T) {
 				swaps++
 			}
 		}
+	case "nokey":
+		noKeyAttack(stop, args[1], args[2:]...)
 	}
 	t.Fatalf("unknown attack %q", args[0])
 }

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/ardoise-fr/ardoise/agent/baseline"
+	"github.com/ardoise-fr/ardoise/agent/cryptoerase"
 	"github.com/ardoise-fr/ardoise/agent/safefs"
 )
 
@@ -63,6 +64,11 @@ type Root struct {
 	// it is met in such a root: it is wiped through its own handle, with
 	// its own rules.
 	Name string
+	// SessionKey is the identifier of the key the root was encrypted with
+	// at session start (per-session crypto-erase), zero for a plain root.
+	// Once the agent has removed that key, folders of the root encrypted
+	// with it are frozen: see safefs.Dir.FrozenWithoutKey.
+	SessionKey cryptoerase.ID
 }
 
 // Hooks let tests act at exact moments of the wipe (threats.md §4.0).
@@ -566,8 +572,12 @@ func (w *wiper) wipeRoot(ctx context.Context, i int) {
 	hooks := w.cfg.Hooks
 	// quarantineFor is nil for a folder closed to the public, where none is
 	// needed; errNoQuarantine when one is needed and cannot be had.
+	// A folder of an encrypted root whose session key is gone needs none
+	// either, and could not use one: no one can rename anything out of it
+	// (ENOKEY), and no one can change its names any more
+	// (safefs.Dir.FrozenWithoutKey).
 	quarantineFor := func(parent *safefs.Dir) (*safefs.Quarantine, bool) {
-		if parent.ClosedToPublic() {
+		if parent.ClosedToPublic() || parent.FrozenWithoutKey(w.cfg.Roots[i].SessionKey) {
 			return nil, true
 		}
 		q := w.quarantine(i, parent)
