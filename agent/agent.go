@@ -933,6 +933,14 @@ func (a *Agent) wipeLocked(ctx context.Context, s *activeSession, reason session
 	byName, byNameOf, closeByName := a.nameRoots(s)
 	defer closeByName()
 	cfg.Roots = append(cfg.Roots, byName...)
+	if s.key != nil {
+		// A folder of this session's key, once the kernel says the key
+		// is gone, is wiped by name: nobody can change its names any
+		// more (safefs.FrozenWithoutKey asks the kernel, per folder).
+		for i := range cfg.Roots {
+			cfg.Roots[i].SessionKey = s.key.id
+		}
+	}
 	linked := a.linkedRoots(s)
 	res := wipe.Run(ctx, cfg)
 	foldNameRoots(&res, len(s.roots), byName, byNameOf)

@@ -12,6 +12,7 @@ import (
 	"path"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"syscall"
 	"time"
 
@@ -19,6 +20,7 @@ import (
 	"github.com/ardoise-fr/ardoise/agent/ipc"
 	"github.com/ardoise-fr/ardoise/agent/journal"
 	"github.com/ardoise-fr/ardoise/agent/logging"
+	"github.com/ardoise-fr/ardoise/agent/procs"
 	"github.com/ardoise-fr/ardoise/agent/safefs"
 	"github.com/ardoise-fr/ardoise/agent/wipe"
 	"github.com/ardoise-fr/ardoise/policies"
@@ -379,7 +381,9 @@ func (a *Agent) destroyKey(ctx context.Context, s *activeSession) *ipc.KeyReport
 		default:
 			rep.Code = "files_busy"
 			rep.Reason = "des programmes gardent des documents de la session ouverts: la clé n'est pas détruite tant qu'ils tournent; le personnel doit les fermer (ou activer accounts.end_programs)"
-			a.log.Error("the session key is not destroyed: programs still hold files of the session open; it is removed again at the next session start", "key", s.key.id.String(), "status", st.String())
+			holders := a.keyHolders(s)
+			rep.Holders = len(holders)
+			a.log.Error("the session key is not destroyed: programs still hold files of the session open; it is removed again at the next session start", "key", s.key.id.String(), "status", st.String(), "holders", strings.Join(holders, ", "))
 		}
 	}
 	rep.Destroyed = s.key.destroyed
@@ -459,7 +463,11 @@ func (a *Agent) recoverKeys(ctx context.Context, keys []journal.KeyFolder, sessi
 			if err != nil {
 				continue
 			}
-			res := wipe.Run(ctx, wipe.Config{Roots: []wipe.Root{{Dir: d, Scope: "all", Owners: k.Owners}}})
+			var sk cryptoerase.ID
+			if id, err := cryptoerase.ParseID(k.Key); err == nil {
+				sk = id
+			}
+			res := wipe.Run(ctx, wipe.Config{Roots: []wipe.Root{{Dir: d, Scope: "all", Owners: k.Owners, SessionKey: sk}}})
 			d.Close()
 			a.log.Info("a folder encrypted by a session left by a crash was emptied", "root", k.Label, "removed", res.Removed.Total(), "left", res.Leftover)
 			if n == k.Tmp && res.Leftover == 0 {
@@ -519,4 +527,30 @@ func recoveredKey(all, live []journal.KeyFolder, jr journal.Root, home string) *
 		return sk
 	}
 	return nil
+}
+
+// keyHolders names the programs ("firefox (pid 4242, uid 1001)") that hold
+// something beneath the session's encrypted folders, for the report and
+// the log: no file name, only who.
+func (a *Agent) keyHolders(s *activeSession) []string {
+	seen := map[int]bool{}
+	var out []string
+	for _, r := range s.roots {
+		if r.encID == nil || r.path == "" {
+			continue
+		}
+		hs, err := procs.Holders(r.path)
+		if err != nil {
+			a.log.Warn("the programs holding the session's files could not be listed", "root", r.policy.Label, "err", err)
+			continue
+		}
+		for _, h := range hs {
+			if seen[h.PID] {
+				continue
+			}
+			seen[h.PID] = true
+			out = append(out, fmt.Sprintf("%s (pid %d, uid %d, %s)", h.Comm, h.PID, h.UIDs[0], strings.Join(h.Holds, "+")))
+		}
+	}
+	return out
 }

@@ -494,8 +494,11 @@ func TestCryptoErase_BusyFile(t *testing.T) {
 				}
 				return
 			}
-			if rep.Key.Destroyed || rep.Key.Code != "files_busy" || rep.Key.Reason == "" {
-				t.Fatalf("without end_programs: key %+v; want not destroyed, files_busy, with a reason", rep.Key)
+			if rep.Key.Destroyed || rep.Key.Code != "files_busy" || rep.Key.Reason == "" || rep.Key.Holders != 1 {
+				t.Fatalf("without end_programs: key %+v; want not destroyed, files_busy, with a reason, 1 program holding files", rep.Key)
+			}
+			if !strings.Contains(cs.log.String(), fmt.Sprintf("pid %d, uid %d, fd", holder.Process.Pid, h.uid)) {
+				t.Errorf("the log does not name the program holding the file (pid %d):\n%s", holder.Process.Pid, cs.log.String())
 			}
 			if !strings.Contains(cs.log.String(), "the session key is not destroyed: programs still hold files of the session open") {
 				t.Errorf("the log does not say it:\n%s", cs.log.String())
@@ -514,30 +517,9 @@ func TestCryptoErase_BusyFile(t *testing.T) {
 	}
 }
 
-var (
-	cryptRaceBin    string
-	cryptRaceBinErr error
-)
-
 // raceBinary is the program built with -tags ardoise_racewindow, whose
-// pauses come from the environment.
-func raceBinary(t *testing.T) string {
-	t.Helper()
-	if cryptRaceBin == "" && cryptRaceBinErr == nil {
-		dir, err := os.MkdirTemp("", "ardoise-racebin-")
-		if err != nil {
-			t.Fatal(err)
-		}
-		cryptRaceBin = filepath.Join(dir, "ardoise")
-		if out, err := exec.Command("go", "build", "-tags", "ardoise_racewindow", "-o", cryptRaceBin, ".").CombinedOutput(); err != nil {
-			cryptRaceBinErr = fmt.Errorf("go build -tags ardoise_racewindow: %v\n%s", err, out)
-		}
-	}
-	if cryptRaceBinErr != nil {
-		t.Fatal(cryptRaceBinErr)
-	}
-	return cryptRaceBin
-}
+// pauses come from the environment (built once per run, r1_e2e_test.go).
+func raceBinary(t *testing.T) string { return raceWindowBinary(t) }
 
 // journaledKey waits until the crash journal holds a key record, and
 // returns its identifier.
