@@ -168,8 +168,26 @@ func runInstall(ctx context.Context, e *env, o any, args []string) error {
 	}
 	if !opts.dryRun && opts.root == "" {
 		fmt.Fprintf(e.stdout, "Ardoise is installed. Policy: %s. Check it with: ardoise status\n", t.PolicyFile)
+		printInstalledCheck(e, t.PolicyFile)
 	}
 	return nil
+}
+
+// printInstalledCheck says, right after an install, what a session would
+// do on this computer with the installed policy: which kiosk accounts and
+// folders would be refused, which folders would be encrypted for each
+// session (and if not, why and what to do), and whether swap and
+// hibernation keep the promise made for encrypted folders. The same as
+// "ardoise policy check --on-this-machine"; it changes nothing.
+func printInstalledCheck(e *env, policyFile string) {
+	p, err := checkPolicyFile(policyFile, false)
+	if err != nil {
+		fmt.Fprintf(e.stdout, "The policy cannot be checked on this computer: %v\n", err)
+		return
+	}
+	fmt.Fprintln(e.stdout, "On this computer, with this policy:")
+	printMachineCheck(e.stdout, p, loadSandbox(unitDirs))
+	printPromiseChecks(e.stdout, "", agent.PromiseChecks())
 }
 
 func runUninstall(ctx context.Context, e *env, o any, args []string) error {

@@ -46,3 +46,27 @@ func TestInstallUnderRoot(t *testing.T) {
 		t.Errorf("second uninstall: exit %d, %s", code, errOut)
 	}
 }
+
+// TestInstallSaysWhatASessionWouldDoHere: right after an install, the
+// admin reads the machine check of the installed policy (accounts,
+// folders and their encryption) and whether swap and hibernation keep the
+// promise, without a second command; a broken policy is named.
+func TestInstallSaysWhatASessionWouldDoHere(t *testing.T) {
+	dir := t.TempDir()
+	pol := filepath.Join(dir, "policy.yaml")
+	os.WriteFile(pol, []byte("version: 1\naccounts: {kiosk: []}\nroots: [{path: '{downloads}'}]\n"), 0o644)
+	os.Chmod(pol, 0o644)
+	var out bytes.Buffer
+	printInstalledCheck(&env{stdout: &out, stderr: &out, getenv: func(string) string { return "" }}, pol)
+	for _, want := range []string{"On this computer, with this policy:", "no kiosk account", "swap:", "hibernation:"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("the install's check lacks %q:\n%s", want, out.String())
+		}
+	}
+	out.Reset()
+	os.WriteFile(pol, []byte("version: 1\nroots: [{path: 3}]\n"), 0o644)
+	printInstalledCheck(&env{stdout: &out, stderr: &out, getenv: func(string) string { return "" }}, pol)
+	if !strings.Contains(out.String(), "cannot be checked") || !strings.Contains(out.String(), "policy.yaml") {
+		t.Errorf("a broken policy is not named:\n%s", out.String())
+	}
+}
