@@ -26,7 +26,7 @@ func TestEasyToReadOneSentencePerLineWithPictures(t *testing.T) {
 	c := catalog(t, Easy)
 	nop := func() {}
 	screens := []fyne.CanvasObject{
-		Notice(c, []string{"fr", Easy}, "", false, nil, func(string) {}, nop, nil),
+		Notice(c, []string{"fr", Easy}, "", false, nil, func(string) {}, nop, nil, true),
 		Preview(c, preview(2), &Keeper{Key: "Clé de Marie", Keep: func(ipc.PreviewItem) error { return nil }}, nop, nop),
 	}
 	seen := map[fyne.Resource]bool{}
