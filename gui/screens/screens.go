@@ -123,11 +123,11 @@ func escapeMarkdown(s string) string {
 func LanguageBar(langs []string, current string, choose func(code string)) fyne.CanvasObject {
 	var buttons []fyne.CanvasObject
 	for _, code := range langs {
-		c, err := i18n.New(code)
-		if err != nil {
+		name := i18n.NameOf(code)
+		if name == "" {
 			continue
 		}
-		b := secondary(c.Name(), func() { choose(code) })
+		b := secondary(name, func() { choose(code) })
 		if code == current {
 			b.Importance = widget.HighImportance
 		}
