@@ -46,8 +46,10 @@ type flowLayout struct {
 	width float32
 	// actions marks a screen's action bar (actionBar); trailing lays its
 	// rows out from the left and puts its last object, the main action,
-	// at the right of the last row.
+	// at the right of the last row, with listen ("Écouter", WithListen)
+	// beside it when it comes just before.
 	actions, trailing bool
+	listen            fyne.CanvasObject
 }
 
 // rows splits objs into rows no wider than width.
@@ -92,12 +94,25 @@ func (l *flowLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 			h = max(h, o.MinSize().Height)
 		}
 		x := max(0, (size.Width-w)/2)
+		// The right group of the last row: the main action, and
+		// "Écouter" just before it.
+		right := len(row)
 		if l.trailing {
 			x = 0
+			if r == len(rows)-1 {
+				right = len(row) - 1
+				if right > 0 && row[right-1] == l.listen {
+					right--
+				}
+			}
 		}
 		for i, o := range row {
-			if l.trailing && r == len(rows)-1 && i == len(row)-1 {
-				x = max(x, size.Width-o.MinSize().Width)
+			if i == right {
+				var rw float32
+				for _, k := range row[right:] {
+					rw += k.MinSize().Width + pad
+				}
+				x = max(x, size.Width-rw+pad)
 			}
 			o.Move(fyne.NewPos(x, y))
 			o.Resize(fyne.NewSize(o.MinSize().Width, h))

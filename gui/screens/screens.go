@@ -250,9 +250,9 @@ func findActionBar(o fyne.CanvasObject) *fyne.Container {
 }
 
 // WithListen puts b ("Écouter") among the other actions of the screen o
-// shows, in its column, just before the main action (where a person who
-// cannot read looks for what to do; the aidant's entry stays apart, at
-// the left); on a screen without buttons (the final screens), in an
+// shows, in its column, beside the main action at the right (where a
+// person who cannot read looks for what to do; the aidant's entry stays
+// apart, at the left); on a screen without buttons (the final screens), in an
 // action bar of its own at the foot of the column. It returns what to
 // show.
 func WithListen(o fyne.CanvasObject, b fyne.CanvasObject) fyne.CanvasObject {
@@ -265,6 +265,7 @@ func WithListen(o fyne.CanvasObject, b fyne.CanvasObject) fyne.CanvasObject {
 			}
 		}
 		bar.Objects = append(bar.Objects[:at:at], append([]fyne.CanvasObject{b}, bar.Objects[at:]...)...)
+		bar.Layout.(*flowLayout).listen = b
 		return o
 	}
 	if col := findColumn(o); col != nil && len(col.Objects) == 1 {

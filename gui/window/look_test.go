@@ -10,6 +10,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/ardoise-fr/ardoise/agent/ipc"
@@ -111,6 +112,10 @@ func TestListenWhereAVoiceIs(t *testing.T) {
 	right := op.X + ok.Size().Width
 	if lp.X < left || lp.X+listen.Size().Width > right || lp.Y+listen.Size().Height < op.Y || lp.Y > op.Y+ok.Size().Height {
 		t.Errorf("Écouter at %v (%v), the column from x=%v to %v, « J'ai compris » at %v", lp, listen.Size(), left, right, op)
+	}
+	// Beside the main action, not among the aidant's entry at the left.
+	if gap := op.X - (lp.X + listen.Size().Width); gap < 0 || gap > 2*theme.Padding() {
+		t.Errorf("Écouter ends at x=%v, « J'ai compris » starts at %v: not side by side", lp.X+listen.Size().Width, op.X)
 	}
 	text := screenText(g.w.Canvas().Content())
 	c := g.cat
