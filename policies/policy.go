@@ -200,7 +200,8 @@ type ClosingTime struct {
 
 // Accompanied configures sessions started by an aidant numérique.
 type Accompanied struct {
-	// Enabled shows the "Pour l'aidant (avec un code)" entry in the window and accepts
+	// Enabled shows the "Pour l'aidant (avec un code)" entry in the window ("Pour
+	// l'aidant" when no staff code is set) and accepts
 	// "ardoise session start --accompanied". Default: false.
 	Enabled bool `yaml:"enabled"`
 

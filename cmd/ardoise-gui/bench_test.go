@@ -19,7 +19,11 @@ import (
 // BenchmarkWindowStart measures, under Xvfb, the time from starting the
 // window to its first screen drawn, and its resident memory then; beside
 // it in the same run, the same for xmessage, the smallest X program there
-// is (a reference for what "a window" costs on this machine).
+// is (a reference for what "a window" costs on this machine), and for
+// glwindow (testdata/glwindow), a blank full-screen OpenGL window through
+// the same GLFW and OpenGL bindings: what any OpenGL window costs here,
+// Mesa's allocations included, which the software-GL share read from the
+// libraries' mappings does not count.
 //
 //	go test -run '^$' -bench WindowStart -benchtime 5x ./cmd/ardoise-gui
 func BenchmarkWindowStart(b *testing.B) {
@@ -31,7 +35,8 @@ func BenchmarkWindowStart(b *testing.B) {
 	dir := b.TempDir()
 	agent := filepath.Join(dir, "ardoise")
 	gui := filepath.Join(dir, "ardoise-gui")
-	for pkg, out := range map[string]string{"../ardoise": agent, ".": gui} {
+	glwindow := filepath.Join(dir, "glwindow")
+	for pkg, out := range map[string]string{"../ardoise": agent, ".": gui, "./testdata/glwindow": glwindow} {
 		// As installer/build builds it: without Fyne's emoji font.
 		if o, err := exec.Command("go", "build", "-tags", "no_emoji", "-o", out, pkg).CombinedOutput(); err != nil {
 			b.Fatalf("go build %s: %v\n%s", pkg, err, o)
@@ -89,6 +94,15 @@ func BenchmarkWindowStart(b *testing.B) {
 		b.ReportMetric(gl, "MiB-rss-of-software-GL")
 		// The target (issue 17): what the window costs on a PC with a
 		// graphics driver, which loads no software renderer.
+		b.ReportMetric(rss-gl, "MiB-rss-without-software-GL")
+	})
+	b.Run("glwindow", func(b *testing.B) {
+		var rss, gl float64
+		for b.Loop() {
+			rss, gl = run(b, "glwindow", glwindow)
+		}
+		b.ReportMetric(rss, "MiB-rss")
+		b.ReportMetric(gl, "MiB-rss-of-software-GL")
 		b.ReportMetric(rss-gl, "MiB-rss-without-software-GL")
 	})
 	b.Run("xmessage", func(b *testing.B) {

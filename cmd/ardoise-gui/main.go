@@ -82,7 +82,11 @@ func main() {
 	client := ipc.NewClient(sock)
 
 	a := app.NewWithID("fr.ardoise.window")
-	a.SetIcon(fyne.NewStaticResource("ardoise.svg", assets.Icon))
+	if icon, err := iconPNG(assets.Icon, iconSize); err != nil {
+		log.Warn("the window has no icon", "err", err)
+	} else {
+		a.SetIcon(fyne.NewStaticResource("ardoise.png", icon))
+	}
 	w := a.NewWindow("Ardoise")
 	// The window's screens bring their own padding, and the window sizes
 	// itself per screen (full screen, or small during the session).

@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -75,6 +76,28 @@ func Supported(offered []string) []string {
 		out = []string{Default}
 	}
 	return out
+}
+
+var (
+	namesOnce sync.Once
+	names     map[string]string
+)
+
+// NameOf returns the own name of language code ("Français", "English"),
+// "" for a language without texts. The language bar names every language
+// each time the notice is drawn: the names are read once, and no
+// catalogue is kept for a language nobody chose (each one parsed is
+// about 30 kB of the window's memory).
+func NameOf(code string) string {
+	namesOnce.Do(func() {
+		names = map[string]string{}
+		for _, c := range Order {
+			if m, err := load(c); err == nil {
+				names[c] = m["lang.name"]
+			}
+		}
+	})
+	return names[code]
 }
 
 // Code returns the catalogue's language code.

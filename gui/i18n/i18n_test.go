@@ -189,3 +189,19 @@ func TestNumbersAndTimes(t *testing.T) {
 		}
 	}
 }
+
+// TestNameOf: each language's own name, as its catalogue says it.
+func TestNameOf(t *testing.T) {
+	for _, code := range Order {
+		c, err := New(code)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := NameOf(code); got == "" || got != c.Name() {
+			t.Errorf("%s: NameOf %q, catalogue %q", code, got, c.Name())
+		}
+	}
+	if NameOf("ar") != "" {
+		t.Error("a name for a language without texts")
+	}
+}

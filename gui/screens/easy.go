@@ -78,11 +78,21 @@ func sentences(text string) []string {
 // with its picture beside it (or the picture's room, so that every line
 // starts at the same place); in the others, the paragraph as written.
 func idea(c *i18n.Catalog, text string) fyne.CanvasObject {
+	rows := ideaRows(c, text)
+	if len(rows) == 1 {
+		return rows[0]
+	}
+	return container.NewVBox(rows...)
+}
+
+// ideaRows is idea's lines, one object each: the notice's pages cut
+// between them.
+func ideaRows(c *i18n.Catalog, text string) []fyne.CanvasObject {
 	if c.Code() != Easy {
-		return para(text)
+		return []fyne.CanvasObject{para(text)}
 	}
 	side := 2 * theme.Size(theme.SizeNameText)
-	rows := container.NewVBox()
+	var rows []fyne.CanvasObject
 	for _, s := range sentences(text) {
 		var pic fyne.CanvasObject
 		if res := pictureFor(s); res != nil {
@@ -94,7 +104,7 @@ func idea(c *i18n.Catalog, text string) fyne.CanvasObject {
 			pic = layout.NewSpacer()
 		}
 		box := container.NewGridWrap(fyne.NewSquareSize(side), pic)
-		rows.Add(container.NewBorder(nil, nil, container.NewCenter(box), nil, para(s)))
+		rows = append(rows, container.NewBorder(nil, nil, container.NewCenter(box), nil, para(s)))
 	}
 	return rows
 }

@@ -26,8 +26,8 @@ func TestEasyToReadOneSentencePerLineWithPictures(t *testing.T) {
 	c := catalog(t, Easy)
 	nop := func() {}
 	screens := []fyne.CanvasObject{
-		Notice(c, []string{"fr", Easy}, "", false, nil, func(string) {}, nop, nil),
-		NoticeWith(c, []string{"fr", Easy}, "", false, Protection{Roots: []ipc.RootStatus{{Label: "Téléchargements", State: "watching", Protection: ipc.ProtectionEncrypted}}}, nil, func(string) {}, nop, nil),
+		Notice(c, []string{"fr", Easy}, "", false, nil, func(string) {}, nop, nil, true),
+		NoticeWith(c, []string{"fr", Easy}, "", false, Protection{Roots: []ipc.RootStatus{{Label: "Téléchargements", State: "watching", Protection: ipc.ProtectionEncrypted}}}, nil, func(string) {}, nop, nil, true),
 		DoneWithKey(c, ipc.WipeReport{Verified: true, Removed: ipc.Removed{Files: 2}, Key: &ipc.KeyReport{Folders: []string{"Téléchargements"}, Destroyed: true}},
 			Protection{Roots: []ipc.RootStatus{{Label: "Téléchargements", State: "watching", Protection: ipc.ProtectionEncrypted}}}, false),
 		Preview(c, preview(2), &Keeper{Key: "Clé de Marie", Keep: func(ipc.PreviewItem) error { return nil }}, nop, nop),

@@ -42,7 +42,15 @@ func flow(objs ...fyne.CanvasObject) fyne.CanvasObject {
 	return container.New(&flowLayout{}, objs...)
 }
 
-type flowLayout struct{ width float32 }
+type flowLayout struct {
+	width float32
+	// actions marks a screen's action bar (actionBar); trailing lays its
+	// rows out from the left and puts its last object, the main action,
+	// at the right of the last row, with listen ("Écouter", WithListen)
+	// beside it when it comes just before.
+	actions, trailing bool
+	listen            fyne.CanvasObject
+}
 
 // rows splits objs into rows no wider than width.
 func (*flowLayout) rows(objs []fyne.CanvasObject, width float32) [][]fyne.CanvasObject {
@@ -75,7 +83,8 @@ func (l *flowLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	l.width = size.Width
 	pad := theme.Padding()
 	var y float32
-	for _, row := range l.rows(objs, size.Width) {
+	rows := l.rows(objs, size.Width)
+	for r, row := range rows {
 		var w, h float32
 		for i, o := range row {
 			if i > 0 {
@@ -85,7 +94,26 @@ func (l *flowLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 			h = max(h, o.MinSize().Height)
 		}
 		x := max(0, (size.Width-w)/2)
-		for _, o := range row {
+		// The right group of the last row: the main action, and
+		// "Écouter" just before it.
+		right := len(row)
+		if l.trailing {
+			x = 0
+			if r == len(rows)-1 {
+				right = len(row) - 1
+				if right > 0 && row[right-1] == l.listen {
+					right--
+				}
+			}
+		}
+		for i, o := range row {
+			if i == right {
+				var rw float32
+				for _, k := range row[right:] {
+					rw += k.MinSize().Width + pad
+				}
+				x = max(x, size.Width-rw+pad)
+			}
 			o.Move(fyne.NewPos(x, y))
 			o.Resize(fyne.NewSize(o.MinSize().Width, h))
 			x += o.MinSize().Width + pad
@@ -107,16 +135,20 @@ func (l *flowLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
 	width := l.width
 	if width <= 0 && len(objs) > 0 {
 		if c := fyne.CurrentApp().Driver().CanvasForObject(objs[0]); c != nil {
-			width = c.Size().Width - 4*theme.Padding()
+			width = min(c.Size().Width-4*theme.Padding(), maxColumnWidth())
 		}
 	}
 	if width <= 0 {
 		return s
 	}
-	rows := l.rows(objs, width)
+	return fyne.NewSize(s.Width, l.heightAt(objs, width))
+}
+
+// heightAt is how high the rows of objs are at width.
+func (l *flowLayout) heightAt(objs []fyne.CanvasObject, width float32) float32 {
 	pad := theme.Padding()
 	var h float32
-	for i, row := range rows {
+	for i, row := range l.rows(objs, width) {
 		if i > 0 {
 			h += pad
 		}
@@ -126,7 +158,7 @@ func (l *flowLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
 		}
 		h += rh
 	}
-	return fyne.NewSize(s.Width, h)
+	return h
 }
 
 // FocusRing draws a thick ring around the focused button, check box or
@@ -269,4 +301,147 @@ func (l *fitLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
 // and whether it shows (for tests).
 func (f *FocusRing) Around() (fyne.Position, fyne.Size, bool) {
 	return f.at, f.size, f.outer.Visible()
+}
+
+// actionBar is a screen's row of buttons: the others from the left, the
+// main action (the last one) at the right of the bottom row; when they do
+// not fit across (large text, a long label, "Écouter" added), the others
+// wrap onto rows above, so that no button is cut or pushed off the
+// screen. centred lays every row out in the middle instead (the
+// countdown's large button). The window finds it to add "Écouter" among
+// the screen's other actions (WithListen).
+func actionBar(centred bool, objs ...fyne.CanvasObject) *fyne.Container {
+	return container.New(&flowLayout{actions: true, trailing: !centred}, objs...)
+}
+
+// pages shows the rows of a text a page at a time, each page as many
+// whole rows as fit between the screen's top and its action bar: a text
+// that scrolls hides its end from a person who does not know to scroll
+// (the notice in large text at 1024×768 showed 3 of its 11 sentences in
+// easy-to-read French). The screen's top and its buttons depend on the
+// page (the language choice on the first page only; « Lire la suite »
+// until the last), and the room left for the rows depends on them: one
+// layout decides them together (pagesLayout), so that no frame shows a
+// button pushed out of view.
+type pages struct {
+	root   *fyne.Container
+	top    fyne.CanvasObject
+	body   *fyne.Container // the rows, placed by the layout
+	bar    *fyne.Container // an actionBar
+	rows   []fyne.CanvasObject
+	first  int   // the first row of the page shown
+	shown  int   // how many rows it shows, from the last layout
+	starts []int // the first rows of the pages before, for « Revenir »
+	// update sets the top and the buttons for the page shown: more says
+	// rows follow it, back that pages come before it.
+	update func(more, back bool)
+}
+
+func newPages(top fyne.CanvasObject, rows []fyne.CanvasObject, bar *fyne.Container, update func(more, back bool)) *pages {
+	p := &pages{top: top, rows: rows, bar: bar, update: update}
+	p.body = container.NewWithoutLayout(rows...)
+	p.root = container.New(&pagesLayout{p}, top, p.body, bar)
+	return p
+}
+
+func (p *pages) next() {
+	if p.first+p.shown >= len(p.rows) {
+		return
+	}
+	p.starts = append(p.starts, p.first)
+	p.first += max(1, p.shown)
+	p.root.Refresh()
+}
+
+func (p *pages) previous() {
+	if len(p.starts) == 0 {
+		return
+	}
+	p.first = p.starts[len(p.starts)-1]
+	p.starts = p.starts[:len(p.starts)-1]
+	p.root.Refresh()
+}
+
+type pagesLayout struct{ p *pages }
+
+// fit is how many rows from the first fit in height at width.
+func (l *pagesLayout) fit(width, height float32) int {
+	p := l.p
+	pad := theme.Padding()
+	var y float32
+	n := 0
+	for _, o := range p.rows[p.first:] {
+		// A wrapped text knows its height once it has its width.
+		o.Resize(fyne.NewSize(width, o.MinSize().Height))
+		h := o.MinSize().Height
+		// The first row of a page shows even if it is taller than the
+		// page: a page never shows nothing.
+		if y+h > height && n > 0 {
+			break
+		}
+		y += h + pad
+		n++
+	}
+	return n
+}
+
+func (l *pagesLayout) Layout(_ []fyne.CanvasObject, size fyne.Size) {
+	p := l.p
+	pad := theme.Padding()
+	back := len(p.starts) > 0
+	bar := p.bar.Layout.(*flowLayout)
+	// The buttons depend on whether rows are left, which depends on the
+	// room the buttons leave: from "no more" (the fewest buttons), until
+	// it holds.
+	more := false
+	var topH, barH float32
+	var n int
+	for range 3 {
+		p.update(more, back)
+		topH = p.top.MinSize().Height
+		if tw, ok := p.top.(*fyne.Container); ok {
+			tw.Resize(fyne.NewSize(size.Width, topH))
+			topH = p.top.MinSize().Height
+		}
+		barH = bar.heightAt(p.bar.Objects, size.Width)
+		n = l.fit(size.Width, size.Height-topH-barH-2*pad)
+		if now := p.first+n < len(p.rows); now != more {
+			more = now
+			continue
+		}
+		break
+	}
+	p.shown = n
+	p.top.Move(fyne.NewPos(0, 0))
+	p.top.Resize(fyne.NewSize(size.Width, topH))
+	p.body.Move(fyne.NewPos(0, topH+pad))
+	p.body.Resize(fyne.NewSize(size.Width, size.Height-topH-barH-2*pad))
+	var y float32
+	for i, o := range p.rows {
+		if i < p.first || i >= p.first+n {
+			o.Hide()
+			continue
+		}
+		o.Show()
+		h := o.MinSize().Height
+		o.Move(fyne.NewPos(0, y))
+		o.Resize(fyne.NewSize(size.Width, h))
+		y += h + pad
+	}
+	p.bar.Move(fyne.NewPos(0, size.Height-barH))
+	p.bar.Resize(fyne.NewSize(size.Width, barH))
+}
+
+// MinSize is the top's, the first row's and the buttons': the page takes
+// what room the screen leaves.
+func (l *pagesLayout) MinSize([]fyne.CanvasObject) fyne.Size {
+	p := l.p
+	s := p.top.MinSize()
+	pad := theme.Padding()
+	if len(p.rows) > 0 {
+		r := p.rows[min(p.first, len(p.rows)-1)].MinSize()
+		s = fyne.NewSize(max(s.Width, r.Width), s.Height+pad+r.Height)
+	}
+	b := p.bar.MinSize()
+	return fyne.NewSize(max(s.Width, b.Width), s.Height+pad+b.Height)
 }

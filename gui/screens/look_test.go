@@ -75,7 +75,7 @@ func lookScreens(c *i18n.Catalog, r Reading) map[string]fyne.CanvasObject {
 	nop := func() {}
 	all := []string{"fr", "fr-falc", "en", "es", "de", "it", "pt", "uk"}
 	return map[string]fyne.CanvasObject{
-		"notice":      Notice(c, all, "", false, ReadingBar(c, r, func(Reading) {}), func(string) {}, nop, nop),
+		"notice":      Notice(c, all, "", false, ReadingBar(c, r, func(Reading) {}), func(string) {}, nop, nop, true),
 		"preview30":   Preview(c, preview(30), nil, nop, nop),
 		"preview_usb": Preview(c, preview(3), &Keeper{Key: "Clé de Marie", Keep: func(ipc.PreviewItem) error { return nil }}, nop, nop),
 		"countdown":   Countdown(c, 60, nop),
@@ -325,6 +325,11 @@ func TestTargetsAreLargeEnough(t *testing.T) {
 		c := catalog(t, l.lang)
 		main := map[string]string{"notice": c.T("notice.ok"), "preview30": c.T("preview.erase"), "preview_usb": c.T("preview.erase"),
 			"countdown": c.T("countdown.stay"), "warning": c.T("warning.ok"), "session": c.T("session.end")}[screen]
+		if screen == "notice" {
+			if m := MainAction(w.Canvas().Content()); m != nil && m.Text == c.T("notice.next") {
+				main = m.Text // the notice in pages: « Lire la suite » first
+			}
+		}
 		foundMain := main == ""
 		for _, p := range visibleObjects(w.Canvas().Content(), w.Canvas().Size()) {
 			var what string
@@ -367,7 +372,7 @@ func TestFocusRingIsSeen(t *testing.T) {
 		a.Settings().SetTheme(r.Theme())
 		c := catalog(t, "fr")
 		for _, target := range []string{c.T("notice.ok"), c.T("notice.accompany"), c.T("view.large")} {
-			notice := Notice(c, []string{"fr", "en"}, "", false, ReadingBar(c, r, func(Reading) {}), func(string) {}, func() {}, func() {})
+			notice := Notice(c, []string{"fr", "en"}, "", false, ReadingBar(c, r, func(Reading) {}), func(string) {}, func() {}, func() {}, true)
 			layered, ring := WithFocusRing(container.NewPadded(notice))
 			name := fmt.Sprintf("look/1024x768/focus_%s_fr", map[string]string{c.T("notice.ok"): "main", c.T("notice.accompany"): "secondary", c.T("view.large"): "check"}[target])
 			if r.Contrast {
@@ -471,4 +476,94 @@ func unwrapButton(o fyne.CanvasObject) fyne.CanvasObject {
 		return &b.Button
 	}
 	return o
+}
+
+// TestNoticeNeverScrolls: on every library screen, large text and
+// easy-to-read French included, every sentence of the notice is seen
+// whole without scrolling: on one page, or on pages one reaches with « Lire
+// la suite » (at 1024×768 in large text the notice scrolled and showed 3 of
+// its 11 sentences in easy-to-read French); « J'ai compris » comes on the
+// last page, and « Revenir » goes back.
+func TestNoticeNeverScrolls(t *testing.T) {
+	a := test.NewTempApp(t)
+	for _, l := range lookCases() {
+		l.r.Easy = l.lang == Easy
+		a.Settings().SetTheme(l.r.Theme())
+		c := catalog(t, l.lang)
+		t.Run(l.name("notice"), func(t *testing.T) {
+			all := []string{"fr", "fr-falc", "en", "es", "de", "it", "pt", "uk"}
+			read := false
+			notice := Notice(c, all, "", false, ReadingBar(c, l.r, func(Reading) {}), func(string) {}, func() { read = true }, func() {}, true)
+			w := test.NewTempWindow(t, canvas.NewRectangle(color.Transparent))
+			w.SetPadded(false)
+			w.Resize(l.size)
+			w.SetContent(container.NewPadded(notice))
+			w.Resize(l.size.AddWidthHeight(0, 1))
+			w.Resize(l.size)
+			want := map[string]bool{}
+			for _, k := range []string{"notice.kept", "notice.erased", "notice.private", "notice.advice"} {
+				if l.lang == Easy {
+					for _, s := range sentences(c.T(k)) {
+						want[s] = true
+					}
+				} else {
+					want[c.T(k)] = true
+				}
+			}
+			seen := map[string]bool{}
+			canvasRect := image.Rect(0, 0, int(l.size.Width), int(l.size.Height))
+			pagesSeen := 0
+			for page := 0; page < 10; page++ {
+				pagesSeen++
+				objs := visibleObjects(w.Canvas().Content(), w.Canvas().Size())
+				barTop := canvasRect.Max.Y
+				for _, p := range objs {
+					if b, ok := unwrapButton(p.o).(*widget.Button); ok && (b.Text == c.T("notice.ok") || b.Text == c.T("notice.next")) {
+						barTop = min(barTop, p.rect.Min.Y)
+					}
+				}
+				for _, p := range objs {
+					if _, ok := p.o.(*container.Scroll); ok {
+						t.Errorf("page %d: the notice scrolls", page+1)
+					}
+					lb, ok := p.o.(*widget.Label)
+					if !ok || !want[lb.Text] {
+						continue
+					}
+					if !p.rect.In(p.clip) || !p.rect.In(canvasRect) || p.rect.Max.Y > barTop {
+						t.Errorf("page %d: %q is cut: at %v, in view %v, buttons from y=%d", page+1, lb.Text, p.rect, p.clip, barTop)
+						continue
+					}
+					seen[lb.Text] = true
+				}
+				main := MainAction(notice)
+				if main == nil {
+					t.Fatal("the notice has no main action")
+				}
+				if main.Text == c.T("notice.ok") {
+					break
+				}
+				if main.Text != c.T("notice.next") {
+					t.Fatalf("page %d: main action %q", page+1, main.Text)
+				}
+				test.Tap(main)
+			}
+			for s := range want {
+				if !seen[s] {
+					t.Errorf("never seen whole (%d pages): %q", pagesSeen, s)
+				}
+			}
+			if pagesSeen > 1 {
+				tapButton(t, w.Canvas().Content(), c.T("notice.previous"))
+				if m := MainAction(notice); m == nil || m.Text != c.T("notice.next") {
+					t.Errorf("« %s » does not go back to a page before the last", c.T("notice.previous"))
+				}
+			}
+			test.Tap(findButton(w.Canvas().Content(), c.T("notice.ok")))
+			if pagesSeen == 1 && !read {
+				t.Error("« J'ai compris » does nothing")
+			}
+			t.Logf("%d page(s)", pagesSeen)
+		})
+	}
 }

@@ -139,7 +139,7 @@ func TestNoticePromisesOnlyForEncryptedFolders(t *testing.T) {
 			{"one of two", []ipc.RootStatus{dlEncrypted, scanDeleted}, []string{some}, []string{all, "Numérisations"}, nil},
 			{"hibernation possible", []ipc.RootStatus{dlEncrypted, usbRefused}, nil, []string{all, some}, []string{"hibernation"}},
 		} {
-			texts := screenText(t, NoticeWith(c, []string{"fr", "en"}, "", false, Protection{Roots: tc.roots, Broken: tc.broken}, nil, func(string) {}, nop, nil))
+			texts := screenText(t, NoticeWith(c, []string{"fr", "en"}, "", false, Protection{Roots: tc.roots, Broken: tc.broken}, nil, func(string) {}, nop, nil, true))
 			for _, w := range tc.want {
 				if !strings.Contains(texts, w) {
 					t.Errorf("%s, %s: the notice lacks %q:\n%s", lang, tc.name, w, texts)
@@ -151,7 +151,7 @@ func TestNoticePromisesOnlyForEncryptedFolders(t *testing.T) {
 				}
 			}
 		}
-		if !strings.Contains(screenText(t, Notice(c, []string{"fr"}, "", false, nil, func(string) {}, nop, nil)), c.T("notice.erased")) {
+		if !strings.Contains(screenText(t, Notice(c, []string{"fr"}, "", false, nil, func(string) {}, nop, nil, true)), c.T("notice.erased")) {
 			t.Errorf("%s: the notice no longer says what is erased", lang)
 		}
 	}
@@ -166,7 +166,7 @@ func TestPromiseGolden(t *testing.T) {
 	c := catalog(t, "fr")
 	render(t, "done_unreadable_fr", DoneWithKey(c, keyReport(true, "Téléchargements", "Numérisations"), Protection{Roots: []ipc.RootStatus{dlEncrypted, scanEncrypted}}, false))
 	render(t, "done_fr", DoneWithKey(c, keyReport(true, "Téléchargements"), Protection{Roots: []ipc.RootStatus{dlEncrypted, scanDeleted}}, false))
-	render(t, "notice_unreadable_some_fr", NoticeWith(c, []string{"fr", "en"}, "", false, Protection{Roots: []ipc.RootStatus{dlEncrypted, scanDeleted}}, nil, func(string) {}, func() {}, nil))
+	render(t, "notice_unreadable_some_fr", NoticeWith(c, []string{"fr", "en"}, "", false, Protection{Roots: []ipc.RootStatus{dlEncrypted, scanDeleted}}, nil, func(string) {}, func() {}, nil, true))
 }
 
 // screenText is every label's text of obj drawn in a window, on one

@@ -123,11 +123,11 @@ func escapeMarkdown(s string) string {
 func LanguageBar(langs []string, current string, choose func(code string)) fyne.CanvasObject {
 	var buttons []fyne.CanvasObject
 	for _, code := range langs {
-		c, err := i18n.New(code)
-		if err != nil {
+		name := i18n.NameOf(code)
+		if name == "" {
 			continue
 		}
-		b := secondary(c.Name(), func() { choose(code) })
+		b := secondary(name, func() { choose(code) })
 		if code == current {
 			b.Importance = widget.HighImportance
 		}
@@ -154,23 +154,29 @@ func ReadingBar(c *i18n.Catalog, r Reading, set func(Reading)) fyne.CanvasObject
 // ReadingBar, nil for none.
 //
 // accompany, when not nil, adds a discreet "Pour l'aidant" entry for an
-// aidant to start an accompanied session.
-func Notice(c *i18n.Catalog, langs []string, extra string, replace bool, reading fyne.CanvasObject, choose func(code string), ok func(), accompany func()) fyne.CanvasObject {
-	return NoticeWith(c, langs, extra, replace, Protection{}, reading, choose, ok, accompany)
+// aidant to start an accompanied session; code says the policy asks the
+// aidant's code, which the entry then says ("avec un code").
+//
+// The text never scrolls: when it does not fit (large text at 1024×768),
+// it comes in pages of whole lines, with « Lire la suite » as the main
+// action until the last page, where « J'ai compris » comes (MainAction
+// tells which one is shown).
+func Notice(c *i18n.Catalog, langs []string, extra string, replace bool, reading fyne.CanvasObject, choose func(code string), ok func(), accompany func(), code bool) fyne.CanvasObject {
+	return NoticeWith(c, langs, extra, replace, Protection{}, reading, choose, ok, accompany, code)
 }
 
 // NoticeWith is Notice for a session whose folders and computer are
 // as p says: after what the end erases, it says that nobody will ever
 // read the documents again, for the folders encrypted for this session
 // only, and not at all when none is or the computer breaks the promise.
-func NoticeWith(c *i18n.Catalog, langs []string, extra string, replace bool, p Protection, reading fyne.CanvasObject, choose func(code string), ok func(), accompany func()) fyne.CanvasObject {
+func NoticeWith(c *i18n.Catalog, langs []string, extra string, replace bool, p Protection, reading fyne.CanvasObject, choose func(code string), ok func(), accompany func(), code bool) fyne.CanvasObject {
 	var body []fyne.CanvasObject
 	if !replace {
 		for _, k := range []string{"notice.kept", "notice.erased", "notice.private", "notice.advice"} {
-			body = append(body, idea(c, c.T(k)))
+			body = append(body, ideaRows(c, c.T(k))...)
 			if k == "notice.erased" {
 				if s := noticeUnreadable(c, p); s != "" {
-					body = append(body, idea(c, s))
+					body = append(body, ideaRows(c, s)...)
 				}
 			}
 		}
@@ -178,22 +184,124 @@ func NoticeWith(c *i18n.Catalog, langs []string, extra string, replace bool, p P
 	if extra != "" {
 		body = append(body, para(extra))
 	}
-	top := container.NewVBox(LanguageBar(langs, c.Code(), choose))
+	// The language and the reading choices on the first page; the text
+	// has the room of the whole screen on the next ones.
+	choice := container.NewVBox(LanguageBar(langs, c.Code(), choose))
 	if reading != nil {
-		top.Add(reading)
+		choice.Add(reading)
 	}
-	top.Add(title(c.T("notice.title")))
-	bottom := container.NewHBox(layout.NewSpacer(), primary(c.T("notice.ok"), ok))
+	top := container.NewVBox(choice, title(c.T("notice.title")))
+	var pg *pages
+	done := primary(c.T("notice.ok"), ok)
+	next := primary(c.T("notice.next"), func() { pg.next() })
+	previous := secondary(c.T("notice.previous"), func() { pg.previous() })
+	bar := actionBar(false, previous)
+	var aidant *Button
 	if accompany != nil {
-		b := secondary(c.T("notice.accompany"), accompany)
-		bottom.Objects = append([]fyne.CanvasObject{b}, bottom.Objects...)
+		key := "notice.accompany_open"
+		if code {
+			key = "notice.accompany"
+		}
+		aidant = secondary(c.T(key), accompany)
+		bar.Add(aidant)
 	}
-	return Column(container.NewBorder(
-		top,
-		bottom,
-		nil, nil,
-		container.NewVScroll(container.NewVBox(body...)),
-	))
+	bar.Add(next)
+	bar.Add(done)
+	pg = newPages(top, body, bar, func(more, back bool) {
+		setVisible(choice, !back)
+		setVisible(next, more)
+		setVisible(done, !more)
+		setVisible(previous, back)
+		if aidant != nil {
+			// Where the person starts: the first page, or beside
+			// « J'ai compris ».
+			setVisible(aidant, !back || !more)
+		}
+	})
+	return Column(pg.root)
+}
+
+func setVisible(o fyne.CanvasObject, on bool) {
+	if on {
+		o.Show()
+	} else {
+		o.Hide()
+	}
+}
+
+// MainAction is the main button of the screen o shows (the last one shown
+// in its action bar), nil for none: Enter presses it when no button has
+// the focus, so that on a notice in pages Enter reads on.
+func MainAction(o fyne.CanvasObject) *Button {
+	bar := findActionBar(o)
+	if bar == nil {
+		return nil
+	}
+	for i := len(bar.Objects) - 1; i >= 0; i-- {
+		if b, ok := bar.Objects[i].(*Button); ok && b.Visible() {
+			return b
+		}
+	}
+	return nil
+}
+
+func findActionBar(o fyne.CanvasObject) *fyne.Container {
+	switch v := o.(type) {
+	case *fyne.Container:
+		if l, ok := v.Layout.(*flowLayout); ok && l.actions {
+			return v
+		}
+		for _, k := range v.Objects {
+			if b := findActionBar(k); b != nil {
+				return b
+			}
+		}
+	case *container.Scroll:
+		return findActionBar(v.Content)
+	}
+	return nil
+}
+
+// WithListen puts b ("Écouter") among the other actions of the screen o
+// shows, in its column, beside the main action at the right (where a
+// person who cannot read looks for what to do; the aidant's entry stays
+// apart, at the left); on a screen without buttons (the final screens), in an
+// action bar of its own at the foot of the column. It returns what to
+// show.
+func WithListen(o fyne.CanvasObject, b fyne.CanvasObject) fyne.CanvasObject {
+	if bar := findActionBar(o); bar != nil {
+		at := 0
+		for i, k := range bar.Objects {
+			if btn, ok := k.(*Button); ok && btn.Importance == widget.HighImportance {
+				at = i
+				break
+			}
+		}
+		bar.Objects = append(bar.Objects[:at:at], append([]fyne.CanvasObject{b}, bar.Objects[at:]...)...)
+		bar.Layout.(*flowLayout).listen = b
+		return o
+	}
+	if col := findColumn(o); col != nil && len(col.Objects) == 1 {
+		col.Objects[0] = container.NewBorder(nil, actionBar(false, b), nil, nil, col.Objects[0])
+		return o
+	}
+	return container.NewBorder(nil, actionBar(false, b), nil, nil, o)
+}
+
+func findColumn(o fyne.CanvasObject) *fyne.Container {
+	v, ok := o.(*fyne.Container)
+	if !ok {
+		return nil
+	}
+	if _, ok := v.Layout.(columnLayout); ok {
+		return v
+	}
+	for _, k := range v.Objects {
+		if c := findColumn(k); c != nil {
+			return c
+		}
+	}
+	return nil
 }
 
 // EndControl is the small control that stays available during the
@@ -336,7 +444,7 @@ func Preview(c *i18n.Catalog, p ipc.Preview, keeper *Keeper, erase, back func())
 		fit = fitList(items, count)
 	}
 	bottom := container.NewVBox(more, widget.NewSeparator(), idea(c, c.T("preview.closed")),
-		container.NewHBox(secondary(c.T("preview.back"), back), layout.NewSpacer(), primary(c.T("preview.erase"), erase)))
+		actionBar(false, secondary(c.T("preview.back"), back), primary(c.T("preview.erase"), erase)))
 	return Column(container.NewBorder(top, bottom, nil, nil, fit))
 }
 
@@ -472,7 +580,7 @@ func Warning(c *i18n.Catalog, reason string, at time.Time, ok func()) fyne.Canva
 	}
 	// Not centred: a wrapped text in a centred box takes the width of its
 	// longest word.
-	return Column(container.NewBorder(title(c.T(key)), container.NewHBox(layout.NewSpacer(), primary(c.T("warning.ok"), ok)), nil, nil,
+	return Column(container.NewBorder(title(c.T(key)), actionBar(false, primary(c.T("warning.ok"), ok)), nil, nil,
 		container.NewVScroll(container.NewVBox(idea(c, c.T("warning.body", "time", c.Time(at)))))))
 }
 
@@ -525,7 +633,7 @@ func NewCountdown(c *i18n.Catalog, reason string, seconds int, act func()) *Coun
 	// Full width (a wrapped text in a centred box would take the width of
 	// its longest word), centred by spacers; a large button.
 	s.Object = Column(container.NewVBox(layout.NewSpacer(), container.NewCenter(big), s.body,
-		container.NewCenter(container.NewGridWrap(fyne.NewSize(360, 80), b)), layout.NewSpacer()))
+		actionBar(true, container.NewGridWrap(fyne.NewSize(360, 80), b)), layout.NewSpacer()))
 	return s
 }
 

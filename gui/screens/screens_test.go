@@ -65,7 +65,7 @@ func TestScreensGolden(t *testing.T) {
 		c := catalog(t, lang)
 		nop := func() {}
 		all := []string{"fr", "fr-falc", "en", "es", "de", "it", "pt", "uk"}
-		render(t, "notice_"+lang, Notice(c, all, "", false, ReadingBar(c, Reading{}, func(Reading) {}), func(string) {}, nop, nil))
+		render(t, "notice_"+lang, Notice(c, all, "", false, ReadingBar(c, Reading{}, func(Reading) {}), func(string) {}, nop, nil, true))
 		render(t, "preview0_"+lang, Preview(c, preview(0), nil, nop, nop))
 		render(t, "preview1_"+lang, Preview(c, scanned, nil, nop, nop))
 		render(t, "preview30_"+lang, Preview(c, preview(30), nil, nop, nop))
@@ -77,7 +77,7 @@ func TestScreensGolden(t *testing.T) {
 		render(t, "warning_closing_"+lang, Warning(c, ipc.ReasonClosingTime, at, nop))
 		render(t, "done_"+lang, Done(c, ipc.WipeReport{Verified: true, Removed: ipc.Removed{Files: 3, Dirs: 1}}))
 		render(t, "partial_"+lang, Done(c, ipc.WipeReport{Verified: false, Removed: ipc.Removed{Files: 2}, PendingCount: 1}))
-		render(t, "notice_accompany_"+lang, Notice(c, []string{"fr", "en"}, "", false, ReadingBar(c, Reading{}, func(Reading) {}), func(string) {}, nop, nop))
+		render(t, "notice_accompany_"+lang, Notice(c, []string{"fr", "en"}, "", false, ReadingBar(c, Reading{}, func(Reading) {}), func(string) {}, nop, nop, true))
 		render(t, "accompany_"+lang, Accompany(c, true, "", func(string) {}, nop))
 		render(t, "accompany_wrong_code_"+lang, Accompany(c, true, c.T("accompany.wrong_code"), func(string) {}, nop))
 		render(t, "checklist_"+lang, Checklist(c, checklistReport(true), Protection{}))
@@ -89,7 +89,7 @@ func TestScreensGolden(t *testing.T) {
 		render(t, "waiting_ask_"+lang, Waiting(c, true))
 		render(t, "preview_nokey_"+lang, Preview(c, preview(3), NoKey, nop, nop))
 		render(t, "notice_closing_"+lang, container.NewBorder(WarningBanner(c, ipc.ReasonClosingTime, at), nil, nil, nil,
-			Notice(c, all, "", false, ReadingBar(c, Reading{}, func(Reading) {}), func(string) {}, nop, nil)))
+			Notice(c, all, "", false, ReadingBar(c, Reading{}, func(Reading) {}), func(string) {}, nop, nil, true)))
 		render(t, "countdown_closing_"+lang, NewCountdown(c, ipc.ReasonClosingTime, 45, nop).Object)
 	}
 }
@@ -103,7 +103,7 @@ func TestReadingSettings(t *testing.T) {
 	a.Settings().SetTheme(r.Theme())
 	var got Reading
 	bar := ReadingBar(c, Reading{}, func(n Reading) { got = n })
-	render(t, "notice_large_contrast_fr", Notice(c, []string{"fr", "en"}, "", false, ReadingBar(c, r, func(Reading) {}), func(string) {}, func() {}, nil))
+	render(t, "notice_large_contrast_fr", Notice(c, []string{"fr", "en"}, "", false, ReadingBar(c, r, func(Reading) {}), func(string) {}, func() {}, nil, true))
 	test.NewTempWindow(t, bar)
 	for _, o := range bar.(*fyne.Container).Objects {
 		if ch, ok := o.(*widget.Check); ok && ch.Text == c.T("view.contrast") {
@@ -127,7 +127,7 @@ func TestButtonsDoWhatTheySay(t *testing.T) {
 	w.SetContent(Countdown(c, 10, rec("stay")))
 	tapButton(t, w.Canvas().Content(), c.T("countdown.stay"))
 	var chosen string
-	w.SetContent(Notice(c, []string{"fr", "en"}, "", false, nil, func(code string) { chosen = code }, rec("ok"), nil))
+	w.SetContent(Notice(c, []string{"fr", "en"}, "", false, nil, func(code string) { chosen = code }, rec("ok"), nil, true))
 	tapButton(t, w.Canvas().Content(), "English")
 	tapButton(t, w.Canvas().Content(), c.T("notice.ok"))
 	if strings.Join(got, ",") != "erase,back,stay,ok" || chosen != "en" {
@@ -307,8 +307,8 @@ func TestEnterPressesTheFocusedButton(t *testing.T) {
 		name, button string
 		obj          fyne.CanvasObject
 	}{
-		{"notice", c.T("notice.ok"), Notice(c, []string{"fr", "en"}, "", false, nil, func(string) {}, rec("notice"), rec("accompany"))},
-		{"accompany", c.T("notice.accompany"), Notice(c, []string{"fr", "en"}, "", false, nil, func(string) {}, rec("notice"), rec("accompany"))},
+		{"notice", c.T("notice.ok"), Notice(c, []string{"fr", "en"}, "", false, nil, func(string) {}, rec("notice"), rec("accompany"), true)},
+		{"accompany", c.T("notice.accompany"), Notice(c, []string{"fr", "en"}, "", false, nil, func(string) {}, rec("notice"), rec("accompany"), true)},
 		{"session", c.T("session.end"), Session(c, 2, rec("session"))},
 		{"preview", c.T("preview.erase"), Preview(c, preview(2), nil, rec("preview"), rec("back"))},
 		{"back", c.T("preview.back"), Preview(c, preview(2), nil, rec("preview"), rec("back"))},
@@ -317,6 +317,7 @@ func TestEnterPressesTheFocusedButton(t *testing.T) {
 	} {
 		got = nil
 		w := test.NewTempWindow(t, sc.obj)
+		w.Resize(librarySizes[1]) // the notice on one page
 		focused := false
 		for range 20 {
 			test.FocusNext(w.Canvas())
@@ -476,4 +477,53 @@ func countButtons(o fyne.CanvasObject, text string) int {
 		}
 	})
 	return n
+}
+
+// titleText is the text of the first heading on screen.
+func titleText(o fyne.CanvasObject) string {
+	var got string
+	walk(o, func(o fyne.CanvasObject) {
+		r, ok := o.(*widget.RichText)
+		if !ok || got != "" || len(r.Segments) == 0 {
+			return
+		}
+		if seg, ok := r.Segments[0].(*widget.TextSegment); ok && seg.Style == widget.RichTextStyleHeading {
+			got = seg.Text
+		}
+	})
+	return got
+}
+
+// TestEndListSaysTheButtonsWords: the end list is titled with the words
+// of the button that brought the person there, « J'ai fini », not
+// "Terminer ma session" (a second name for the same step).
+func TestEndListSaysTheButtonsWords(t *testing.T) {
+	test.NewTempApp(t)
+	for _, lang := range i18n.Order {
+		c := catalog(t, lang)
+		w := test.NewTempWindow(t, Preview(c, preview(2), nil, func() {}, func() {}))
+		if got := titleText(w.Canvas().Content()); got != c.T("session.end") {
+			t.Errorf("%s: the end list's title is %q, the button that opens it %q", lang, got, c.T("session.end"))
+		}
+	}
+	if got := catalog(t, "fr").T("preview.title"); got != "J'ai fini" {
+		t.Errorf("fr: %q", got)
+	}
+}
+
+// TestAidantEntrySaysWhetherACodeIsNeeded: the aidant's entry mentions a
+// code only when the policy asks for one.
+func TestAidantEntrySaysWhetherACodeIsNeeded(t *testing.T) {
+	test.NewTempApp(t)
+	c := catalog(t, "fr")
+	for _, code := range []bool{true, false} {
+		want, not := "Pour l'aidant (avec un code)", "Pour l'aidant"
+		if !code {
+			want, not = not, want
+		}
+		w := test.NewTempWindow(t, Notice(c, []string{"fr"}, "", false, nil, func(string) {}, func() {}, func() {}, code))
+		if findButton(w.Canvas().Content(), want) == nil || findButton(w.Canvas().Content(), not) != nil {
+			t.Errorf("code required %v: no button %q (or one %q)", code, want, not)
+		}
+	}
 }

@@ -138,7 +138,7 @@ func TestNextPersonStartsFresh(t *testing.T) {
 	waitScreen(t, g, "notice")
 	tap(t, g, "English")
 	g.SetReading(screens.Reading{Large: true})
-	tap(t, g, "For the helper (with a code)")
+	tap(t, g, "For the helper") // the policy asks no code
 	tap(t, g, "Start the assisted session")
 	waitScreen(t, g, "session")
 	g.event(ipc.Event{Type: ipc.EventEntry, Count: 4, Files: 3})

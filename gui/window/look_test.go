@@ -10,9 +10,11 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/ardoise-fr/ardoise/agent/ipc"
+	"github.com/ardoise-fr/ardoise/gui/screens"
 	"github.com/ardoise-fr/ardoise/gui/speech"
 )
 
@@ -96,6 +98,25 @@ func TestListenWhereAVoiceIs(t *testing.T) {
 	if find(g, isButton("Écouter")) == nil {
 		t.Fatal("no Écouter button on the notice")
 	}
+	// In the text's column, in the row of the other actions (it was at
+	// the window's top right corner, outside the column).
+	listen := find(g, isButton("Écouter"))
+	ok := find(g, isButton("J'ai compris"))
+	d := fyne.CurrentApp().Driver()
+	lp, op := d.AbsolutePositionForObject(listen), d.AbsolutePositionForObject(ok)
+	title := find(g, func(o fyne.CanvasObject) bool {
+		r, is := o.(*widget.RichText)
+		return is && r.String() == g.cat.T("notice.title")
+	})
+	left := d.AbsolutePositionForObject(title).X
+	right := op.X + ok.Size().Width
+	if lp.X < left || lp.X+listen.Size().Width > right || lp.Y+listen.Size().Height < op.Y || lp.Y > op.Y+ok.Size().Height {
+		t.Errorf("Écouter at %v (%v), the column from x=%v to %v, « J'ai compris » at %v", lp, listen.Size(), left, right, op)
+	}
+	// Beside the main action, not among the aidant's entry at the left.
+	if gap := op.X - (lp.X + listen.Size().Width); gap < 0 || gap > 2*theme.Padding() {
+		t.Errorf("Écouter ends at x=%v, « J'ai compris » starts at %v: not side by side", lp.X+listen.Size().Width, op.X)
+	}
 	text := screenText(g.w.Canvas().Content())
 	c := g.cat
 	if !strings.Contains(text, c.T("notice.title")) || !strings.Contains(text, c.T("notice.advice")) || strings.Contains(text, "English") {
@@ -144,4 +165,30 @@ func isButton(text string) func(fyne.CanvasObject) bool {
 func ringAround(g *Window, o fyne.CanvasObject) bool {
 	at, size, shown := g.ring.Around()
 	return shown && at == fyne.CurrentApp().Driver().AbsolutePositionForObject(o) && size == o.Size()
+}
+
+// TestEnterReadsOnThroughTheNoticePages: on a notice in pages (large text
+// at 1024×768), Enter with nothing focused reads on, page after page, and
+// only on the last page does it do « J'ai compris ».
+func TestEnterReadsOnThroughTheNoticePages(t *testing.T) {
+	g, _ := lookWindow(t)
+	g.SetReading(screens.Reading{Large: true})
+	g.ShowNotice()
+	enter := &fyne.KeyEvent{Name: fyne.KeyReturn}
+	turned := 0
+	for find(g, isButton("Lire la suite")) != nil {
+		g.keys(enter)
+		if g.Screen() != "notice" {
+			t.Fatalf("Enter left the notice on page %d, before its last page", turned+1)
+		}
+		turned++
+		if turned > 10 {
+			t.Fatal("Enter does not turn the pages")
+		}
+	}
+	if turned == 0 {
+		t.Fatal("the notice in large text at 1024×768 fits on one page: this test tests nothing")
+	}
+	g.keys(enter)
+	waitScreen(t, g, "session")
 }

@@ -26,7 +26,6 @@ import (
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/driver/desktop"
-	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -165,7 +164,10 @@ func (g *Window) show(name string, content fyne.CanvasObject) {
 		})
 		listen.Importance = widget.WarningImportance // the theme's secondary button
 		listen.Icon = theme.VolumeUpIcon()
-		content = container.NewBorder(container.NewHBox(layout.NewSpacer(), listen), nil, nil, nil, content)
+		// In the screen's column, with its other actions: at the window's
+		// top right corner it was outside the text, where a person reading
+		// does not look.
+		content = screens.WithListen(content, listen)
 	}
 	layered, ring := screens.WithFocusRing(container.NewPadded(content))
 	g.ring = ring
@@ -280,7 +282,13 @@ func (g *Window) keys(ev *fyne.KeyEvent) {
 	case fyne.KeyReturn, fyne.KeyEnter:
 		switch g.Screen() {
 		case "notice":
-			g.readNotice()
+			// The notice's main action: « Lire la suite » while pages
+			// remain, « J'ai compris » on the last one.
+			if b := screens.MainAction(g.w.Content()); b != nil {
+				b.Tapped(nil)
+			} else {
+				g.readNotice()
+			}
 		case "session":
 			g.ShowPreview()
 		case "preview":
@@ -495,6 +503,12 @@ func (g *Window) event(ev ipc.Event) {
 	case ipc.EventWarning:
 		switch {
 		case ev.Deadline == nil:
+		case ev.Reason == ipc.ReasonIdle && g.holdingEnd():
+			// The next session's idle countdown, while the aidant goes
+			// through the checklist (or the person reads the final
+			// screen): someone is reading, which is not idleness. The
+			// countdown is answered as "still here", not shown over it.
+			go g.reportHere()
 		case ev.Reason == ipc.ReasonIdle:
 			g.showCountdown(ipc.ReasonIdle, *ev.Deadline)
 		default:
@@ -624,7 +638,7 @@ func (g *Window) ShowNotice() {
 	if g.accompanied.Available && g.mode != ipc.ModeAccompanied {
 		accompany = func() { g.ShowAccompany("") }
 	}
-	g.show("notice", withBanner(g.banner(), screens.NoticeWith(g.cat, g.langs, text, g.notice.Mode == "replace" && text != "", g.protection, screens.ReadingBar(g.cat, g.reading, g.SetReading), g.SetLanguage, g.readNotice, accompany)))
+	g.show("notice", withBanner(g.banner(), screens.NoticeWith(g.cat, g.langs, text, g.notice.Mode == "replace" && text != "", g.protection, screens.ReadingBar(g.cat, g.reading, g.SetReading), g.SetLanguage, g.readNotice, accompany, g.accompanied.CodeRequired)))
 }
 
 // ShowSession is the quiet screen during the session: how many documents
@@ -836,12 +850,23 @@ func (g *Window) countdownDone() {
 
 func (g *Window) stay() {
 	g.countdown = nil
-	go func() {
-		if err := g.agent.ReportIdle(context.Background(), ipc.IdleReport{IdleSeconds: 0}); err != nil {
-			g.log.Warn("could not tell the agent the person is here", "err", err)
-		}
-	}()
+	go g.reportHere()
 	g.ShowSession()
+}
+
+// reportHere tells the agent someone is at the computer.
+func (g *Window) reportHere() {
+	if err := g.agent.ReportIdle(context.Background(), ipc.IdleReport{IdleSeconds: 0}); err != nil {
+		g.log.Warn("could not tell the agent the person is here", "err", err)
+	}
+}
+
+// holdingEnd reports whether a final screen (the checklist, "C'est fait")
+// is up for its hold time.
+func (g *Window) holdingEnd() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.holding && (g.screen == "checklist" || g.screen == "done")
 }
 
 // IdleSource tells how long the person has not touched the computer
@@ -852,7 +877,12 @@ type IdleSource interface {
 
 // ReportIdle tells the agent the idle time every interval until ctx
 // ends. The agent decides what it means (policy session.idle_timeout);
-// the window only measures it.
+// the window only measures it. While a final screen is held (the
+// accompanied session's checklist, 2 minutes), it reports no idle time:
+// the aidant reads the checklist without touching anything, and the next
+// session's idle end or countdown must not cut it. (The agent's idle
+// clock only moves forward with reports, so the next person's idle time
+// counts from the end of the hold.)
 func (g *Window) ReportIdle(ctx context.Context, src IdleSource, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
@@ -866,6 +896,9 @@ func (g *Window) ReportIdle(ctx context.Context, src IdleSource, every time.Dura
 		if err != nil {
 			g.log.Warn("idle time unavailable", "err", err)
 			continue
+		}
+		if g.holdingEnd() {
+			d = 0
 		}
 		if err := g.agent.ReportIdle(ctx, ipc.IdleReport{IdleSeconds: int(d / time.Second)}); err != nil && ctx.Err() == nil {
 			g.log.Debug("idle report refused", "err", err)

@@ -223,6 +223,7 @@ func TestKeyboardFlow(t *testing.T) {
 	test.NewTempApp(t)
 	w := test.NewTempWindow(t, widget.NewLabel(""))
 	a := &fakeAgent{events: make(chan ipc.Event, 4)}
+	w.Resize(fyne.NewSize(1024, 768)) // the notice on one page
 	g := New(w, a, []string{"fr"}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	g.follow(ipc.StateActive, 1)
 	press := func(k fyne.KeyName) {
@@ -514,4 +515,53 @@ func TestEndWordsFromTheAgent(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestChecklistHoldIsNotIdleness: while the accompanied session's
+// checklist is held (the next session may already run), the window
+// reports no idle time, however long nobody touched the computer, and
+// the next session's idle countdown does not replace the checklist: it is
+// answered as someone being there. Once the hold is over, the real idle
+// time is reported again.
+func TestChecklistHoldIsNotIdleness(t *testing.T) {
+	test.NewTempApp(t)
+	w := test.NewTempWindow(t, widget.NewLabel(""))
+	a := &fakeAgent{events: make(chan ipc.Event, 4)}
+	g := New(w, a, []string{"fr"}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	g.ChecklistHold = 2 * time.Second
+	g.showEnd(ipc.WipeReport{Verified: true, Checklist: []ipc.CheckItem{{Code: ipc.CheckDocuments, OK: true, Count: 2, Why: "verified"}}})
+	g.follow(ipc.StateActive, 0) // the next session, at once
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		g.ReportIdle(ctx, fixedIdle(95*time.Second), 20*time.Millisecond)
+		close(done)
+	}()
+	defer func() { cancel(); <-done }()
+	reports := func() []int {
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		return append([]int(nil), a.idle...)
+	}
+	waitFor(t, func() bool { return len(reports()) >= 3 }, "no idle reports")
+	at := time.Now().Add(30 * time.Second)
+	g.event(ipc.Event{Seq: 3, Type: ipc.EventWarning, Reason: ipc.ReasonIdle, Deadline: &at})
+	during := reports()
+	if !g.holdingEnd() {
+		t.Fatal("the hold ended before the test looked (a very slow machine?)")
+	}
+	if g.Screen() != "checklist" {
+		t.Fatalf("screen %q during the checklist's hold", g.Screen())
+	}
+	for _, s := range during {
+		if s != 0 {
+			t.Fatalf("idle reports during the checklist's hold: %v, want 0 s each", during)
+		}
+	}
+	waitScreen(t, g, "notice")
+	waitFor(t, func() bool {
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		return a.idle[len(a.idle)-1] == 95
+	}, "the idle time is not reported again after the hold")
 }
