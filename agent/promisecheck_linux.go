@@ -9,10 +9,11 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/ardoise-fr/ardoise/agent/safefs"
 )
 
 // machine is where the checks read the system: the real one in
@@ -80,27 +81,9 @@ func parseSwaps(data []byte) ([]swapArea, error) {
 		if len(f) < 2 {
 			return nil, fmt.Errorf("unexpected line %q", line)
 		}
-		out = append(out, swapArea{name: unescapeOctal(f[0]), typ: f[1]})
+		out = append(out, swapArea{name: safefs.UnescapeMount(f[0]), typ: f[1]})
 	}
 	return out, sc.Err()
-}
-
-func unescapeOctal(s string) string {
-	if !strings.Contains(s, `\`) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+3 < len(s) {
-			if n, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
-				b.WriteByte(byte(n))
-				i += 3
-				continue
-			}
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
 }
 
 // swapFix is what to do with a swap area that writes memory to the disk

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ardoise-fr/ardoise/agent/safefs"
 )
 
 // TestParseSwaps reads /proc/swaps as the kernel writes it: a header, a
@@ -27,8 +29,8 @@ func TestParseSwaps(t *testing.T) {
 	if got, _ := parseSwaps([]byte("Filename\tType\tSize\tUsed\tPriority\n")); len(got) != 0 {
 		t.Errorf("no swap read as %v", got)
 	}
-	if got := unescapeOctal(`a\134b\011c\04`); got != "a\\b\tc\\04" {
-		t.Errorf("unescapeOctal = %q", got)
+	if got := safefs.UnescapeMount(`a\134b\011c\04`); got != "a\\b\tc\\04" {
+		t.Errorf("UnescapeMount = %q", got)
 	}
 }
 

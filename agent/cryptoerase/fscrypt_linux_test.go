@@ -1,4 +1,4 @@
-package cryptoerase
+package cryptoerase_test
 
 import (
 	"bytes"
@@ -13,20 +13,23 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	. "github.com/ardoise-fr/ardoise/agent/cryptoerase"
+	"github.com/ardoise-fr/ardoise/agent/cryptoerase/cetest"
 )
 
 func TestProbe(t *testing.T) {
-	enc := newLoopFS(t, 32, true)
-	if err := Probe(openDir(t, enc.mnt)); err != nil {
+	enc := cetest.NewLoopFS(t, 32)
+	if err := Probe(openDir(t, enc.Mnt)); err != nil {
 		t.Errorf("ext4 with encrypt: Probe = %v, want nil", err)
 	}
-	plain := newLoopFS(t, 32, false)
-	err := Probe(openDir(t, plain.mnt))
+	plain := cetest.NewPlainLoopFS(t, 32)
+	err := Probe(openDir(t, plain.Mnt))
 	if !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "tune2fs -O encrypt") {
 		t.Errorf("ext4 without encrypt: Probe = %v, want ErrUnsupported naming tune2fs", err)
 	}
 	tmp := t.TempDir()
-	run(t, "mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", tmp)
+	cetest.Run(t, "mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", tmp)
 	t.Cleanup(func() { exec.Command("umount", tmp).Run() })
 	if err := Probe(openDir(t, tmp)); !errors.Is(err, ErrUnsupported) {
 		t.Errorf("tmpfs: Probe = %v, want ErrUnsupported", err)
@@ -66,12 +69,12 @@ func imageHolds(t *testing.T, image, s string) bool {
 // search can fail.
 func TestRemovedKeyLeavesNoPlaintextOnDisk(t *testing.T) {
 	for _, encrypt := range []bool{false, true} {
-		fs := newLoopFS(t, 32, true)
-		dir := filepath.Join(fs.mnt, "Téléchargements")
+		fs := cetest.NewLoopFS(t, 32)
+		dir := filepath.Join(fs.Mnt, "Téléchargements")
 		if err := os.Mkdir(dir, 0o700); err != nil {
 			t.Fatal(err)
 		}
-		root := openDir(t, fs.mnt)
+		root := openDir(t, fs.Mnt)
 		var id ID
 		if encrypt {
 			k, err := NewKey()
@@ -99,8 +102,8 @@ func TestRemovedKeyLeavesNoPlaintextOnDisk(t *testing.T) {
 			}
 		}
 		root.Close()
-		fs.detach(t)
-		if got := imageHolds(t, fs.image, marker); got == encrypt {
+		fs.Detach(t)
+		if got := imageHolds(t, fs.Image, marker); got == encrypt {
 			t.Errorf("encrypt=%v: raw image holds the marker: %v", encrypt, got)
 		}
 	}
@@ -110,10 +113,10 @@ func TestRemovedKeyLeavesNoPlaintextOnDisk(t *testing.T) {
 // (and readable, even by a new open by path) until the program ends and
 // removal is asked again.
 func TestBusyFileNeedsProgramEndAndSecondRemove(t *testing.T) {
-	fs := newLoopFS(t, 32, true)
-	dir := filepath.Join(fs.mnt, "scans")
+	fs := cetest.NewLoopFS(t, 32)
+	dir := filepath.Join(fs.Mnt, "scans")
 	os.Mkdir(dir, 0o700)
-	root := openDir(t, fs.mnt)
+	root := openDir(t, fs.Mnt)
 	k, err := NewKey()
 	if err != nil {
 		t.Fatal(err)
@@ -178,10 +181,10 @@ func waitOpen(t *testing.T, pid int, path string) {
 // After a crash the agent no longer holds the key nor, maybe, its journal:
 // the folder itself says which key to remove.
 func TestPolicyIDFindsTheKeyAgain(t *testing.T) {
-	fs := newLoopFS(t, 32, true)
-	dir := filepath.Join(fs.mnt, "d")
+	fs := cetest.NewLoopFS(t, 32)
+	dir := filepath.Join(fs.Mnt, "d")
 	os.Mkdir(dir, 0o700)
-	root := openDir(t, fs.mnt)
+	root := openDir(t, fs.Mnt)
 	if _, err := PolicyID(openDir(t, dir)); !errors.Is(err, ErrNotEncrypted) {
 		t.Fatalf("PolicyID of a plain folder: %v", err)
 	}
@@ -209,11 +212,11 @@ func TestPolicyIDFindsTheKeyAgain(t *testing.T) {
 // the keyring: the agent journals the identifier first so it can remove
 // such an orphan.
 func TestSetPolicyOnNonEmptyFolderLeavesAnOrphanKey(t *testing.T) {
-	fs := newLoopFS(t, 32, true)
-	dir := filepath.Join(fs.mnt, "guides")
+	fs := cetest.NewLoopFS(t, 32)
+	dir := filepath.Join(fs.Mnt, "guides")
 	os.Mkdir(dir, 0o755)
 	os.WriteFile(filepath.Join(dir, "guide.pdf"), []byte("x"), 0o644)
-	root := openDir(t, fs.mnt)
+	root := openDir(t, fs.Mnt)
 	k, _ := NewKey()
 	defer k.Destroy()
 	id, err := Add(root, k)
@@ -234,27 +237,12 @@ func TestSetPolicyOnNonEmptyFolderLeavesAnOrphanKey(t *testing.T) {
 	}
 }
 
-func TestKeyIsRandomAndWiped(t *testing.T) {
-	a, err := NewKey()
+func openDir(t testing.TB, path string) *os.File {
+	t.Helper()
+	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := NewKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if bytes.Equal(a.raw(), b.raw()) || bytes.Equal(a.raw(), make([]byte, KeySize)) {
-		t.Fatal("two fresh keys are equal, or a key is all zeros")
-	}
-	t.Logf("memfd_secret: %v", a.Secret())
-	page := a.page
-	a.Destroy()
-	b.Destroy()
-	if a.page != nil {
-		t.Fatal("Destroy kept the page")
-	}
-	_ = page // unmapped: reading it would fault, which is the point
-	if _, err := Add(nil, a); err == nil {
-		t.Fatal("Add with a destroyed key succeeded")
-	}
+	t.Cleanup(func() { f.Close() })
+	return f
 }

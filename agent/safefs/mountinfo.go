@@ -64,8 +64,8 @@ func ParseMountInfo(data []byte) ([]Mount, error) {
 		}
 		out = append(out, Mount{
 			ID: id, Parent: parent, Dev: mkdev(uint32(ma), uint32(mi)),
-			Root: unescapeMount(f[3]), Point: unescapeMount(f[4]), Options: f[5],
-			FSType: unescapeMount(f[sep+1]), Source: unescapeMount(f[sep+2]),
+			Root: UnescapeMount(f[3]), Point: UnescapeMount(f[4]), Options: f[5],
+			FSType: UnescapeMount(f[sep+1]), Source: UnescapeMount(f[sep+2]),
 		})
 	}
 	return out, sc.Err()
@@ -83,9 +83,9 @@ func mkdev(major, minor uint32) uint64 {
 	return dev
 }
 
-// unescapeMount decodes the octal escapes (\040 for a space, …) of the
+// UnescapeMount decodes the octal escapes (\040 for a space, …) of the
 // mount table.
-func unescapeMount(s string) string {
+func UnescapeMount(s string) string {
 	if !strings.Contains(s, `\`) {
 		return s
 	}

@@ -31,7 +31,7 @@ func (d *Dir) MountPoints() (map[string]bool, error) {
 		if len(f) < 5 {
 			continue
 		}
-		mp := unescapeMount(f[4])
+		mp := UnescapeMount(f[4])
 		if strings.HasPrefix(mp, prefix) {
 			out[mp[len(prefix):]] = true
 		}

@@ -5,7 +5,6 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -18,8 +17,8 @@ import (
 	"time"
 
 	"github.com/ardoise-fr/ardoise/agent/cryptoerase"
+	"github.com/ardoise-fr/ardoise/agent/cryptoerase/cetest"
 	"github.com/ardoise-fr/ardoise/agent/ipc"
-	"golang.org/x/sys/unix"
 )
 
 // The tests of per-session encryption (issue 14) run the real system
@@ -35,8 +34,7 @@ type cryptHome struct {
 	name       string
 	uid        int
 	home, base string
-	image, dev string
-	mounted    bool
+	fs         *cetest.LoopFS // the home's file system
 }
 
 func newCryptHome(t *testing.T, encrypt bool) *cryptHome {
@@ -44,10 +42,8 @@ func newCryptHome(t *testing.T, encrypt bool) *cryptHome {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root: a kiosk account, the system service and a loop device")
 	}
-	for _, p := range []string{"useradd", "mkfs.ext4", "losetup", "mount", "umount"} {
-		if _, err := exec.LookPath(p); err != nil {
-			t.Skipf("needs %s: %v", p, err)
-		}
+	if _, err := exec.LookPath("useradd"); err != nil {
+		t.Skipf("needs useradd: %v", err)
 	}
 	base, err := os.MkdirTemp("", "ardoise-crypt-")
 	if err != nil {
@@ -55,23 +51,13 @@ func newCryptHome(t *testing.T, encrypt bool) *cryptHome {
 	}
 	os.Chmod(base, 0o755)
 	t.Cleanup(func() { os.RemoveAll(base) })
-	h := &cryptHome{base: base, home: filepath.Join(base, "home"), image: filepath.Join(base, "fs.img")}
-	f, err := os.Create(h.image)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.Truncate(48 << 20)
-	f.Close()
-	args := []string{"-q", "-F", "-E", "nodiscard,lazy_itable_init=0"}
+	h := &cryptHome{base: base}
 	if encrypt {
-		args = append(args, "-O", "encrypt")
+		h.fs = cetest.NewLoopFS(t, 48)
+	} else {
+		h.fs = cetest.NewPlainLoopFS(t, 48)
 	}
-	mustRun(t, "mkfs.ext4", append(args, h.image)...)
-	h.dev = strings.TrimSpace(mustRun(t, "losetup", "--find", "--show", h.image))
-	t.Cleanup(func() { h.detach(t) })
-	os.Mkdir(h.home, 0o755)
-	mustRun(t, "mount", "-t", "ext4", h.dev, h.home)
-	h.mounted = true
+	h.home = h.fs.Mnt
 	h.name = fmt.Sprintf("ardcr%d", os.Getpid()%100000)
 	if out, err := exec.Command("useradd", "--no-create-home", "--home-dir", h.home, "--shell", "/bin/sh", "--user-group", h.name).CombinedOutput(); err != nil {
 		t.Skipf("useradd: %v: %s", err, out)
@@ -90,44 +76,14 @@ func newCryptHome(t *testing.T, encrypt bool) *cryptHome {
 	return h
 }
 
-// detach unmounts the file system and frees the loop device, so that the
-// image can be read as a disk taken out of the computer.
-func (h *cryptHome) detach(t *testing.T) {
-	t.Helper()
-	if h.mounted {
-		unix.Sync()
-		var err error
-		for i := 0; i < 50; i++ {
-			if err = exec.Command("umount", h.home).Run(); err == nil {
-				break
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-		if err != nil {
-			t.Errorf("umount %s: %v (something still holds the file system)", h.home, err)
-			exec.Command("umount", "-l", h.home).Run()
-		}
-		h.mounted = false
-	}
-	if h.dev != "" {
-		exec.Command("losetup", "-d", h.dev).Run()
-		h.dev = ""
-	}
-}
-
-func mustRun(t *testing.T, name string, args ...string) string {
-	t.Helper()
-	out, err := exec.Command(name, args...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
-	}
-	return string(out)
-}
+// detach unmounts the home's file system and frees the loop device, so
+// that the image can be read as a disk taken out of the computer.
+func (h *cryptHome) detach(t *testing.T) { h.fs.Detach(t) }
 
 // imageHolds reads the raw image (detached) for s.
 func (h *cryptHome) imageHolds(t *testing.T, s string) bool {
 	t.Helper()
-	b, err := os.ReadFile(h.image)
+	b, err := os.ReadFile(h.fs.Image)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,15 +158,7 @@ func (cs *cryptService) kill() {
 }
 
 func (cs *cryptService) cli(asUID int, args ...string) (int, string) {
-	cmd := runAs(asUID, cs.bin, append(args, "--socket", cs.sock)...)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		return ee.ExitCode(), out.String() + errb.String()
-	}
-	return 0, out.String()
+	return socketCLI(cs.bin, cs.sock)(asUID, args...)
 }
 
 func (cs *cryptService) startSession(t *testing.T, uid int) ipc.Status {

@@ -118,7 +118,14 @@ func runService(t *testing.T, from, base, policy string, env ...string) (bin str
 			agentCmd.Process.Kill()
 		}
 	})
-	cli = func(asUID int, args ...string) (int, string) {
+	return bin, socketCLI(bin, sock), agentLog
+}
+
+// socketCLI runs the command line bin as an account against the socket
+// sock: the exit code, and standard output (with standard error when it
+// failed).
+func socketCLI(bin, sock string) func(asUID int, args ...string) (int, string) {
+	return func(asUID int, args ...string) (int, string) {
 		cmd := runAs(asUID, bin, append(args, "--socket", sock)...)
 		var out, errb bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &errb
@@ -129,7 +136,6 @@ func runService(t *testing.T, from, base, policy string, env ...string) (bin str
 		}
 		return 0, out.String()
 	}
-	return bin, cli, agentLog
 }
 
 // TestP1_SessionEndEndsEveryProgram: the system service, with a policy

@@ -3,9 +3,7 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -46,17 +44,7 @@ func startRootsAgent(t *testing.T, name string, uid int, home, roots string) *ro
 	data, _ := os.ReadFile(ardoiseBinary(t))
 	os.WriteFile(bin, data, 0o755)
 	a := &rootsAgent{t: t, uid: uid, home: home, log: &syncBuffer{}}
-	a.cli = func(asUID int, args ...string) (int, string) {
-		c := runAs(asUID, bin, append(args, "--socket", sock)...)
-		var out, errb bytes.Buffer
-		c.Stdout, c.Stderr = &out, &errb
-		err := c.Run()
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			return ee.ExitCode(), out.String() + errb.String()
-		}
-		return 0, out.String()
-	}
+	a.cli = socketCLI(bin, sock)
 	a.run = func() {
 		t.Helper()
 		cmd := exec.Command(bin, "run", "--system", "--state-dir", state, "--socket", sock, "--policy", policy)

@@ -10,8 +10,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ardoise-fr/ardoise/agent/cryptoerase"
+	"golang.org/x/sys/unix"
 )
 
 // LoopFS is a real ext4 file system on a loop device, made for one test.
@@ -24,7 +26,13 @@ type LoopFS struct {
 // for a benchmark of many small files, inodes enough for them) and mounts
 // it. Root only: without root the kernel part cannot be tested, and the
 // test says so and is skipped.
-func NewLoopFS(t testing.TB, sizeMB int) *LoopFS {
+func NewLoopFS(t testing.TB, sizeMB int) *LoopFS { return newLoopFS(t, sizeMB, true) }
+
+// NewPlainLoopFS is NewLoopFS without the "encrypt" feature: the file
+// system of a computer where no folder can be encrypted.
+func NewPlainLoopFS(t testing.TB, sizeMB int) *LoopFS { return newLoopFS(t, sizeMB, false) }
+
+func newLoopFS(t testing.TB, sizeMB int, encrypt bool) *LoopFS {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("needs root: the test makes and mounts a real ext4 file system on a loop device")
@@ -52,7 +60,11 @@ func NewLoopFS(t testing.TB, sizeMB int) *LoopFS {
 		t.Fatal(err)
 	}
 	f.Close()
-	Run(t, "mkfs.ext4", "-q", "-F", "-E", "nodiscard,lazy_itable_init=0", "-i", "4096", "-O", "encrypt", fs.Image)
+	args := []string{"-q", "-F", "-E", "nodiscard,lazy_itable_init=0", "-i", "4096"}
+	if encrypt {
+		args = append(args, "-O", "encrypt")
+	}
+	Run(t, "mkfs.ext4", append(args, fs.Image)...)
 	fs.Dev = strings.TrimSpace(Run(t, "losetup", "--find", "--show", fs.Image))
 	t.Cleanup(func() { fs.Detach(t) })
 	if err := os.Mkdir(fs.Mnt, 0o755); err != nil {
@@ -63,11 +75,26 @@ func NewLoopFS(t testing.TB, sizeMB int) *LoopFS {
 	return fs
 }
 
-// Detach unmounts the file system and frees the loop device.
+// Detach unmounts the file system and frees the loop device, so that the
+// image can be read as a disk taken out of the computer would be. A
+// program just ended (a service stopped) may hold the mount for a moment:
+// it is tried again for 5 s.
 func (fs *LoopFS) Detach(t testing.TB) {
 	t.Helper()
 	if fs.mounted {
-		Run(t, "umount", fs.Mnt)
+		unix.Sync()
+		var out []byte
+		var err error
+		for i := 0; i < 50; i++ {
+			if out, err = exec.Command("umount", fs.Mnt).CombinedOutput(); err == nil {
+				break
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		if err != nil {
+			t.Errorf("umount %s: %v: %s (something still holds the file system)", fs.Mnt, err, out)
+			exec.Command("umount", "-l", fs.Mnt).Run()
+		}
 		fs.mounted = false
 	}
 	if fs.Dev != "" {
