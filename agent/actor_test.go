@@ -62,6 +62,8 @@ type fixture struct {
 	evDone  chan struct{}
 	unsub   func()
 	journal *journal.Journal
+	// hold and entered are the first closeBrowsers' (holdClose).
+	hold, entered chan struct{}
 }
 
 type fixtureOpts struct {
@@ -70,6 +72,7 @@ type fixtureOpts struct {
 	extra       string // more session: keys
 	state, home string // reuse (recovery)
 	realWatch   bool   // the real watcher (not under synctest)
+	holdClose   bool   // the end steps' browser closing waits for steps.hold
 }
 
 // newFixture makes the home and the agent and starts its actor as Run
@@ -110,6 +113,10 @@ func newFixture(t *testing.T, o fixtureOpts) *fixture {
 	}
 	f := &fixture{t: t, a: a, home: home, state: state, dl: filepath.Join(home, "Downloads"), steps: &recordingSteps{a: a}, evDone: make(chan struct{})}
 	a.steps = f.steps
+	if o.holdClose {
+		f.hold, f.entered = make(chan struct{}), make(chan struct{})
+		f.steps.hold, f.steps.entered = f.hold, f.entered
+	}
 	if !o.realWatch {
 		// inotify is not a wait testing/synctest can see through: without a
 		// watcher the wipe's rescan finds everything.
@@ -237,8 +244,8 @@ func (f *fixture) checkMoves(want ...string) {
 type recordingSteps struct {
 	a            *Agent
 	mu           sync.Mutex
-	hold         chan struct{} // if set, closeBrowsers waits on it
-	entered      chan struct{} // if set, closed when closeBrowsers starts
+	hold         chan struct{} // if set, the next closeBrowsers waits on it
+	entered      chan struct{} // if set, closed when the next closeBrowsers starts
 	closeStates  []string
 	endStates    []string
 	purgeStates  []string
@@ -249,6 +256,7 @@ func (r *recordingSteps) closeBrowsers(ctx context.Context, s *activeSession) (b
 	r.mu.Lock()
 	r.closeStates = append(r.closeStates, r.a.Status(ctx).State)
 	hold, entered := r.hold, r.entered
+	r.hold, r.entered = nil, nil // once
 	r.mu.Unlock()
 	if entered != nil {
 		close(entered)
@@ -329,16 +337,23 @@ func TestLifecycleEndingLastsWhileBrowsersClose(t *testing.T) {
 		defer f.stop()
 		f.start()
 		cv := f.write("cv.pdf")
-		f.steps.hold, f.steps.entered = make(chan struct{}), make(chan struct{})
+		hold, entered := make(chan struct{}), make(chan struct{})
+		f.steps.mu.Lock()
+		f.steps.hold, f.steps.entered = hold, entered
+		f.steps.mu.Unlock()
 		ended := make(chan ipc.WipeReport, 1)
 		go func() {
 			rep, _ := f.a.requestEnd(context.Background(), session.Button)
 			ended <- rep
 		}()
-		<-f.steps.entered
+		<-entered
 		time.Sleep(10 * time.Second) // browsers take their grace period
 		if st := f.status(); st.State != ipc.StateEnding {
 			t.Errorf("state %s while the browsers close, want ending", st.State)
+		}
+		// An idle report is answered at once, not after the wipe.
+		if err := f.a.requestIdle(context.Background(), 0); !errors.Is(err, errNoSession) {
+			t.Errorf("an idle report while ending: %v", err)
 		}
 		started := make(chan error, 1)
 		go func() {
@@ -354,7 +369,7 @@ func TestLifecycleEndingLastsWhileBrowsersClose(t *testing.T) {
 		if _, err := os.Stat(cv); err != nil {
 			t.Errorf("erased before the browsers were closed: %v", err)
 		}
-		close(f.steps.hold)
+		close(hold)
 		if rep := <-ended; !rep.Verified {
 			t.Errorf("report %+v", rep)
 		}
@@ -544,9 +559,9 @@ func TestLifecycleAgentStop(t *testing.T) {
 
 // TestLifecycleRecovery: a session left by an agent that stopped without
 // ending it is finished by the next agent before anything else: the state
-// is Wiping before the actor reads a message, a start sent at once is
-// answered only after the wipe, and its baseline does not hold the left
-// session's file.
+// is Wiping before the actor reads a message, a start sent while the
+// recovery runs waits for it (Status answers meanwhile), and the new
+// session's baseline does not hold the left session's file.
 func TestLifecycleRecovery(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		f := newFixture(t, fixtureOpts{})
@@ -557,11 +572,30 @@ func TestLifecycleRecovery(t *testing.T) {
 			t.Fatalf("the stop erased the session: %v", err)
 		}
 
-		g := newFixture(t, fixtureOpts{state: f.state, home: f.home})
+		g := newFixture(t, fixtureOpts{state: f.state, home: f.home, holdClose: true})
 		defer g.stop()
-		st, err := g.a.requestStart(context.Background(), g.a.cfg.User, g.a.cfg.Source, ipc.ModePublic)
-		if err != nil || st.State != ipc.StateActive {
-			t.Fatalf("start after the recovery: %+v, %v", st, err)
+		hold := g.hold
+		<-g.entered // the recovery is closing the browsers
+		started := make(chan error, 1)
+		go func() {
+			st, err := g.a.requestStart(context.Background(), g.a.cfg.User, g.a.cfg.Source, ipc.ModePublic)
+			if err == nil && st.State != ipc.StateActive {
+				err = fmt.Errorf("state %s", st.State)
+			}
+			started <- err
+		}()
+		synctest.Wait()
+		select {
+		case err := <-started:
+			t.Fatalf("a start was answered during the recovery: %v", err)
+		default:
+		}
+		if st := g.status(); st.State != ipc.StateWiping {
+			t.Errorf("state %s during the recovery, want wiping", st.State)
+		}
+		close(hold)
+		if err := <-started; err != nil {
+			t.Fatalf("start after the recovery: %v", err)
 		}
 		gone(t, cv)
 		synctest.Wait()
@@ -577,6 +611,9 @@ func TestLifecycleRecovery(t *testing.T) {
 		gone(t, again)
 		synctest.Wait()
 		g.checkMoves(ipc.StateWiping, ipc.StateIdle, ipc.StateActive, ipc.StateEnding, ipc.StateWiping, ipc.StateIdle)
+		if !slices.Equal(g.steps.closeStates, []string{ipc.StateWiping, ipc.StateEnding}) {
+			t.Errorf("browsers closed in %v: want wiping (the recovery), then ending", g.steps.closeStates)
+		}
 	})
 }
 
