@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -64,6 +65,7 @@ type fixture struct {
 	journal *journal.Journal
 	// hold and entered are the first closeBrowsers' (holdClose).
 	hold, entered chan struct{}
+	stopOnce      sync.Once
 }
 
 type fixtureOpts struct {
@@ -154,11 +156,13 @@ func newFixture(t *testing.T, o fixtureOpts) *fixture {
 // stop stops the agent as a shutdown does (the actor ends the session if
 // the policy says so) and closes its journal.
 func (f *fixture) stop() {
-	f.cancel()
-	<-f.a.stopped
-	f.unsub()
-	<-f.evDone
-	f.journal.Close()
+	f.stopOnce.Do(func() {
+		f.cancel()
+		<-f.a.stopped
+		f.unsub()
+		<-f.evDone
+		f.journal.Close()
+	})
 }
 
 func (f *fixture) status() ipc.Status { return f.a.Status(context.Background()) }
@@ -753,4 +757,87 @@ func TestLifecycleConcurrentRequests(t *testing.T) {
 			t.Errorf("session %s wiped %d times", id, n)
 		}
 	}
+}
+
+// TestLifecyclePending: a file that cannot be erased (immutable) leaves the
+// wipe pending: Wiping → Pending. A start retries first and is refused
+// while it stays (Pending → Wiping → Pending); once staff free it, their
+// end retries (Pending → Wiping → Idle) and the next start runs.
+func TestLifecyclePending(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("needs root for chattr +i")
+	}
+	f := newFixture(t, fixtureOpts{realWatch: true})
+	defer f.stop()
+	ctx := context.Background()
+	f.start()
+	locked := f.write("verrouille.pdf")
+	free := f.write("libre.pdf")
+	if out, err := exec.Command("chattr", "+i", locked).CombinedOutput(); err != nil {
+		t.Skipf("chattr +i: %v %s (needs a file system with the immutable flag)", err, out)
+	}
+	defer exec.Command("chattr", "-i", locked).Run()
+	rep, err := f.a.requestEnd(ctx, session.Button)
+	if err != nil || rep.Verified || rep.PendingCount != 1 {
+		t.Fatalf("end with an immutable file: %+v, %v", rep, err)
+	}
+	gone(t, free)
+	if st := f.status(); st.State != ipc.StatePending {
+		t.Fatalf("state %s, want pending", st.State)
+	}
+	if p, err := f.a.Preview(ctx, 10); err != nil || p.Count != 1 {
+		t.Errorf("preview of the pending wipe: %+v, %v", p, err)
+	}
+	_, err = f.a.requestStart(ctx, f.a.cfg.User, f.a.cfg.Source, ipc.ModePublic)
+	var ie *ipcserver.Error
+	if !errors.As(err, &ie) || ie.Code != ipc.CodeWipePending {
+		t.Fatalf("a start while the wipe is pending: %v", err)
+	}
+	if out, err := exec.Command("chattr", "-i", locked).CombinedOutput(); err != nil {
+		t.Fatalf("chattr -i: %v %s", err, out)
+	}
+	if rep, err := f.a.requestEnd(ctx, session.Command); err != nil || !rep.Verified {
+		t.Fatalf("staff's end: %+v, %v", rep, err)
+	}
+	gone(t, locked)
+	f.start()
+	f.a.requestEnd(ctx, session.Button)
+	f.stop() // every event reaches the recorder
+	f.checkMoves(ipc.StateActive, ipc.StateEnding, ipc.StateWiping, ipc.StatePending, ipc.StateWiping, ipc.StatePending,
+		ipc.StateWiping, ipc.StateIdle, ipc.StateActive, ipc.StateEnding, ipc.StateWiping, ipc.StateIdle)
+}
+
+// TestLifecyclePolicyReload: a changed policy reaches the actor as a
+// message; it applies from the next session, the running one keeps its own.
+func TestLifecyclePolicyReload(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newFixture(t, fixtureOpts{})
+		defer f.stop()
+		f.start()
+		running := f.a.policy()
+		next, err := policies.Parse("next.yaml", fmt.Appendf(nil, lifecyclePolicy, "45m", false, ""))
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.a.cfg.PolicyFile = "next.yaml"
+		f.a.cfg.LoadPolicy = func() (*policies.Policy, error) { return next, nil }
+		f.a.policyChanged()
+		synctest.Wait()
+		if f.a.policy() != next {
+			t.Fatal("the changed policy is not in force")
+		}
+		f.a.mu.Lock()
+		kept := f.a.cur.policy == running
+		f.a.mu.Unlock()
+		if !kept {
+			t.Error("the running session changed policy")
+		}
+		if st := f.status(); st.Deadlines.MaxEnd != nil {
+			t.Errorf("the running session got the new maximum duration: %v", st.Deadlines.MaxEnd)
+		}
+		f.a.requestEnd(context.Background(), session.Button)
+		if st := f.start(); st.Deadlines.MaxEnd == nil || !st.Deadlines.MaxEnd.Equal(st.Started.Add(45*time.Minute)) {
+			t.Errorf("the next session: deadlines %+v", st.Deadlines)
+		}
+	})
 }
