@@ -24,12 +24,16 @@ import (
 // start, two wipes of one session, a preview walking roots an end closes).
 // The timers are a case of the same select: a deadline is one more message.
 //
-//	        start                end, idle end, max duration,
-//	Idle ────────► Active ──────► Ending ─────► Wiping ──► Idle      (verified)
-//	 │    ▲                 closing time,        (browsers,    └──► Pending   (entries left)
-//	 │    └──── start ◄──── logout, agent stop    programs         │  ▲
-//	 │          (after a verified retry)          closed)          │  │ start or end:
-//	 └── recovery (a crash left a session) ──► Wiping              └──┘ retry ──► Wiping
+//	         start              end: button, staff, logout,        browsers and
+//	  Idle ─────────► Active ───────────────────────────► Ending ──────────┐
+//	  ▲  │             idle, max duration, closing time,  programs closed  │
+//	  │  │             agent stop                                          ▼
+//	  │  └─ recovery (a crash left a session) ──────────────────────────► Wiping
+//	  └──────────────────────────── verified ◄───────────────────────────┘ │ ▲
+//	                                                        entries left  ▼ │ retry (start or end)
+//	                                                                    Pending
+//
+// The table of messages, states and moves is in docs/design.md.
 //
 // Status and Owner never wait for the actor: they read the state under
 // a.mu, which the actor takes only to write it, never while it wipes
