@@ -86,7 +86,7 @@ func newFixture(t *testing.T, o fixtureOpts) *fixture {
 	}
 	home := o.home
 	if home == "" {
-		home = t.TempDir()
+		home = scratchDir(t)
 		for _, d := range []string{"Downloads", "Documents"} {
 			if err := os.Mkdir(filepath.Join(home, d), 0o755); err != nil {
 				t.Fatal(err)
@@ -95,7 +95,7 @@ func newFixture(t *testing.T, o fixtureOpts) *fixture {
 	}
 	state := o.state
 	if state == "" {
-		state = filepath.Join(t.TempDir(), "state")
+		state = filepath.Join(scratchDir(t), "state")
 	}
 	p, err := policies.Parse("lifecycle.yaml", fmt.Appendf(nil, lifecyclePolicy, o.maxDuration, o.endOnStop, o.extra))
 	if err != nil {
@@ -163,6 +163,28 @@ func (f *fixture) stop() {
 		<-f.evDone
 		f.journal.Close()
 	})
+}
+
+// scratchDir is t.TempDir emptied with os.Remove, entry by entry: Go's
+// os.RemoveAll fails under Wine 8 (it needs FileDispositionInfoEx), where
+// these tests run in their Windows build too.
+func scratchDir(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "lifecycle")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		var all []string
+		filepath.WalkDir(dir, func(p string, _ os.DirEntry, err error) error {
+			all = append(all, p)
+			return nil
+		})
+		for i := len(all) - 1; i >= 0; i-- {
+			os.Remove(all[i])
+		}
+	})
+	return dir
 }
 
 func (f *fixture) status() ipc.Status { return f.a.Status(context.Background()) }
@@ -493,6 +515,7 @@ func TestLifecycleClosingTime(t *testing.T) {
 type fakeTable struct {
 	mu        sync.Mutex
 	uid       uint32
+	sid       string // the owner on Windows
 	loggedOut bool
 }
 
@@ -502,7 +525,7 @@ func (ft *fakeTable) List() ([]procs.Proc, error) {
 	if ft.loggedOut {
 		return nil, nil
 	}
-	return []procs.Proc{{PID: 4242, UIDs: [4]uint32{ft.uid, ft.uid, ft.uid, ft.uid}}}, nil
+	return []procs.Proc{{PID: 4242, UIDs: [4]uint32{ft.uid, ft.uid, ft.uid, ft.uid}, Owner: ft.sid}}, nil
 }
 
 // Open is not used by the poller.
@@ -518,7 +541,7 @@ func TestLifecycleLogout(t *testing.T) {
 		defer f.stop()
 		f.start()
 		cv := f.write("cv.pdf")
-		table := &fakeTable{uid: f.a.cfg.User.UID}
+		table := &fakeTable{uid: f.a.cfg.User.UID, sid: f.a.cfg.User.SID}
 		ctx, stopPoll := context.WithCancel(context.Background())
 		defer stopPoll()
 		go f.a.watchAccounts(ctx, table)
