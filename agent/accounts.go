@@ -72,10 +72,10 @@ func (a *Agent) watchAccounts(ctx context.Context, table procs.Table) {
 			}
 			absent = 0
 			a.log.Info("no program of the session's account runs any more: the person logged out", "session", s.id)
-			if _, err := a.end(context.WithoutCancel(ctx), session.Logout); err != nil && !errors.Is(err, errNoSession) {
+			if _, err := a.requestEnd(context.WithoutCancel(ctx), session.Logout); err != nil && !errors.Is(err, errNoSession) {
 				a.log.Error("ending the session at logout failed", "err", err)
 			}
-		case state == session.Idle || state == session.Clean || state == session.Pending:
+		case state == session.Idle || state == session.Pending:
 			a.startForKioskInUse(ctx, running)
 		}
 	}
@@ -95,7 +95,7 @@ func (a *Agent) startForKioskInUse(ctx context.Context, running map[string]bool)
 		if err != nil || KioskRefusal(a.policy(), u) != "" || !running[userAccount(u)] {
 			continue
 		}
-		_, err = a.start(ctx, u, src, ipc.ModePublic)
+		_, err = a.requestStart(ctx, u, src, ipc.ModePublic)
 		var ie *ipcserver.Error
 		switch {
 		case err == nil:

@@ -97,25 +97,38 @@ type Agent struct {
 	journal *journal.Journal
 	bus     *eventBus
 
-	// opMu serialises session starts, ends, recoveries and previews: they
-	// use the roots' handles, which an end closes. Lock order: opMu, mu.
-	opMu sync.Mutex
+	// inbox is the session actor's (actor.go): every start, end, idle
+	// report and preview is a message to the one goroutine that owns the
+	// session. stopped is closed when that goroutine returns; reload is
+	// the policy watcher's nudge.
+	inbox   chan message
+	stopped chan struct{}
+	reload  chan struct{}
+
+	// steps are what the actor asks of the system to end a session;
+	// watchStart starts the roots' watcher (watch.Start). Both are the
+	// real ones but in the lifecycle tests (actor_test.go).
+	steps      endSteps
+	watchStart func(watch.Config) (*watch.Watcher, error)
 
 	metrics *metrics.Metrics
 	pol     atomic.Pointer[policies.Policy] // the policy in force; a session keeps the one it started with
 
+	// mu guards what Status reads, so that it never waits for a wipe: the
+	// actor alone writes state, cur and lastWipe, under mu, and never
+	// holds mu while it works.
 	mu       sync.Mutex
 	state    session.State
 	cur      *activeSession // the running session, or the one whose wipe is pending
 	lastWipe *ipc.WipeReport
-	wake     chan struct{} // poked when deadlines change
 
 	codes staffcode.Limiter // wrong staff codes, for the whole computer
 
 	own ownState // the agent's own folders and socket, never wiped
 
 	// unsafeLogged is the last refusal of a session for a root that is a
-	// link (rootnames.go), logged once and not at every retry; opMu.
+	// link (rootnames.go), logged once and not at every retry; the
+	// actor's.
 	unsafeLogged string
 }
 
@@ -205,7 +218,9 @@ func New(cfg Config) (*Agent, error) {
 	}
 	m := metrics.New(cfg.MetricsDir)
 	m.OnError = func(err error) { cfg.Logger.Warn("metrics not written", "err", err) }
-	a := &Agent{cfg: cfg, log: cfg.Logger, bus: newEventBus(), state: session.Idle, wake: make(chan struct{}, 1), metrics: m}
+	a := &Agent{cfg: cfg, log: cfg.Logger, bus: newEventBus(), state: session.Idle, metrics: m,
+		inbox: make(chan message), stopped: make(chan struct{}), reload: make(chan struct{}, 1), watchStart: watch.Start}
+	a.steps = systemSteps{a}
 	if err := a.checkHomeScope(cfg.Policy); err != nil {
 		return nil, err
 	}
@@ -254,16 +269,16 @@ func (a *Agent) Run(ctx context.Context) error {
 		return err
 	}
 	// A session left unfinished by a crash, a kill or a power cut is
-	// finished first, before anyone can start a new one: the operations
-	// lock is taken before the socket answers, so that a window retrying
+	// finished first, before anyone can start a new one: the state says
+	// Wiping before the socket answers, and the recovery is the actor's
+	// first work, before it reads any message, so that a window retrying
 	// "session start" as the agent comes back cannot start a session
 	// whose baseline would count the unfinished session's files as the
 	// next person's (kept for ever), and the state says the computer is
 	// not ready until it is.
 	if rec != nil {
-		a.opMu.Lock()
 		a.mu.Lock()
-		a.setStateLocked(session.Wiping)
+		a.moveLocked(session.Wiping)
 		a.mu.Unlock()
 	}
 	srv := ipcserver.New(ipcserver.Config{Backend: a, Logger: a.log})
@@ -271,26 +286,16 @@ func (a *Agent) Run(ctx context.Context) error {
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(serveCtx, l) }()
 	defer func() { stopServing(); <-served }()
-	if rec != nil {
-		safefs.Pause(safefs.RaceRecover)
-		a.recoverLocked(ctx, rec)
-		a.mu.Lock()
-		if a.cur == nil && a.state == session.Wiping {
-			// Nothing could be recovered (its record was damaged): the
-			// log says why.
-			a.setStateLocked(session.Idle)
-		}
-		a.mu.Unlock()
-		a.opMu.Unlock()
-	}
-	timersCtx, stopTimers := context.WithCancel(ctx)
-	defer stopTimers()
-	go a.runTimers(timersCtx)
+	recovered := make(chan struct{})
+	go a.serve(ctx, rec, recovered)
+	<-recovered
+	watchCtx, stopWatching := context.WithCancel(ctx)
+	defer stopWatching()
 	if a.cfg.PolicyFile != "" && a.cfg.LoadPolicy != nil {
-		go a.watchPolicy(timersCtx)
+		go a.watchPolicy(watchCtx)
 	}
 	if a.cfg.Mode == System {
-		go a.watchAccounts(timersCtx, procs.System{})
+		go a.watchAccounts(watchCtx, procs.System{})
 	}
 
 	a.log.Info("agent ready", "socket", a.cfg.Socket, "state_dir", a.cfg.StateDir, "mode", a.modeName(), "version", a.cfg.Version)
@@ -298,21 +303,13 @@ func (a *Agent) Run(ctx context.Context) error {
 		a.cfg.Ready()
 	}
 	if a.cfg.StartSession {
-		if _, err := a.start(ctx, a.cfg.User, a.cfg.Source, ipc.ModePublic); err != nil {
+		if _, err := a.requestStart(ctx, a.cfg.User, a.cfg.Source, ipc.ModePublic); err != nil {
 			a.log.Error("could not start a session", "err", err)
 		}
 	}
-	<-ctx.Done()
-
-	a.mu.Lock()
-	running := a.cur != nil && a.state == session.Active
-	a.mu.Unlock()
-	if running && *a.policy().Session.EndOnAgentStop {
-		a.log.Info("agent stopping: ending the session first")
-		if _, err := a.end(context.WithoutCancel(ctx), session.AgentStop); err != nil {
-			a.log.Error("ending the session at stop failed; it will be finished at the next start", "err", err)
-		}
-	}
+	// The actor ends the session at the stop (actor.go); the socket
+	// answers until it is done.
+	<-a.stopped
 	a.log.Info("agent stopped")
 	return nil
 }
@@ -330,31 +327,14 @@ func newSessionID() string {
 	return hex.EncodeToString(b[:])
 }
 
-func (a *Agent) setStateLocked(s session.State) {
-	if a.state == s {
-		return
-	}
-	a.state = s
-	a.bus.publish(ipc.Event{Type: ipc.EventState, State: s.String()})
-}
-
-func (a *Agent) poke() {
-	select {
-	case a.wake <- struct{}{}:
-	default:
-	}
-}
-
 // --- starting a session ----------------------------------------------------
 
 var errNoSession = ipc.Errorf(ipc.CodeNoSession, "aucune session en cours (no session)")
 
 // start opens the roots for user, records the baseline, then the session in
 // the journal, in that order: a crash between the two leaves no half-started
-// session (threats.md B9).
+// session (threats.md B9). The actor's (startMsg).
 func (a *Agent) start(ctx context.Context, u userdirs.User, src userdirs.Source, mode string) (ipc.Status, error) {
-	a.opMu.Lock()
-	defer a.opMu.Unlock()
 	a.mu.Lock()
 	st, cur := a.state, a.cur
 	a.mu.Unlock()
@@ -452,9 +432,8 @@ func (a *Agent) start(ctx context.Context, u userdirs.User, src userdirs.Source,
 	a.watchAbsentRoots(s)
 	a.mu.Lock()
 	a.cur = s
-	a.setStateLocked(session.Active)
+	a.moveLocked(session.Active)
 	a.mu.Unlock()
-	a.poke()
 	watching := 0
 	refused := map[string]int{}
 	for _, r := range s.roots {
@@ -494,7 +473,7 @@ func (a *Agent) startWatcher(s *activeSession) {
 		dirs[i] = r.dir
 	}
 	isNew, onEvents := a.watchCallbacks(s)
-	w, err := watch.Start(watch.Config{
+	w, err := a.watchStart(watch.Config{
 		Roots:    dirs,
 		Logger:   a.log,
 		IsNew:    isNew,
@@ -852,10 +831,9 @@ func trustFor(u userdirs.User) safefs.RootOptions {
 
 // --- ending a session ------------------------------------------------------
 
-// end ends the running session for reason and wipes it.
+// end ends the running session for reason and wipes it; it retries a
+// pending wipe. The actor's (endMsg, a deadline, the stop).
 func (a *Agent) end(ctx context.Context, reason session.Reason) (ipc.WipeReport, error) {
-	a.opMu.Lock()
-	defer a.opMu.Unlock()
 	a.mu.Lock()
 	s, st := a.cur, a.state
 	a.mu.Unlock()
@@ -868,27 +846,27 @@ func (a *Agent) end(ctx context.Context, reason session.Reason) (ipc.WipeReport,
 		return ipc.WipeReport{}, errNoSession
 	}
 	a.mu.Lock()
-	a.setStateLocked(session.Ending)
+	a.moveLocked(session.Ending)
 	s.reason = string(reason)
 	a.mu.Unlock()
 	a.log.Info("session ending", "session", s.id, "reason", string(reason), "why", reason.Label())
 	if err := a.journal.SetPhase(journal.Ending, string(reason)); err != nil {
 		a.log.Warn("crash journal degraded", "err", err)
 	}
-	if s.watcher != nil {
-		s.watcher.Close()
-		s.watcher = nil
-	}
 	a.mu.Lock()
-	absent := s.absent
-	s.absent = nil
+	w, absent := s.watcher, s.absent
+	s.watcher, s.absent = nil, nil
 	a.mu.Unlock()
+	if w != nil {
+		w.Close()
+	}
 	absent.close()
-	// Browsers are closed here once the browsers part lands.
+	// The state stays Ending while the browsers and programs close
+	// (wipeLocked), then moves to Wiping.
 	return a.wipeLocked(ctx, s, reason, false), nil
 }
 
-// retryLocked wipes again a session whose wipe left entries; opMu is held.
+// retryLocked wipes again a session whose wipe left entries; the actor's.
 // The session keeps the reason it ended with: it ended once.
 func (a *Agent) retryLocked(ctx context.Context, s *activeSession) ipc.WipeReport {
 	reason := session.Reason(s.reason)
@@ -899,7 +877,7 @@ func (a *Agent) retryLocked(ctx context.Context, s *activeSession) ipc.WipeRepor
 	return a.wipeLocked(ctx, s, reason, true)
 }
 
-// wipeLocked wipes session s; opMu is held. retry says that an earlier
+// wipeLocked wipes session s; the actor's. retry says that an earlier
 // attempt already ended the session (for the metrics: a session is counted
 // once).
 func (a *Agent) wipeLocked(ctx context.Context, s *activeSession, reason session.Reason, retry bool) ipc.WipeReport {
@@ -907,7 +885,11 @@ func (a *Agent) wipeLocked(ctx context.Context, s *activeSession, reason session
 	if !retry {
 		s.reason = string(reason)
 	}
-	a.setStateLocked(session.Wiping)
+	if a.state != session.Ending {
+		// A retry or a recovery: wiping from the start. An end is
+		// Ending until the browsers and programs are closed, below.
+		a.moveLocked(session.Wiping)
+	}
 	a.mu.Unlock()
 	if err := a.journal.SetPhase(journal.Wiping, string(reason)); err != nil {
 		a.log.Warn("crash journal degraded", "err", err)
@@ -915,32 +897,17 @@ func (a *Agent) wipeLocked(ctx context.Context, s *activeSession, reason session
 	started := time.Now()
 	// Browsers first: they may still be writing a download, and a
 	// profile is only cleared once nothing holds it open.
-	closed, closeErr := a.closeBrowsers(ctx, s)
-	ended := a.endPrograms(ctx, s)
+	closed, closeErr := a.steps.closeBrowsers(ctx, s)
+	ended := a.steps.endPrograms(ctx, s)
+	a.mu.Lock()
+	a.moveLocked(session.Wiping)
+	a.mu.Unlock()
 	// Then the key, before anything of the roots is opened again: an open
 	// handle inside an encrypted folder would keep it (encrypt.go).
 	keyRep := a.destroyKey(ctx, s)
-	cfg := wipe.Config{Baseline: s.base, Never: a.own.ids, RecordLeft: a.cleanApplies(s), Progress: func(n, docs int) {
-		a.bus.publish(ipc.Event{Type: ipc.EventProgress, Count: n, Files: docs})
-	}}
-	for _, r := range s.roots {
-		// A folder beneath the home (Téléchargements) may be closed to the
-		// public while it is wiped; the home itself may not (RC2).
-		cfg.Roots = append(cfg.Roots, wipe.Root{Dir: r.dir, Scope: r.policy.Scope, Keep: r.policy.Keep, Owners: r.owners, OwnerSIDs: r.ownerSIDs,
-			CloseDuringWipe: r.rel != ""})
-	}
-	// And what stands at the roots' names now (RC4, RC8, RC10).
-	byName, byNameOf, closeByName := a.nameRoots(s)
+	// What the end erases, as the preview showed it (actor.go).
+	cfg, byName, byNameOf, closeByName := a.wipeConfig(s, false)
 	defer closeByName()
-	cfg.Roots = append(cfg.Roots, byName...)
-	if s.key != nil {
-		// A folder of this session's key, once the kernel says the key
-		// is gone, is wiped by name: nobody can change its names any
-		// more (safefs.FrozenWithoutKey asks the kernel, per folder).
-		for i := range cfg.Roots {
-			cfg.Roots[i].SessionKey = s.key.id
-		}
-	}
 	linked := a.linkedRoots(s)
 	res := wipe.Run(ctx, cfg)
 	foldNameRoots(&res, len(s.roots), byName, byNameOf)
@@ -967,7 +934,7 @@ func (a *Agent) wipeLocked(ctx context.Context, s *activeSession, reason session
 	} else if cleared {
 		rep.Traces = append(rep.Traces, "recent_files")
 	}
-	if a.purgePrintJobs(ctx, s) {
+	if a.steps.purgePrintJobs(ctx, s) {
 		rep.Traces = append(rep.Traces, "print_queue")
 	}
 	if s.mode == ipc.ModeAccompanied {
@@ -986,7 +953,7 @@ func (a *Agent) wipeLocked(ctx context.Context, s *activeSession, reason session
 		a.mu.Lock()
 		a.cur = nil
 		a.lastWipe = &rep
-		a.setStateLocked(session.Idle)
+		a.moveLocked(session.Idle)
 		a.mu.Unlock()
 	} else {
 		a.forgetClean(s)
@@ -1003,7 +970,7 @@ func (a *Agent) wipeLocked(ctx context.Context, s *activeSession, reason session
 		}
 		a.mu.Lock()
 		a.lastWipe = &rep
-		a.setStateLocked(session.Pending)
+		a.moveLocked(session.Pending)
 		a.mu.Unlock()
 	}
 	level := slog.LevelInfo
@@ -1081,8 +1048,8 @@ func (a *Agent) report(s *activeSession, reason session.Reason, started time.Tim
 	return rep
 }
 
-// recoverLocked finishes a session a crash left in the journal (Run holds
-// opMu, before the socket answers): it reopens the
+// recoverLocked finishes a session a crash left in the journal (the
+// actor's first work, before it reads any message): it reopens the
 // roots recorded, checks they are the same folders, reloads the baseline and
 // wipes (threats.md C4, S4).
 func (a *Agent) recoverLocked(ctx context.Context, rec *journal.Recovered) {
@@ -1171,60 +1138,6 @@ func (a *Agent) recoverLocked(ctx context.Context, rec *journal.Recovered) {
 		return
 	}
 	a.wipeLocked(ctx, s, session.Recovery, false)
-}
-
-// --- timers ----------------------------------------------------------------
-
-// runTimers ends the session when a deadline passes (idle, maximum
-// duration, closing time) and warns before. It holds one timer at a time and
-// never polls.
-func (a *Agent) runTimers(ctx context.Context) {
-	timer := time.NewTimer(time.Hour)
-	timer.Stop()
-	for {
-		a.mu.Lock()
-		var next session.Next
-		ok := false
-		if a.cur != nil && a.state == session.Active {
-			next, ok = a.cur.timers.Next(time.Now())
-		}
-		a.mu.Unlock()
-		if ok {
-			timer.Reset(time.Until(next.At))
-		}
-		select {
-		case <-ctx.Done():
-			timer.Stop()
-			return
-		case <-a.wake:
-			timer.Stop()
-			continue
-		case <-timer.C:
-		}
-		a.mu.Lock()
-		still := a.cur != nil && a.state == session.Active
-		if still {
-			n, _ := a.cur.timers.Next(time.Now())
-			still = n == next
-			if still && next.Warn {
-				a.cur.timers.Warned(next)
-			}
-		}
-		a.mu.Unlock()
-		if !still {
-			continue
-		}
-		if next.Warn {
-			at := next.EndAt
-			a.bus.publish(ipc.Event{Type: ipc.EventWarning, Reason: string(next.Reason), Deadline: &at, Message: warningMessage(next.Reason, at)})
-			continue
-		}
-		go func(reason session.Reason) {
-			if _, err := a.end(context.WithoutCancel(ctx), reason); err != nil && !errors.Is(err, errNoSession) {
-				a.log.Error("automatic session end failed", "reason", string(reason), "err", err)
-			}
-		}(next.Reason)
-	}
 }
 
 // warningMessage tells the person, in plain words, that the session ends

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -18,7 +17,6 @@ import (
 	"github.com/ardoise-fr/ardoise/agent/safefs"
 	"github.com/ardoise-fr/ardoise/agent/session"
 	"github.com/ardoise-fr/ardoise/agent/userdirs"
-	"github.com/ardoise-fr/ardoise/agent/wipe"
 	"github.com/ardoise-fr/ardoise/policies"
 )
 
@@ -76,49 +74,10 @@ func (a *Agent) Status(ctx context.Context) ipc.Status {
 	return st
 }
 
-// Preview lists what the end of the session will erase, by walking the
-// roots exactly as the wipe will, without deleting. Memory stays bounded:
-// the count covers everything, the items only the first limit.
+// Preview lists what the end of the session will erase, changing nothing
+// (the actor's preview, actor.go).
 func (a *Agent) Preview(ctx context.Context, limit int) (ipc.Preview, error) {
-	a.opMu.Lock()
-	defer a.opMu.Unlock()
-	a.mu.Lock()
-	s := a.cur
-	a.mu.Unlock()
-	if s == nil {
-		return ipc.Preview{}, errNoSession
-	}
-	cfg := wipe.Config{Baseline: s.base, Never: a.own.ids}
-	for _, r := range s.roots {
-		cfg.Roots = append(cfg.Roots, wipe.Root{Dir: r.dir, Scope: r.policy.Scope, Keep: r.policy.Keep, Owners: r.owners})
-	}
-	// What stands at the roots' names is erased too (rootnames.go).
-	byName, byNameOf, closeByName := a.nameRoots(s)
-	defer closeByName()
-	cfg.Roots = append(cfg.Roots, byName...)
-	p := ipc.Preview{Items: []ipc.PreviewItem{}}
-	err := wipe.Plan(ctx, cfg, func(e wipe.Entry) {
-		if e.Kind == wipe.Dir {
-			return // the person cares about documents; folders go with them
-		}
-		p.Count++
-		p.Bytes += e.Size
-		if len(p.Items) < limit {
-			root, rel := e.Root, e.Rel()
-			if k := root - len(s.roots); k >= 0 {
-				root = byNameOf[k]
-				rel = strings.TrimPrefix(rel, byName[k].Name+"/")
-			}
-			p.Items = append(p.Items, ipc.PreviewItem{ID: previewID(s.id, e.ID), Name: ipc.DisplayName(e.Name), Kind: kindWord(s.roots[root].policy.Kind),
-				Size: e.Size, Folder: s.roots[root].policy.Label, Path: filepath.Join(s.roots[root].path, rel)})
-		} else {
-			p.Truncated = true
-		}
-	})
-	if err != nil {
-		a.log.Warn("preview incomplete", "err", err)
-	}
-	return p, nil
+	return a.requestPreview(ctx, limit)
 }
 
 // policyHash names the policy in force for the metrics: the start of the
@@ -176,7 +135,7 @@ func (a *Agent) Start(ctx context.Context, p ipcserver.Peer, r ipc.StartRequest)
 		if !p.Account().Same(account(a.cfg.User)) && p.UID != 0 {
 			return ipc.Status{}, ipc.Errorf(ipc.CodeForbidden, "cet agent agit pour un autre utilisateur (this agent acts for another user)")
 		}
-		return a.countRefusal(a.start(ctx, a.cfg.User, a.cfg.Source, r.Mode))
+		return a.countRefusal(a.requestStart(ctx, a.cfg.User, a.cfg.Source, r.Mode))
 	}
 	u, src, err := lookupPeer(p)
 	if err != nil {
@@ -189,7 +148,7 @@ func (a *Agent) Start(ctx context.Context, p ipcserver.Peer, r ipc.StartRequest)
 		a.log.Warn("no session for a kiosk account that is a system account", "uid", u.UID, "why", why)
 		return ipc.Status{}, ipc.Errorf(ipc.CodeSystemAccount, "ce compte est un compte du système, pas un compte public (this account is a system account: %s)", why)
 	}
-	return a.countRefusal(a.start(ctx, u, src, r.Mode))
+	return a.countRefusal(a.requestStart(ctx, u, src, r.Mode))
 }
 
 // countRefusal counts a start someone asked for and that a pending wipe
@@ -209,7 +168,7 @@ func (a *Agent) End(ctx context.Context, p ipcserver.Peer, r ipc.EndRequest) (ip
 	if owner, ok := a.Owner(); p.Admin && (!ok || !p.Account().Same(owner)) {
 		reason = session.Command
 	}
-	return a.end(ctx, reason)
+	return a.requestEnd(ctx, reason)
 }
 
 // account is how the local interface names u.
@@ -219,15 +178,7 @@ func account(u userdirs.User) peercred.Account {
 
 // Idle records how long the person has been away.
 func (a *Agent) Idle(ctx context.Context, p ipcserver.Peer, r ipc.IdleReport) error {
-	a.mu.Lock()
-	if a.cur == nil || a.cur.timers == nil {
-		a.mu.Unlock()
-		return errNoSession
-	}
-	a.cur.timers.ReportIdle(time.Duration(r.IdleSeconds)*time.Second, time.Now())
-	a.mu.Unlock()
-	a.poke()
-	return nil
+	return a.requestIdle(ctx, time.Duration(r.IdleSeconds)*time.Second)
 }
 
 // Subscribe streams events after since.

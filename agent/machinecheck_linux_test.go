@@ -69,7 +69,10 @@ func startVerdict(t *testing.T, p *policies.Policy, uid int) (refused string, ro
 	}
 	defer j.Close()
 	a.journal = j
-	ctx := context.Background()
+	// The session actor, as Run starts it (actor.go).
+	ctx, stop := context.WithCancel(context.Background())
+	go a.serve(ctx, nil, make(chan struct{}))
+	defer func() { stop(); <-a.stopped }()
 	st, err := a.Start(ctx, ipcserver.Peer{Peer: peercred.Peer{UID: uint32(uid), GID: uint32(uid)}}, ipc.StartRequest{Mode: ipc.ModePublic})
 	var ie *ipcserver.Error
 	if errors.As(err, &ie) {
@@ -81,7 +84,7 @@ func startVerdict(t *testing.T, p *policies.Policy, uid int) (refused string, ro
 	for _, r := range st.Roots[:len(p.Roots)] { // then come the traces' folders
 		roots = append(roots, RootCheck{Label: r.Label, State: r.State, Code: r.Code})
 	}
-	if _, err := a.end(ctx, session.Command); err != nil {
+	if _, err := a.requestEnd(ctx, session.Command); err != nil {
 		t.Fatal(err)
 	}
 	return "", roots

@@ -46,7 +46,7 @@ func (a *Agent) watchPolicy(ctx context.Context) {
 			}
 		case <-timer:
 			timer = nil
-			a.reloadPolicy()
+			a.policyChanged() // the actor reloads it (actor.go)
 		}
 	}
 }

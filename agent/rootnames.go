@@ -118,7 +118,7 @@ func foldNameRoots(res *wipe.Result, n int, roots []wipe.Root, of []int) {
 // refuseUnsafe refuses a session whose download (or other) folder would not
 // be watched: a person must never save into a folder Ardoise leaves. The
 // log says it at error level once, not at every retry of a kiosk account
-// in use (every few seconds); opMu is held.
+// in use (every few seconds); the actor's.
 func (a *Agent) refuseUnsafe(labels []string) error {
 	l := strings.Join(labels, ", ")
 	if a.unsafeLogged != l {

@@ -42,7 +42,7 @@ func TestI6_FakeServerOfAnotherUID(t *testing.T) {
 		if !errors.Is(err, ErrNotAuthentic) || !strings.Contains(err.Error(), "uid 65534") {
 			t.Errorf("%s: %+v, %v; want ErrNotAuthentic naming uid 65534", name, st, err)
 		}
-		if st.State == StateClean {
+		if st.State == "clean" {
 			t.Errorf("%s: the fake server's \"clean\" reached the caller", name)
 		}
 	}

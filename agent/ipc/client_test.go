@@ -180,7 +180,7 @@ func TestI6_ServerOfAnotherUserInDevMode(t *testing.T) {
 	// The same server passes when the client expects its own user, by
 	// default or explicitly: the refusal above came from the check.
 	for _, c := range []*Client{NewClient(path), NewClient(path, WithSameUIDServer()), NewClient(path, WithExpectedServerUID(other), WithExpectedServerUID(os.Getuid()))} {
-		if st, err := c.Status(context.Background()); err != nil || st.State != StateClean {
+		if st, err := c.Status(context.Background()); err != nil || st.State != "clean" {
 			t.Errorf("own server refused: %+v, %v", st, err)
 		}
 	}

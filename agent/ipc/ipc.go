@@ -65,18 +65,17 @@ func Routes() []Route { return append([]Route(nil), routes...) }
 
 // Session states (Status.State, Event.State).
 const (
-	StateIdle    = "idle"    // no session
+	StateIdle    = "idle"    // no session (after a verified wipe too: LastWipe.Verified says so)
 	StateActive  = "active"  // a session is running
-	StateEnding  = "ending"  // closing programs before erasing
+	StateEnding  = "ending"  // closing the browsers and programs before erasing
 	StateWiping  = "wiping"  // erasing
-	StateClean   = "clean"   // the last wipe finished and was verified
 	StatePending = "pending" // the last wipe left entries to retry
 )
 
 // States returns every session state, in the order of agent/session's
 // State values (a test there ties the two). It is a copy.
 func States() []string {
-	return []string{StateIdle, StateActive, StateEnding, StateWiping, StateClean, StatePending}
+	return []string{StateIdle, StateActive, StateEnding, StateWiping, StatePending}
 }
 
 // Session modes (StartRequest.Mode, Status.Mode).
@@ -130,7 +129,7 @@ const (
 // holds no file name: LastWipe.Pending is always empty here.
 type Status struct {
 	// State is one of the State constants ("idle", "active", "ending",
-	// "wiping", "clean", "pending").
+	// "wiping", "pending").
 	State string `json:"state"`
 	// Mode is "public" or "accompanied" while a session exists, else "".
 	Mode string `json:"mode"`

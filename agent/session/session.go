@@ -20,11 +20,13 @@ import (
 
 // State is where a session is in its life (DESIGN.md):
 //
-//	idle → active → ending → wiping → clean → idle
-//	                            ↘ pending (entries left to retry)
+//	idle → active → ending → wiping → idle
+//	  ↘ wiping (recovery)        ↘ pending (entries left to retry) → wiping
 //
-// An active session is public or accompanied; that is the agent's to
-// record, the lifecycle is the same.
+// There is no "clean" state: a verified wipe goes back to idle, and the
+// report (ipc.WipeReport.Verified) says it was verified (docs/design.md,
+// the session actor). An active session is public or accompanied; that is
+// the agent's to record, the lifecycle is the same.
 type State int
 
 const (
@@ -36,15 +38,13 @@ const (
 	Ending
 	// Wiping: the session's entries are being deleted and checked.
 	Wiping
-	// Clean: the wipe was verified; the person is told it is done.
-	Clean
 	// Pending: the wipe left entries it could not delete; they are retried.
 	Pending
 )
 
 // stateNames are the wire's names (agent/ipc), which the window and the
 // command line read; TestStatesAreTheWire ties the two lists.
-var stateNames = [...]string{ipc.StateIdle, ipc.StateActive, ipc.StateEnding, ipc.StateWiping, ipc.StateClean, ipc.StatePending}
+var stateNames = [...]string{ipc.StateIdle, ipc.StateActive, ipc.StateEnding, ipc.StateWiping, ipc.StatePending}
 
 func (s State) String() string {
 	if s >= 0 && int(s) < len(stateNames) {
@@ -57,9 +57,8 @@ func (s State) String() string {
 var transitions = map[State][]State{
 	Idle:    {Active, Wiping}, // a session starts; or one left by a crash is finished (recovery)
 	Active:  {Ending},         // any end trigger
-	Ending:  {Wiping},         // programs are closed
-	Wiping:  {Clean, Pending}, // verified; or entries are left
-	Clean:   {Idle},           // the person has been told
+	Ending:  {Wiping},         // browsers and programs are closed
+	Wiping:  {Idle, Pending},  // verified; or entries are left
 	Pending: {Wiping, Active}, // retry; or a new session starts, warned that entries remain
 }
 

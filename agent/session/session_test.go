@@ -330,10 +330,10 @@ func TestNextClosing(t *testing.T) {
 
 func TestMoves(t *testing.T) {
 	allowed := map[[2]State]bool{
-		{Idle, Active}: true, {Active, Ending}: true, {Ending, Wiping}: true, {Wiping, Clean}: true, {Clean, Idle}: true,
+		{Idle, Active}: true, {Active, Ending}: true, {Ending, Wiping}: true, {Wiping, Idle}: true,
 		{Wiping, Pending}: true, {Pending, Wiping}: true, {Pending, Active}: true, {Idle, Wiping}: true,
 	}
-	states := []State{Idle, Active, Ending, Wiping, Clean, Pending}
+	states := []State{Idle, Active, Ending, Wiping, Pending}
 	for _, from := range states {
 		for _, to := range states {
 			err := Move(from, to)
@@ -345,7 +345,7 @@ func TestMoves(t *testing.T) {
 	if err := Move(Active, Idle); err == nil || !strings.Contains(err.Error(), "active to idle") {
 		t.Errorf("message: %v", err)
 	}
-	if got := fmt.Sprint(states, State(9)); got != "[idle active ending wiping clean pending] state(9)" {
+	if got := fmt.Sprint(states, State(9)); got != "[idle active ending wiping pending] state(9)" {
 		t.Errorf("names: %s", got)
 	}
 }

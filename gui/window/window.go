@@ -469,7 +469,7 @@ func (g *Window) follow(state string, entries int) {
 		if cur != "notready" {
 			g.show("notready", screens.NotReady(g.cat))
 		}
-	case ipc.StateIdle, ipc.StateClean:
+	case ipc.StateIdle:
 		if g.ending && cur == "progress" {
 			return // the report comes next
 		}
