@@ -1,9 +1,7 @@
 package agent
 
 import (
-	"context"
 	"os"
-	"os/exec"
 	"runtime"
 
 	"github.com/ardoise-fr/ardoise/agent/browsers"
@@ -24,13 +22,9 @@ func (a *Agent) launchBrowser(u userdirs.User, mode string) bool {
 	}
 	b, err := browsers.Lookup(browsers.ID(id))
 	if err == nil {
-		var cmd *exec.Cmd
-		if cmd, err = browsers.PrivateCommand(context.Background(), b, page); err == nil {
-			if err = cmd.Start(); err == nil {
-				go cmd.Wait()
-				a.log.Info("browser opened in a private window", "browser", id)
-				return true
-			}
+		if err = browsers.StartPrivate(b, page); err == nil {
+			a.log.Info("browser opened in a private window", "browser", id)
+			return true
 		}
 	}
 	a.log.Warn("the browser could not be opened; the session goes on", "browser", id, "err", err)
