@@ -4,9 +4,11 @@ import (
 	"context"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -213,5 +215,68 @@ func TestPrintStepAsksTheSchedulerOfCUPS_SERVER(t *testing.T) {
 	e = newStepEnv(t, &printStep{}, &policies.Policy{Traces: []string{"print_queue"}}, fstree.Dir{})
 	if _, rep = e.run(t, func() {}); !slices.Contains(rep.Traces, "print_queue") {
 		t.Errorf("traces %v lack print_queue with no print system", rep.Traces)
+	}
+}
+
+// TestProgramsStepEndsAndDeletesNothing: in the system service, with
+// end_programs, the step ends the kiosk account's programs and reports
+// how many; the file one of them wrote is left to the wipe, and a
+// foreground agent's step ends nothing.
+func TestProgramsStepEndsAndDeletesNothing(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to run a program as another account")
+	}
+	uid := uint32(62000 + os.Getpid()%1000)
+	dir, err := os.MkdirTemp("", "ardoise-endsteps-") // t.TempDir's parent is root's alone
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	os.Chmod(dir, 0o777)
+	written := filepath.Join(dir, "brouillon.txt")
+	cmd := exec.Command("/bin/sh", "-c", `echo x > "$0"; exec sleep 60`, written)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uid, Gid: uid}}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }()
+	defer cmd.Process.Kill()
+	for i := 0; i < 200; i++ {
+		if _, err := os.Stat(written); err == nil {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if _, err := os.Stat(written); err != nil {
+		t.Fatalf("the account's program did not write its file: %v", err)
+	}
+	p := &policies.Policy{Accounts: policies.Accounts{EndPrograms: true}}
+	u := userdirs.User{UID: uid, GID: uid, Home: dir, Name: "ardoise-test-no-such-account"}
+	var rep ipc.WipeReport
+	fg := New(Session{User: u, Policy: p, System: false})
+	fg.Stop(context.Background())
+	fg.Finish(context.Background(), wipe.ExtraResult{}, &rep)
+	select {
+	case <-exited:
+		t.Fatal("a foreground agent's step ended the account's program")
+	default:
+	}
+	ss := New(Session{User: u, Policy: p, System: true})
+	ss.Stop(context.Background())
+	if x := ss.Clean(context.Background()); len(x.Names)+len(x.Rewrites) != 0 {
+		t.Errorf("extra %+v with no browser and no trace", x)
+	}
+	ss.Finish(context.Background(), wipe.ExtraResult{}, &rep)
+	select {
+	case <-exited:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the kiosk account's program still runs after the step")
+	}
+	if rep.ProgramsEnded != 1 {
+		t.Errorf("programs_ended %d, want 1", rep.ProgramsEnded)
+	}
+	if _, err := os.Stat(written); err != nil {
+		t.Errorf("the step removed the file the program wrote (the wipe's to judge): %v", err)
 	}
 }
