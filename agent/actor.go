@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ardoise-fr/ardoise/agent/browsers"
 	"github.com/ardoise-fr/ardoise/agent/ipc"
 	"github.com/ardoise-fr/ardoise/agent/journal"
 	"github.com/ardoise-fr/ardoise/agent/safefs"
@@ -358,25 +357,21 @@ func (a *Agent) preview(ctx context.Context, limit int) (ipc.Preview, error) {
 
 // --- the OS parts the actor calls to end a session ---------------------------
 
-// endSteps closes what the person left running before the wipe, and
-// empties the print queue after it. The real one acts on this computer;
-// the lifecycle tests give a fake where the real one would stop the
+// endSteps are the two moments of a session's end steps (agent/endsteps)
+// that act on what the person left running: stop, before the wipe
+// (browsers, programs; the state is Ending), and finish, after it (the
+// traces, the print queue; Wiping). The real one runs the session's
+// steps; the lifecycle tests give a fake where the real one would stop the
 // tester's own programs, or to hold the state at Ending and look.
 type endSteps interface {
-	closeBrowsers(ctx context.Context, s *activeSession) (browsers.Closed, error)
-	endPrograms(ctx context.Context, s *activeSession) int
-	purgePrintJobs(ctx context.Context, s *activeSession) bool
+	stop(ctx context.Context, s *activeSession)
+	finish(ctx context.Context, s *activeSession, done wipe.ExtraResult, rep *ipc.WipeReport)
 }
 
 // systemSteps is the real endSteps.
 type systemSteps struct{ a *Agent }
 
-func (o systemSteps) closeBrowsers(ctx context.Context, s *activeSession) (browsers.Closed, error) {
-	return o.a.closeBrowsers(ctx, s)
-}
-func (o systemSteps) endPrograms(ctx context.Context, s *activeSession) int {
-	return o.a.endPrograms(ctx, s)
-}
-func (o systemSteps) purgePrintJobs(ctx context.Context, s *activeSession) bool {
-	return o.a.purgePrintJobs(ctx, s)
+func (o systemSteps) stop(ctx context.Context, s *activeSession) { o.a.endSteps(s).Stop(ctx) }
+func (o systemSteps) finish(ctx context.Context, s *activeSession, done wipe.ExtraResult, rep *ipc.WipeReport) {
+	o.a.endSteps(s).Finish(ctx, done, rep)
 }

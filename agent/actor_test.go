@@ -13,7 +13,6 @@ import (
 	"testing/synctest"
 	"time"
 
-	"github.com/ardoise-fr/ardoise/agent/browsers"
 	"github.com/ardoise-fr/ardoise/agent/ipc"
 	"github.com/ardoise-fr/ardoise/agent/ipcserver"
 	"github.com/ardoise-fr/ardoise/agent/journal"
@@ -22,6 +21,7 @@ import (
 	"github.com/ardoise-fr/ardoise/agent/session"
 	"github.com/ardoise-fr/ardoise/agent/userdirs"
 	"github.com/ardoise-fr/ardoise/agent/watch"
+	"github.com/ardoise-fr/ardoise/agent/wipe"
 	"github.com/ardoise-fr/ardoise/policies"
 )
 
@@ -275,10 +275,10 @@ type recordingSteps struct {
 	closeStates  []string
 	endStates    []string
 	purgeStates  []string
-	purgeReached func()
 }
 
-func (r *recordingSteps) closeBrowsers(ctx context.Context, s *activeSession) (browsers.Closed, error) {
+// stop stands for closing the browsers, then ending the programs.
+func (r *recordingSteps) stop(ctx context.Context, s *activeSession) {
 	r.mu.Lock()
 	r.closeStates = append(r.closeStates, r.a.Status(ctx).State)
 	hold, entered := r.hold, r.entered
@@ -290,23 +290,18 @@ func (r *recordingSteps) closeBrowsers(ctx context.Context, s *activeSession) (b
 	if hold != nil {
 		<-hold
 	}
-	return browsers.Closed{}, nil
-}
-
-func (r *recordingSteps) endPrograms(ctx context.Context, s *activeSession) int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.endStates = append(r.endStates, r.a.Status(ctx).State)
-	return 0
 }
 
-func (r *recordingSteps) purgePrintJobs(ctx context.Context, s *activeSession) bool {
+// finish stands for the traces and the print queue, after the wipe.
+func (r *recordingSteps) finish(ctx context.Context, s *activeSession, done wipe.ExtraResult, rep *ipc.WipeReport) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	// Status answers during the wipe: the actor holds no lock while it
 	// works (were it held, this would never return).
 	r.purgeStates = append(r.purgeStates, r.a.Status(ctx).State)
-	return false
 }
 
 func gone(t *testing.T, paths ...string) {

@@ -9,13 +9,13 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/ardoise-fr/ardoise/agent/baseline"
+	"github.com/ardoise-fr/ardoise/agent/endsteps"
 	"github.com/ardoise-fr/ardoise/agent/ipc"
 	"github.com/ardoise-fr/ardoise/agent/ipcserver"
 	"github.com/ardoise-fr/ardoise/agent/journal"
@@ -143,11 +143,9 @@ type activeSession struct {
 	base    *baseline.Set
 	timers  *session.Timers
 	watcher *watch.Watcher
-	// recent is the recently-used.xbel file as it was at session start
-	// (nil if absent or not asked for by the policy).
-	recent      *safefs.Info
-	traceRecent bool
-	tracePrint  bool
+	// steps are the session-end steps (agent/endsteps): opened with the
+	// roots, run at the end; built at the end for a recovered session.
+	steps *endsteps.Steps
 	// privateOpened: Ardoise opened the browser in a private window for
 	// this session (the checklist's private browsing item).
 	privateOpened bool
@@ -635,128 +633,30 @@ func (a *Agent) openRoots(s *activeSession, src userdirs.Source) {
 	home.Close()
 }
 
-// Trace folders outside the roots that a session fills: they are wiped like
-// roots, in session scope (what was there before stays). They are created
-// at session start if missing, so that one created during the session is
-// still the one wiped (threats.md C9).
-var traceFolders = map[string]struct{ rel, label string }{
-	"trash":      {".local/share/Trash", "Corbeille"},
-	"thumbnails": {".cache/thumbnails", "Miniatures d'images"},
-}
-
-const recentFiles = ".local/share/recently-used.xbel"
-
+// openTraces opens the session-end steps (agent/endsteps) and watches the
+// folders they ask for as roots, in session scope: the trash, the
+// thumbnails, shared memory, the Windows places.
 func (a *Agent) openTraces(s *activeSession, home *safefs.Dir, homeErr error) {
-	trust := trustFor(s.user)
-	var later []string
-	for _, tr := range s.policy.Traces {
-		if runtime.GOOS == "windows" && tr != "clipboard" {
-			a.openWindowsTrace(s, home, homeErr, tr)
-			continue
+	for _, tr := range a.endSteps(s).Open(home, homeErr) {
+		r := &sessionRoot{policy: policies.Root{Label: tr.Label, Kind: "files", Scope: "session"}, owners: []uint32{s.user.UID}, ownerSIDs: sidsOf(s.user), path: tr.Path, rel: tr.Rel, state: "watching", dir: tr.Dir}
+		switch {
+		case errors.Is(tr.Err, endsteps.ErrNoHome):
+			r.refuse("error", "dossier personnel inaccessible")
+		case tr.Err != nil:
+			r.refuseErr(tr.Err)
 		}
-		switch tr {
-		case "trash", "thumbnails":
-			tf := traceFolders[tr]
-			r := &sessionRoot{policy: policies.Root{Label: tf.label, Kind: "files", Scope: "session"}, owners: []uint32{s.user.UID}, ownerSIDs: sidsOf(s.user), path: filepath.Join(s.user.Home, tf.rel), rel: tf.rel, state: "watching"}
-			s.roots = append(s.roots, r)
-			if homeErr != nil {
-				r.refuse("error", "dossier personnel inaccessible")
-				continue
-			}
-			d, err := home.MkdirBeneath(tf.rel, s.user.UID, s.user.GID, trust)
-			if err != nil {
-				r.refuseErr(err)
-				if errors.Is(err, safefs.ErrChanged) {
-					// Someone swapped the folder the agent had just made (R1):
-					// an attack, not a missing folder.
-					a.log.Error("trace folder not watched: the folder the agent made was replaced at once by something else, left untouched; someone is racing the agent", "trace", tr, "code", r.code, logging.Personal("err", err.Error()))
-					continue
-				}
-				a.log.Warn("trace folder not watched", "trace", tr, "code", r.code, logging.Personal("err", err.Error()))
-				continue
-			}
-			r.dir = d
-		case "shared_memory":
-			r := &sessionRoot{policy: policies.Root{Label: "Mémoire partagée", Kind: "files", Scope: "session"}, owners: []uint32{s.user.UID}, ownerSIDs: sidsOf(s.user), path: "/dev/shm", state: "watching"}
-			s.roots = append(s.roots, r)
-			d, err := safefs.OpenRoot("/dev/shm", trust)
-			if err != nil {
-				r.refuseErr(err)
-				continue
-			}
-			r.dir = d
-		case "recent_files":
-			s.traceRecent = true
-			if homeErr == nil {
-				if share, err := home.OpenBeneath(filepath.Dir(recentFiles), trust); err == nil {
-					if in, err := share.Stat(filepath.Base(recentFiles)); err == nil {
-						s.recent = &in
-					}
-					share.Close()
-				}
-			}
-		case "print_queue":
-			s.tracePrint = true
-		case "clipboard":
-			// Only a program in the person's graphical session can reach
-			// the clipboard: the window clears it (Status.ClearClipboard).
-		default:
-			later = append(later, tr)
-		}
-	}
-	if len(later) > 0 {
-		a.log.Warn("some traces of the policy are not cleared by this version of the agent", "traces", later)
+		s.roots = append(s.roots, r)
 	}
 }
 
-// emptyXBEL is a recently-used list with nothing in it.
-const emptyXBEL = `<?xml version="1.0" encoding="UTF-8"?>
-<xbel version="1.0"
-      xmlns:bookmark="http://www.freedesktop.org/standards/desktop-bookmarks"
-      xmlns:mime="http://www.freedesktop.org/standards/shared-mime-info"
->
-</xbel>
-`
-
-// clearRecentFiles empties the desktop's list of recently used files if the
-// session changed or created it. The old file is not written into: a new
-// one replaces it.
-func (a *Agent) clearRecentFiles(s *activeSession) (bool, error) {
-	if !s.traceRecent {
-		return false, nil
+// endSteps are session s's end steps, made at its start, or at its end
+// for a session recovered from the journal (not opened then: what they
+// recorded at the start is gone with the agent that crashed).
+func (a *Agent) endSteps(s *activeSession) *endsteps.Steps {
+	if s.steps == nil {
+		s.steps = endsteps.New(endsteps.Session{User: s.user, Policy: s.policy, System: a.cfg.Mode == System, Log: a.log})
 	}
-	trust := trustFor(s.user)
-	home, err := safefs.OpenRoot(s.user.Home, trust)
-	if err != nil {
-		return false, err
-	}
-	defer home.Close()
-	share, err := home.OpenBeneath(filepath.Dir(recentFiles), trust)
-	if errors.Is(err, os.ErrNotExist) {
-		return false, nil
-	}
-	if err != nil {
-		return false, err
-	}
-	defer share.Close()
-	name := filepath.Base(recentFiles)
-	in, err := share.Stat(name)
-	if errors.Is(err, os.ErrNotExist) {
-		return false, nil
-	}
-	if err != nil {
-		return false, err
-	}
-	if s.recent != nil && s.recent.Identity == in.Identity && s.recent.Ctime == in.Ctime {
-		return false, nil // untouched during the session
-	}
-	if in.UID != s.user.UID {
-		return false, fmt.Errorf("%s belongs to another account; left alone", recentFiles)
-	}
-	// The file judged above is rewritten through its descriptor, and only
-	// if it is still the one at the name (R1): a file moved there since is
-	// left as it is.
-	return true, share.ReplaceFile(name, &in.Identity, []byte(emptyXBEL), 0o600, s.user.UID, s.user.GID)
+	return s.steps
 }
 
 func (r *sessionRoot) refuse(code, reason string) {
@@ -897,16 +797,18 @@ func (a *Agent) wipeLocked(ctx context.Context, s *activeSession, reason session
 	started := time.Now()
 	// Browsers first: they may still be writing a download, and a
 	// profile is only cleared once nothing holds it open.
-	closed, closeErr := a.steps.closeBrowsers(ctx, s)
-	ended := a.steps.endPrograms(ctx, s)
+	a.steps.stop(ctx, s)
 	a.mu.Lock()
 	a.moveLocked(session.Wiping)
 	a.mu.Unlock()
 	// Then the key, before anything of the roots is opened again: an open
 	// handle inside an encrypted folder would keep it (encrypt.go).
 	keyRep := a.destroyKey(ctx, s)
-	// What the end erases, as the preview showed it (actor.go).
+	// What the end erases, as the preview showed it (actor.go), and what
+	// the steps found outside the roots (browsers' profiles, the recent
+	// files list): the wipe erases it, after the roots.
 	cfg, byName, byNameOf, closeByName := a.wipeConfig(s, false)
+	cfg.Extra = a.endSteps(s).Clean(ctx)
 	defer closeByName()
 	linked := a.linkedRoots(s)
 	res := wipe.Run(ctx, cfg)
@@ -919,24 +821,8 @@ func (a *Agent) wipeLocked(ctx context.Context, s *activeSession, reason session
 		a.log.Error("security: a link replaced a watched folder during the session; what was saved through it is out of Ardoise's reach and not erased (the link itself is removed); check where it pointed", "event", "security", "root", s.roots[i].policy.Label)
 	}
 	rep := a.report(s, reason, started, res)
-	rep.ProgramsEnded = ended
 	rep.Key = keyRep
-	rep.Browsers = a.clearBrowsers(ctx, s, closed, closeErr)
-	if rep.Browsers.Profiles > 0 {
-		rep.Traces = append(rep.Traces, "browser_data")
-	}
-	if cleared, err := a.clearRecentFiles(s); errors.Is(err, safefs.ErrChanged) || errors.Is(err, safefs.ErrNotRegular) {
-		// Another file took the list's name between the check and the
-		// rewrite (R1): it was left untouched, and the list not cleared.
-		a.log.Error("the list of recent files was not cleared: another file took its name while the agent cleared it, and was left untouched; someone is racing the agent", "err", err)
-	} else if err != nil {
-		a.log.Warn("could not clear the list of recent files", "err", err)
-	} else if cleared {
-		rep.Traces = append(rep.Traces, "recent_files")
-	}
-	if a.steps.purgePrintJobs(ctx, s) {
-		rep.Traces = append(rep.Traces, "print_queue")
-	}
+	a.steps.finish(ctx, s, res.Extra, &rep)
 	if s.mode == ipc.ModeAccompanied {
 		rep.Checklist = a.checklist(s, rep)
 		a.recordActivity(s, rep)

@@ -152,3 +152,18 @@ func PrivateCommand(ctx context.Context, b Browser, startPage string) (*exec.Cmd
 	}
 	return exec.CommandContext(ctx, prog, args...), nil
 }
+
+// StartPrivate opens b in a private window on startPage ("" for the
+// browser's own) as the calling process's user, and does not wait for it
+// to end.
+func StartPrivate(b Browser, startPage string) error {
+	cmd, err := PrivateCommand(context.Background(), b, startPage)
+	if err != nil {
+		return err
+	}
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	go cmd.Wait()
+	return nil
+}

@@ -2,7 +2,6 @@ package browsers
 
 import (
 	"bufio"
-	"context"
 	"errors"
 	"io"
 	"io/fs"
@@ -12,7 +11,7 @@ import (
 	"github.com/ardoise-fr/ardoise/agent/wipe"
 )
 
-// Cleaned says what ClearProfiles did. It holds no name or address.
+// Cleaned says what the wipe erased of a Profiles plan. It holds no name or address.
 type Cleaned struct {
 	// Profiles counts the profile folders cleaned.
 	Profiles int
@@ -81,18 +80,29 @@ func sidList(sid string) []string {
 // maxProfilesIni bounds the profiles.ini read: it lists a few profiles.
 const maxProfilesIni = 64 << 10
 
-// ClearProfiles erases, in every profile of bs under home, what keeps a
+// Profiles is what a session's end must erase in the browsers' profiles:
+// the open profile folders and the names in each (PlanProfiles). It
+// deletes nothing itself: the wipe erases Extra (agent/wipe, which judges
+// every entry again, as the entry it removes), and Cleaned reads its
+// result. Close it after the wipe.
+type Profiles struct {
+	dirs    []*safefs.Dir
+	o       account
+	data    [][]string
+	refused []Refusal
+}
+
+// PlanProfiles finds, in every profile of bs under home, what keeps a
 // person logged in or tells where they went (profileData). Browsers must be
 // closed first (CloseUserBrowsers). Only folders directly inside the
-// browser's own folders are cleaned, reached without following a link,
-// on the home's file system, and only entries owned by the session's
-// account (uid, or sid on Windows, where it decides; "" elsewhere) are
-// erased. A Firefox profile that profiles.ini places elsewhere is refused
-// and reported (threats.md L12): a user can write that file.
-func ClearProfiles(ctx context.Context, home *safefs.Dir, uid uint32, sid string, bs []Browser) Cleaned {
-	var c Cleaned
-	o := account{uids: []uint32{uid}, sids: sidList(sid)}
-	trust := safefs.RootOptions{TrustedUIDs: o.uids, TrustedSIDs: o.sids}
+// browser's own folders are planned, reached without following a link, on
+// the home's file system, and only entries owned by the session's account
+// (uid, or sid on Windows, where it decides; "" elsewhere) are erased. A
+// Firefox profile that profiles.ini places elsewhere is refused and
+// reported (threats.md L12): a user can write that file.
+func PlanProfiles(home *safefs.Dir, uid uint32, sid string, bs []Browser) *Profiles {
+	p := &Profiles{o: account{uids: []uint32{uid}, sids: sidList(sid)}}
+	trust := safefs.RootOptions{TrustedUIDs: p.o.uids, TrustedSIDs: p.o.sids}
 	for _, b := range bs {
 		for _, rel := range b.ProfileRoots {
 			root, err := home.OpenBeneath(rel, trust)
@@ -100,19 +110,54 @@ func ClearProfiles(ctx context.Context, home *safefs.Dir, uid uint32, sid string
 				continue
 			}
 			if err != nil {
-				c.Refused = append(c.Refused, refusal(b.ID, err))
+				p.refused = append(p.refused, refusal(b.ID, err))
 				continue
 			}
 			if b.Family == MozillaFamily {
 				for range outsideProfiles(root) {
-					c.Refused = append(c.Refused, Refusal{Browser: b.ID, Code: "outside_profile_folder", Reason: "profil hors du dossier du navigateur"})
+					p.refused = append(p.refused, Refusal{Browser: b.ID, Code: "outside_profile_folder", Reason: "profil hors du dossier du navigateur"})
 				}
 			}
-			clearRoot(ctx, root, o, b, &c)
+			p.planRoot(root, b)
 			root.Close()
 		}
 	}
+	return p
+}
+
+// Extra is what the wipe must erase: each profile's data names, by the
+// wipe's rule for a list of names (wipe.RemoveNames): each entry removed
+// only as the entry that was checked, so a name swapped for a library file
+// at the last moment deletes nothing (R2).
+func (p *Profiles) Extra() []wipe.Names {
+	out := make([]wipe.Names, len(p.dirs))
+	for i, d := range p.dirs {
+		out[i] = wipe.Names{Dir: d, Names: p.data[i], Owners: p.o.uids, OwnerSIDs: p.o.sids}
+	}
+	return out
+}
+
+// Cleaned reads what the wipe did of Extra (res, in Extra's order). A
+// folder counts as a profile when it held some of a visit's data: browsers
+// keep other folders beside their profiles (crash reports, components).
+func (p *Profiles) Cleaned(res []wipe.NamesResult) Cleaned {
+	c := Cleaned{Refused: p.refused}
+	for _, r := range res {
+		if r.Found > 0 {
+			c.Profiles++
+		}
+		c.Removed += r.Removed
+		c.Pending += r.Pending
+	}
 	return c
+}
+
+// Close closes the profile folders.
+func (p *Profiles) Close() {
+	for _, d := range p.dirs {
+		d.Close()
+	}
+	p.dirs = nil
 }
 
 func refusal(id ID, err error) Refusal {
@@ -169,8 +214,8 @@ func outsideProfiles(root *safefs.Dir) []string {
 	return out
 }
 
-// clearRoot cleans every profile folder directly inside root.
-func clearRoot(ctx context.Context, root *safefs.Dir, o account, b Browser, c *Cleaned) {
+// planRoot adds every profile folder directly inside root.
+func (p *Profiles) planRoot(root *safefs.Dir, b Browser) {
 	var names []string
 	for {
 		ents, err := root.ReadEntries(256)
@@ -179,7 +224,7 @@ func clearRoot(ctx context.Context, root *safefs.Dir, o account, b Browser, c *C
 		}
 		if err != nil {
 			if !errors.Is(err, io.EOF) {
-				c.Refused = append(c.Refused, refusal(b.ID, err))
+				p.refused = append(p.refused, refusal(b.ID, err))
 			}
 			break
 		}
@@ -187,30 +232,14 @@ func clearRoot(ctx context.Context, root *safefs.Dir, o account, b Browser, c *C
 	rootInfo := root.Info()
 	for _, name := range names {
 		info, err := root.Stat(name)
-		if err != nil || !info.IsDir() || !info.OwnedBy(o.uids, o.sids) || (rootInfo.MntID != 0 && info.MntID != rootInfo.MntID) || info.Dev != rootInfo.Dev {
+		if err != nil || !info.IsDir() || !info.OwnedBy(p.o.uids, p.o.sids) || (rootInfo.MntID != 0 && info.MntID != rootInfo.MntID) || info.Dev != rootInfo.Dev {
 			continue // not a profile folder of this user on this disk
 		}
 		prof, err := root.OpenDirExpect(name, info.Identity)
 		if err != nil {
 			continue
 		}
-		// Browsers keep other folders beside their profiles (crash
-		// reports, components): a folder counts as a profile when it held
-		// some of a visit's data.
-		if clearProfile(ctx, prof, o, profileData[b.Family], c) > 0 {
-			c.Profiles++
-		}
-		prof.Close()
+		p.dirs = append(p.dirs, prof)
+		p.data = append(p.data, profileData[b.Family])
 	}
-}
-
-// clearProfile erases the data names in prof and returns how many were
-// there. The deletion rule is the wipe's (wipe.RemoveNames): each entry is
-// removed only as the entry that was checked, so a name swapped for a
-// library file at the last moment deletes nothing (R2).
-func clearProfile(ctx context.Context, prof *safefs.Dir, o account, data []string, c *Cleaned) int {
-	r := wipe.RemoveNames(ctx, prof, data, o.uids, o.sids)
-	c.Removed += r.Removed
-	c.Pending += r.Pending
-	return r.Found
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ardoise-fr/ardoise/agent/fstree"
 	"github.com/ardoise-fr/ardoise/agent/safefs"
+	"github.com/ardoise-fr/ardoise/agent/wipe"
 )
 
 type profileEnv struct {
@@ -40,7 +41,12 @@ func (e *profileEnv) clear(t *testing.T, ids ...string) Cleaned {
 		t.Fatal(err)
 	}
 	defer home.Close()
-	return ClearProfiles(context.Background(), home, e.uid, "", Select(ids))
+	// The plan deletes nothing; the wipe erases it, as the agent's end
+	// does (agent/endsteps).
+	p := PlanProfiles(home, e.uid, "", Select(ids))
+	defer p.Close()
+	res := wipe.Run(context.Background(), wipe.Config{Extra: wipe.Extra{Names: p.Extra()}})
+	return p.Cleaned(res.Extra.Names)
 }
 
 func (e *profileEnv) exists(t *testing.T, rel string, want bool) {

@@ -19,6 +19,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -42,6 +43,8 @@ type Proc struct {
 	// Owner is the SID of the process's user on Windows, where UIDs
 	// mean nothing; "" elsewhere.
 	Owner string
+	// PPID is the parent's process number (0 when unknown).
+	PPID int
 }
 
 func (p Proc) ownedBy(uid uint32) bool {
@@ -57,11 +60,12 @@ func (p Proc) ownedBy(uid uint32) bool {
 type Handle interface {
 	// Proc describes the process the handle refers to, read now.
 	Proc() (Proc, error)
-	// Stop sends SIGSTOP, Continue SIGCONT, Kill SIGKILL, to that
-	// process only.
+	// Stop sends SIGSTOP, Continue SIGCONT, Kill SIGKILL, Terminate
+	// SIGTERM (the polite request to quit), to that process only.
 	Stop() error
 	Continue() error
 	Kill() error
+	Terminate() error
 	Close() error
 }
 
@@ -232,4 +236,77 @@ func act(t Table, p Proc, do func(Handle) error) outcome {
 		return gone
 	}
 	return done
+}
+
+// Ended says what EndProcs did.
+type Ended struct {
+	// Graceful counts the processes that ended after the polite request;
+	// Killed those that had to be killed; Left those still there after
+	// the kill (stuck in the kernel); Skipped those that had become
+	// another process (a reused number) before they were signalled.
+	Graceful, Killed, Left, Skipped int
+}
+
+// EndProcs ends the processes of list, which belong to uid: first
+// politely (SIGTERM, which a browser takes as "quit" and uses to save its
+// state), then, after grace, by force. Unlike EndUser it leaves the
+// account's other programs running: it is for some programs of a session
+// still in use (the browsers, before their profiles are cleared). Each
+// signal goes through a handle on the process listed, checked to be it
+// still (same start time, same users), so that a number the kernel gave
+// again to another program is never signalled (P-3). Root is refused.
+func EndProcs(ctx context.Context, t Table, uid uint32, list []Proc, grace time.Duration) (Ended, error) {
+	var e Ended
+	if uid == 0 {
+		return e, ErrRefused
+	}
+	alive := make([]Proc, 0, len(list))
+	for _, p := range list {
+		if !p.ownedBy(uid) || p.Ended {
+			continue
+		}
+		switch act(t, p, Handle.Terminate) {
+		case done:
+			alive = append(alive, p)
+		case changed:
+			e.Skipped++
+		}
+	}
+	n := len(alive)
+	alive = waitGone(ctx, t, alive, time.Now().Add(grace), 50*time.Millisecond)
+	e.Graceful = n - len(alive)
+	for _, p := range alive {
+		act(t, p, Handle.Kill)
+	}
+	n = len(alive)
+	alive = waitGone(ctx, t, alive, time.Now().Add(2*time.Second), 20*time.Millisecond)
+	e.Killed, e.Left = n-len(alive), len(alive)
+	if e.Left > 0 {
+		return e, fmt.Errorf("%d processes did not stop even when killed", e.Left)
+	}
+	return e, nil
+}
+
+// waitGone returns the processes of ps still running at deadline (or as
+// soon as none is, or ctx ends), looking every step.
+func waitGone(ctx context.Context, t Table, ps []Proc, deadline time.Time, step time.Duration) []Proc {
+	for {
+		ps = slices.DeleteFunc(ps, func(p Proc) bool { return !running(t, p) })
+		if len(ps) == 0 || time.Now().After(deadline) || ctx.Err() != nil {
+			return ps
+		}
+		time.Sleep(step)
+	}
+}
+
+// running reports whether p is still the process listed and has not
+// ended (a zombie has).
+func running(t Table, p Proc) bool {
+	h, err := t.Open(p.PID)
+	if err != nil {
+		return false
+	}
+	defer h.Close()
+	now, err := h.Proc()
+	return err == nil && now.Start == p.Start && now.UIDs == p.UIDs && !now.Ended
 }

@@ -188,6 +188,7 @@ func (h fakeHandle) Proc() (Proc, error) { return h.p, nil }
 func (h fakeHandle) Stop() error         { h.f.killed = append(h.f.killed, h.p.PID); return nil }
 func (h fakeHandle) Continue() error     { return nil }
 func (h fakeHandle) Kill() error         { h.f.killed = append(h.f.killed, h.p.PID); return nil }
+func (h fakeHandle) Terminate() error    { h.f.killed = append(h.f.killed, h.p.PID); return nil }
 func (h fakeHandle) Close() error        { return nil }
 
 // TestP3_PIDReuse: the listed process exits and its number goes to a
@@ -237,5 +238,51 @@ func TestKeptProgramIsNeverLeftStopped(t *testing.T) {
 		if p.Stopped {
 			t.Fatalf("round %d: the kept program was left stopped", i)
 		}
+	}
+}
+
+// TestEndProcsEndsOnlyTheListed: EndProcs ends the processes listed, the
+// polite one on SIGTERM and the one that ignores it by force, leaves the
+// account's other programs running, and never signals a listing whose
+// process has become another one (a start time that no longer matches,
+// P-3).
+func TestEndProcsEndsOnlyTheListed(t *testing.T) {
+	needRoot(t)
+	polite := startAs(t, "/bin/sleep", "60")
+	stubborn := startAs(t, "/bin/sh", "-c", `trap "" TERM; while :; do sleep 0.05; done`)
+	other := startAs(t, "/bin/sleep", "61")
+	defer other.Process.Kill()
+	time.Sleep(100 * time.Millisecond)
+	var list []Proc
+	var stale Proc
+	for _, p := range accountProcesses(t) {
+		switch p.PID {
+		case polite.Process.Pid, stubborn.Process.Pid:
+			list = append(list, p)
+		case other.Process.Pid:
+			stale = p
+			stale.Start++ // as if the number had been given again
+		}
+	}
+	if len(list) != 2 || stale.PID == 0 {
+		t.Fatalf("listed %+v and %+v: the test's processes are not all running", list, stale)
+	}
+	e, err := EndProcs(context.Background(), System{}, testUID, append(list, stale), 300*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Graceful != 1 || e.Killed != 1 || e.Skipped != 1 || e.Left != 0 {
+		t.Errorf("ended %+v, want 1 graceful, 1 killed, 1 skipped", e)
+	}
+	for _, p := range accountProcesses(t) {
+		if p.PID == polite.Process.Pid || p.PID == stubborn.Process.Pid {
+			t.Errorf("listed process %d still running", p.PID)
+		}
+	}
+	if err := other.Process.Signal(syscall.Signal(0)); err != nil {
+		t.Errorf("the process whose listing was stale was signalled: %v", err)
+	}
+	if _, err := EndProcs(context.Background(), System{}, 0, nil, time.Second); !errors.Is(err, ErrRefused) {
+		t.Errorf("root: %v, want ErrRefused", err)
 	}
 }

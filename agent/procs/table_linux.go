@@ -86,7 +86,10 @@ func (h *pidfd) Proc() (Proc, error) {
 func (h *pidfd) Stop() error     { return unix.PidfdSendSignal(h.fd, unix.SIGSTOP, nil, 0) }
 func (h *pidfd) Continue() error { return unix.PidfdSendSignal(h.fd, unix.SIGCONT, nil, 0) }
 func (h *pidfd) Kill() error     { return unix.PidfdSendSignal(h.fd, unix.SIGKILL, nil, 0) }
-func (h *pidfd) Close() error    { return unix.Close(h.fd) }
+func (h *pidfd) Terminate() error {
+	return unix.PidfdSendSignal(h.fd, unix.SIGTERM, nil, 0)
+}
+func (h *pidfd) Close() error { return unix.Close(h.fd) }
 
 // readProc reads a process's user ids and start time.
 func readProc(pid int) (Proc, error) {
@@ -138,6 +141,7 @@ func readProc(pid int) (Proc, error) {
 	if p.Start, err = strconv.ParseUint(f[19], 10, 64); err != nil {
 		return p, err
 	}
+	p.PPID, _ = strconv.Atoi(f[1]) // field 4
 	p.Exe, _ = os.Readlink("/proc/" + strconv.Itoa(pid) + "/exe")
 	return p, nil
 }

@@ -114,3 +114,15 @@ func quarantineFor(dir *safefs.Dir) (*safefs.Quarantine, error) {
 	q, _, err := dir.OpenQuarantine()
 	return q, err
 }
+
+// runExtra erases what the session-end steps listed (Config.Extra).
+func runExtra(ctx context.Context, x Extra) ExtraResult {
+	var r ExtraResult
+	for _, n := range x.Names {
+		r.Names = append(r.Names, RemoveNames(ctx, n.Dir, n.Names, n.Owners, n.OwnerSIDs))
+	}
+	for _, w := range x.Rewrites {
+		r.Rewrites = append(r.Rewrites, w.Dir.ReplaceFile(w.Name, &w.Judged, w.Data, w.Perm, w.UID, w.GID))
+	}
+	return r
+}

@@ -103,6 +103,47 @@ type Config struct {
 	Never []safefs.Identity
 	// RecordLeft asks for Result.Left.
 	RecordLeft bool
+	// Extra is what the session-end steps (agent/endsteps) found to erase
+	// outside the roots: it is erased by the same rules, after the roots.
+	Extra Extra
+}
+
+// Extra lists entries outside the roots that a session-end step judged
+// the session's: a step never unlinks or rewrites anything itself, it says
+// what to erase and the wipe does it, as that very entry.
+type Extra struct {
+	// Names are erased by RemoveNames's rule.
+	Names []Names
+	// Rewrites replace a file's content with an empty one.
+	Rewrites []Rewrite
+}
+
+// Names is a list of names directly inside Dir to erase when they belong
+// to Owners or OwnerSIDs (RemoveNames).
+type Names struct {
+	Dir       *safefs.Dir
+	Names     []string
+	Owners    []uint32
+	OwnerSIDs []string
+}
+
+// Rewrite replaces the file Name of Dir with Data, only if it is still the
+// file judged (Judged): a file moved there since is left as it is (R1). It
+// is for a list the desktop keeps and expects to find (recently-used.xbel),
+// which an empty one replaces rather than a removal.
+type Rewrite struct {
+	Dir      *safefs.Dir
+	Name     string
+	Judged   safefs.Identity
+	Data     []byte
+	Perm     uint32
+	UID, GID uint32
+}
+
+// ExtraResult is what became of Config.Extra, in its order.
+type ExtraResult struct {
+	Names    []NamesResult
+	Rewrites []error
 }
 
 // Kind is the type of an entry, for reports and previews.
@@ -196,6 +237,8 @@ type Result struct {
 	// (safefs.Dir.Removed): nothing is left in them to erase, which is
 	// reported, not retried (RC11).
 	Gone []int
+	// Extra is what became of Config.Extra.
+	Extra ExtraResult
 }
 
 const maxItems = 1000
@@ -364,6 +407,7 @@ func Run(ctx context.Context, cfg Config) Result {
 	w.reopenRoots()
 	res.Kept = w.kept
 	res.OtherMedia = w.otherMedia
+	res.Extra = runExtra(ctx, cfg.Extra)
 	res.Duration = time.Since(start)
 	return res
 }

@@ -135,3 +135,21 @@ func TestCoreAnswersNoHTTP(t *testing.T) {
 		}
 	}
 }
+
+// TestRootPackageRunsNoProgram holds part of agent/doc.go's promise that
+// the root package makes no operating-system calls of its own: it starts
+// no program (loginctl, systemctl, a browser: agent/endsteps and
+// agent/browsers do) on any OS.
+func TestRootPackageRunsNoProgram(t *testing.T) {
+	for _, goos := range []string{"linux", "windows", "darwin"} {
+		pkgs := goList(t, []string{"GOOS=" + goos, "GOARCH=amd64", "CGO_ENABLED=0"}, "github.com/ardoise-fr/ardoise/agent")
+		if len(pkgs) != 1 {
+			t.Fatalf("GOOS=%s: go list found %d packages for agent", goos, len(pkgs))
+		}
+		for _, imp := range pkgs[0].Imports {
+			if imp == "os/exec" {
+				t.Errorf("GOOS=%s: package agent imports os/exec; a program the session's end runs belongs in a step of agent/endsteps", goos)
+			}
+		}
+	}
+}

@@ -1,4 +1,4 @@
-package agent
+package endsteps
 
 import (
 	"path/filepath"
@@ -7,7 +7,6 @@ import (
 	"github.com/ardoise-fr/ardoise/agent/logging"
 	"github.com/ardoise-fr/ardoise/agent/safefs"
 	"github.com/ardoise-fr/ardoise/agent/userdirs"
-	"github.com/ardoise-fr/ardoise/policies"
 )
 
 // The traces' places on Windows. They are plain folders, wiped in session
@@ -41,31 +40,48 @@ func windowsTraceRoot(u userdirs.User, tr string) (label, path, rel string, ok b
 	return "", "", "", false
 }
 
-// openWindowsTrace adds the root of trace tr for the session, or says why
-// it cannot.
-func (a *Agent) openWindowsTrace(s *activeSession, home *safefs.Dir, homeErr error, tr string) {
-	label, path, rel, ok := windowsTraceRoot(s.user, tr)
-	if !ok {
-		a.log.Warn("trace not cleared on Windows yet", "trace", tr)
-		return
+// foldersStep opens the traces' folders as roots: on Windows every trace
+// but the clipboard (which the window clears) is a folder, or is warned
+// about.
+type foldersStep struct{ nop }
+
+func (foldersStep) Open(s *Session, home *safefs.Dir, homeErr error) []Root {
+	var out []Root
+	for _, tr := range s.Policy.Traces {
+		if tr == "clipboard" {
+			continue
+		}
+		label, path, rel, ok := windowsTraceRoot(s.User, tr)
+		if !ok {
+			s.Log.Warn("trace not cleared on Windows yet", "trace", tr)
+			continue
+		}
+		// Rel stays "": the journal and the end wipe these by their
+		// handle only, as before.
+		r := Root{Label: label, Path: path}
+		switch {
+		case rel != "" && homeErr != nil:
+			r.Err = ErrNoHome
+			out = append(out, r)
+			continue
+		case rel != "":
+			r.Dir, r.Err = home.OpenBeneath(filepath.ToSlash(rel), trustFor(s.User))
+		default:
+			r.Dir, r.Err = safefs.OpenRoot(path, trustFor(s.User))
+		}
+		if r.Err != nil {
+			s.Log.Warn("trace folder not watched (it is made by Windows at first use; one made during this session is not wiped)", "trace", tr, logging.Personal("err", r.Err.Error()))
+		}
+		out = append(out, r)
 	}
-	r := &sessionRoot{policy: policies.Root{Label: label, Kind: "files", Scope: "session"}, owners: []uint32{s.user.UID}, ownerSIDs: sidsOf(s.user), path: path, state: "watching"}
-	s.roots = append(s.roots, r)
-	var d *safefs.Dir
-	var err error
-	switch {
-	case rel != "" && homeErr != nil:
-		r.refuse("error", "dossier personnel inaccessible")
-		return
-	case rel != "":
-		d, err = home.OpenBeneath(filepath.ToSlash(rel), trustFor(s.user))
-	default:
-		d, err = safefs.OpenRoot(path, trustFor(s.user))
-	}
-	if err != nil {
-		r.refuseErr(err)
-		a.log.Warn("trace folder not watched (it is made by Windows at first use; one made during this session is not wiped)", "trace", tr, "code", r.code, logging.Personal("err", err.Error()))
-		return
-	}
-	r.dir = d
+	return out
 }
+
+// openRecent: on Windows the Recent items are a folder (foldersStep).
+func openRecent(*Session, *safefs.Dir, error) (string, *safefs.Info) { return "", nil }
+
+// openPrint: the Windows print spooler is not handled yet (foldersStep
+// warns).
+func openPrint(*Session) bool { return false }
+
+func cupsServer() string { return "" }
