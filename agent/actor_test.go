@@ -268,13 +268,13 @@ func (f *fixture) checkMoves(want ...string) {
 // recordingSteps stands for the OS's end steps: it records what the
 // state was while each ran and can hold the browsers' closing.
 type recordingSteps struct {
-	a            *Agent
-	mu           sync.Mutex
-	hold         chan struct{} // if set, the next closeBrowsers waits on it
-	entered      chan struct{} // if set, closed when the next closeBrowsers starts
-	closeStates  []string
-	endStates    []string
-	purgeStates  []string
+	a           *Agent
+	mu          sync.Mutex
+	hold        chan struct{} // if set, the next closeBrowsers waits on it
+	entered     chan struct{} // if set, closed when the next closeBrowsers starts
+	closeStates []string
+	endStates   []string
+	purgeStates []string
 }
 
 // stop stands for closing the browsers, then ending the programs.
