@@ -192,8 +192,11 @@ type sessionRoot struct {
 	protection, protectionCode string
 	protectionWhy              string // for the admin, when not encrypted
 	encID                      *safefs.Identity
-	encOwner, encGroup         uint32
-	encPerm                    os.FileMode
+	// encHandle names the encrypted folder to the kernel without holding
+	// it open, to find it at the end even if it was moved (encrypt.go).
+	encHandle          *safefs.FolderHandle
+	encOwner, encGroup uint32
+	encPerm            os.FileMode
 }
 
 func (s *activeSession) close() {

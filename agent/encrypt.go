@@ -304,6 +304,12 @@ func (a *Agent) checkEncrypted(r *sessionRoot) {
 		a.log.Error("the encrypted folder was replaced at once by another; the folder at its name is only deleted at the end", "root", r.policy.Label)
 		r.encID = nil
 		r.protection, r.protectionCode = ipc.ProtectionDeleted, ipc.NotEncryptedError
+		return
+	}
+	if h, err := r.dir.FolderHandle(); err == nil {
+		r.encHandle = &h
+	} else {
+		a.log.Warn("the encrypted folder cannot be named to the kernel; if the person moves it during the session, it is not found at the end", "root", r.policy.Label, "err", err)
 	}
 }
 
@@ -395,6 +401,16 @@ func (a *Agent) destroyKey(ctx context.Context, s *activeSession) *ipc.KeyReport
 		if err == nil && (d.Info().Dev != r.encID.Dev || d.Info().Ino != r.encID.Ino) {
 			d.Close()
 			err = errors.New("another folder took its name")
+		}
+		if err != nil && r.encHandle != nil {
+			// Moved during the session (mv ~/Téléchargements ~/x): what
+			// stands at the name is wiped by the rules of the name
+			// (RC4), and the folder itself where it is now, found by
+			// the kernel's handle and checked to be the same.
+			if md, herr := home.OpenFolderHandle(*r.encHandle, *r.encID); herr == nil {
+				a.log.Warn("the encrypted folder was moved during the session; it is wiped where it is now", "root", r.policy.Label)
+				d, err = md, nil
+			}
 		}
 		if err != nil {
 			// What stands at the name is wiped by the rules of the

@@ -89,6 +89,8 @@ type dirAPI interface {
 	Exchange(a, b string) error
 	SetOwner(uid, gid uint32, perm fs.FileMode) error
 	File() (*os.File, error)
+	FolderHandle() (FolderHandle, error)
+	OpenFolderHandle(h FolderHandle, want Identity) (*Dir, error)
 
 	// The primitives the walks of this file stand on.
 	makeChild(name string, uid, gid uint32, parentMade bool) (next *Dir, made bool, err error)

@@ -55,3 +55,43 @@ func TestMkdirFreshAndExchange(t *testing.T) {
 		t.Errorf("closing the File closed the Dir: %v", err)
 	}
 }
+
+// A folder's kernel handle finds it again after it was moved, without a
+// descriptor held meanwhile; a handle is refused for another object.
+func TestFolderHandleFollowsAMove(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("open_by_handle_at needs root (CAP_DAC_READ_SEARCH)")
+	}
+	base := t.TempDir()
+	d, err := OpenRoot(base, RootOptions{TrustedUIDs: []uint32{uint32(os.Geteuid())}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	os.Mkdir(filepath.Join(base, "Téléchargements"), 0o755)
+	sub, err := d.OpenDir("Téléchargements")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := sub.Info().Identity
+	h, err := sub.FolderHandle()
+	sub.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Rename(filepath.Join(base, "Téléchargements"), filepath.Join(base, "ailleurs"))
+	os.Mkdir(filepath.Join(base, "Téléchargements"), 0o755)
+	moved, err := d.OpenFolderHandle(h, want)
+	if err != nil {
+		t.Fatalf("OpenFolderHandle after a move: %v", err)
+	}
+	in, _ := d.Stat("ailleurs")
+	if moved.Info().Identity != in.Identity {
+		t.Errorf("the handle opened %+v, want the moved folder %+v", moved.Info().Identity, in.Identity)
+	}
+	moved.Close()
+	other, _ := d.Stat("Téléchargements")
+	if _, err := d.OpenFolderHandle(h, other.Identity); !errors.Is(err, ErrChanged) {
+		t.Errorf("a handle checked against another object: %v, want ErrChanged", err)
+	}
+}

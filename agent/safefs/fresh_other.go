@@ -25,3 +25,12 @@ func (d *Dir) SetOwner(uid, gid uint32, perm fs.FileMode) error { return errNoFr
 
 // File is Linux only.
 func (d *Dir) File() (*os.File, error) { return nil, errNoFresh }
+
+// FolderHandle is a kernel file handle: Linux only here.
+type FolderHandle struct{}
+
+// FolderHandle is Linux only.
+func (d *Dir) FolderHandle() (FolderHandle, error) { return FolderHandle{}, errNoFresh }
+
+// OpenFolderHandle is Linux only.
+func (d *Dir) OpenFolderHandle(h FolderHandle, want Identity) (*Dir, error) { return nil, errNoFresh }

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -645,4 +646,36 @@ func TestCryptoErase_RaceIntoTheOldFolder(t *testing.T) {
 		cs.endSession(t)
 	}
 	t.Logf("outcomes over %d sessions: %v", rounds, outcomes)
+}
+
+// TestCryptoErase_FolderMovedAway: during the session the person moves the
+// encrypted Téléchargements away and makes a new one at its name. The
+// agent holds no descriptor of the encrypted folder at the end (it would
+// keep the key), yet it finds it again by the kernel's handle: the moved
+// folder is emptied where it is, the new one at the name is erased by the
+// rules of the name (RC4), the key is destroyed and the receipt covers the
+// folder. Before, the moved folder's documents were left (unreadable, but
+// left) and the receipt said verified.
+func TestCryptoErase_FolderMovedAway(t *testing.T) {
+	h := newCryptHome(t, true)
+	cs := h.startService(t, ardoiseBinary(t), h.policy(t, true, "[{path: '{downloads}'}]"))
+	cs.startSession(t, h.uid)
+	dl := filepath.Join(h.home, "Downloads")
+	h.writeDocs(t, dl)
+	if out, err := runAs(h.uid, "/bin/sh", "-c", `mv "$1/Downloads" "$1/Downloads.old" && mkdir "$1/Downloads" && echo x > "$1/Downloads/new.pdf"`, "sh", h.home).CombinedOutput(); err != nil {
+		t.Fatalf("%v %s", err, out)
+	}
+	rep := cs.endSession(t)
+	if !rep.Verified || rep.Key == nil || !rep.Key.Destroyed || !slices.Contains(rep.Key.Folders, "Téléchargements") {
+		t.Errorf("report: verified %v, key %+v\nagent:\n%s", rep.Verified, rep.Key, cs.log.String())
+	}
+	if left := entries(t, filepath.Join(h.home, "Downloads.old")); len(left) != 0 {
+		t.Errorf("the moved encrypted folder still holds %d entries of the session\nagent:\n%s", len(left), cs.log.String())
+	}
+	if _, err := os.Lstat(filepath.Join(dl, "new.pdf")); !os.IsNotExist(err) {
+		t.Errorf("the document saved in the folder made at the name is left: %v", err)
+	}
+	if !strings.Contains(cs.log.String(), "the encrypted folder was moved during the session; it is wiped where it is now") {
+		t.Errorf("the log does not say it:\n%s", cs.log.String())
+	}
 }
