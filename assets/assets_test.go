@@ -24,7 +24,7 @@ func TestIconIsSVG(t *testing.T) {
 // well-formed SVG with the icon's square view box, and has a title (what
 // it shows, for whoever edits it).
 func TestPicturesAreSVG(t *testing.T) {
-	for name, b := range map[string][]byte{"shield": Shield, "bin": Bin, "key": Key, "usbkey": USBKey} {
+	for name, b := range map[string][]byte{"shield": Shield, "bin": Bin, "key": Key, "usbkey": USBKey, "lock": Lock, "ready": Ready, "clock": Clock, "desk": Desk, "warning": Warning} {
 		var svg struct {
 			XMLName xml.Name
 			ViewBox string `xml:"viewBox,attr"`

@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/ardoise-fr/ardoise/assets"
 	"github.com/ardoise-fr/ardoise/gui/i18n"
@@ -24,25 +25,51 @@ var (
 	picBin    = fyne.NewStaticResource("bin.svg", assets.Bin)
 	picKey    = fyne.NewStaticResource("key.svg", assets.Key)
 	picUSB    = fyne.NewStaticResource("usbkey.svg", assets.USBKey)
+	picLock   = fyne.NewStaticResource("lock.svg", assets.Lock)
+	picReady  = fyne.NewStaticResource("ready.svg", assets.Ready)
+	picClock  = fyne.NewStaticResource("clock.svg", assets.Clock)
+	picDesk   = fyne.NewStaticResource("desk.svg", assets.Desk)
+	picWarn   = fyne.NewStaticResource("warning.svg", assets.Warning)
 )
+
+// pictures are all of them, for the tests.
+var pictures = []fyne.Resource{picShield, picBin, picKey, picUSB, picLock, picReady, picClock, picDesk, picWarn}
 
 // pictureFor picks the picture of a sentence of the easy-to-read texts
 // by the idea it says, nil for none. The words are looked for rather than
 // the catalogue's keys, so that the picture follows a sentence however
 // the texts are cut; the first match wins (a password sentence that says
-// "garder" shows the key).
+// "garder" shows the key, a document that is not erased the warning sign,
+// not the bin).
 func pictureFor(sentence string) fyne.Resource {
 	s := strings.ToLower(sentence)
+	has := func(words ...string) bool {
+		for _, w := range words {
+			if strings.Contains(s, w) {
+				return true
+			}
+		}
+		return false
+	}
 	switch {
-	case strings.Contains(s, "mot de passe"):
+	case has("mot de passe"):
 		return picKey
-	case strings.Contains(s, "clé"):
+	case has("pas effacé", "pas sûr", "peut-être pas", "restent"):
+		return picWarn
+	case has("clé"):
 		return picUSB
-	case strings.Contains(s, "effac"):
+	case has("effac"):
 		return picBin
-	case strings.Contains(s, "ne garde pas"), strings.Contains(s, "ne sont pas gardé"), strings.Contains(s, "pas besoin de donner"),
-		strings.Contains(s, "plus jamais"), strings.Contains(s, "protégé"):
+	case has("ne garde pas", "ne sont pas gardé", "pas besoin de donner", "plus jamais", "protégé", "mode privé"):
 		return picShield
+	case has("compte"):
+		return picLock
+	case has("est prêt"):
+		return picReady
+	case has("accueil", "personnel"):
+		return picDesk
+	case has("l'heure", "s'arrête", "temps", "lieu ferme", "n'a touché"):
+		return picClock
 	}
 	return nil
 }
@@ -107,4 +134,17 @@ func ideaRows(c *i18n.Catalog, text string) []fyne.CanvasObject {
 		rows = append(rows, container.NewBorder(nil, nil, container.NewCenter(box), nil, para(s)))
 	}
 	return rows
+}
+
+// walkLabels calls f on every label of o: the lines of an idea, to give
+// them one importance (the colour of a document that is not erased).
+func walkLabels(o fyne.CanvasObject, f func(*widget.Label)) {
+	switch o := o.(type) {
+	case *widget.Label:
+		f(o)
+	case *fyne.Container:
+		for _, c := range o.Objects {
+			walkLabels(c, f)
+		}
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -19,7 +20,9 @@ import (
 // every line of the notice and of the end list's texts is one sentence,
 // and the sentences that say the main ideas have their picture beside
 // them: the shield for what the computer does not keep, the bin for what
-// it erases, the key for a password, the USB key for the key.
+// it erases, the key for a password, the USB key for the key, and on the
+// end screens the padlock, the ready screen, the clock, the front desk
+// and the warning sign. Every picture is shown by some sentence.
 func TestEasyToReadOneSentencePerLineWithPictures(t *testing.T) {
 	a := test.NewTempApp(t)
 	a.Settings().SetTheme(Reading{Easy: true}.Theme())
@@ -31,6 +34,11 @@ func TestEasyToReadOneSentencePerLineWithPictures(t *testing.T) {
 		DoneWithKey(c, ipc.WipeReport{Verified: true, Removed: ipc.Removed{Files: 2}, Key: &ipc.KeyReport{Folders: []string{"Téléchargements"}, Destroyed: true}},
 			Protection{Roots: []ipc.RootStatus{{Label: "Téléchargements", State: "watching", Protection: ipc.ProtectionEncrypted}}}, false),
 		Preview(c, preview(2), &Keeper{Key: "Clé de Marie", Keep: func(ipc.PreviewItem) error { return nil }}, nop, nop),
+		// The end screens: each count and each reason is an idea too.
+		DoneWithKey(c, ipc.WipeReport{Verified: true, Reason: ipc.ReasonIdle, Removed: ipc.Removed{Files: 3}}, Protection{}, true),
+		DoneWithKey(c, ipc.WipeReport{Verified: true, Reason: ipc.ReasonClosingTime}, Protection{}, false),
+		Done(c, ipc.WipeReport{Verified: false, Removed: ipc.Removed{Files: 2}, PendingCount: 1}),
+		Warning(c, ipc.ReasonMaxDuration, time.Date(2026, 12, 4, 20, 44, 0, 0, time.Local), nop),
 	}
 	seen := map[fyne.Resource]bool{}
 	for _, s := range screens {
@@ -60,7 +68,7 @@ func TestEasyToReadOneSentencePerLineWithPictures(t *testing.T) {
 			seen[pic] = true
 		})
 	}
-	for _, p := range []fyne.Resource{picShield, picBin, picKey, picUSB} {
+	for _, p := range pictures {
 		if !seen[p] {
 			t.Errorf("no sentence shows %s", p.Name())
 		}
@@ -103,5 +111,30 @@ func TestSentences(t *testing.T) {
 	want := []string{"L'ordinateur garde l'heure.", "La loi le demande.", "Par exemple : les impôts, la CAF.", "« Vous » aussi !"}
 	if strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("sentences = %q", got)
+	}
+}
+
+// TestEasyToReadPictureOfEachIdea: the picture a person sees beside the
+// sentences that matter most, the end screens' above all: a document
+// that is not erased shows the warning sign, never the bin.
+func TestEasyToReadPictureOfEachIdea(t *testing.T) {
+	for sentence, want := range map[string]fyne.Resource{
+		"3 documents sont effacés.":                                      picBin,
+		"1 document n'est pas effacé.":                                   picWarn,
+		"2 documents ne sont pas effacés.":                               picWarn,
+		"Dites-le à l'accueil avant de partir.":                          picDesk,
+		"N'oubliez pas votre clé USB.":                                   picUSB,
+		"Vos comptes sont fermés.":                                       picLock,
+		"L'ordinateur est prêt pour la personne suivante.":               picReady,
+		"Le lieu ferme.":                                                 picClock,
+		"Votre temps est fini.":                                          picClock,
+		"Personne n'a touché l'ordinateur pendant un moment.":            picClock,
+		"Attention : ne gardez jamais un mot de passe sur l'ordinateur.": picKey,
+		"Il ne garde pas ce que vous écrivez.":                           picShield,
+		"Alors votre session est finie.":                                 nil,
+	} {
+		if got := pictureFor(sentence); got != want {
+			t.Errorf("%q: picture %v, want %v", sentence, got, want)
+		}
 	}
 }

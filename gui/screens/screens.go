@@ -521,30 +521,37 @@ func DoneWithKey(c *i18n.Catalog, r ipc.WipeReport, p Protection, keyIn bool) fy
 	var lines []fyne.CanvasObject
 	switch r.Reason {
 	case ipc.ReasonIdle, ipc.ReasonClosingTime, ipc.ReasonMaxDuration:
-		lines = append(lines, para(c.T("done.why."+r.Reason)))
+		lines = append(lines, idea(c, c.T("done.why."+r.Reason)))
 	}
 	if r.Verified && r.PendingCount == 0 {
 		lines = append([]fyne.CanvasObject{title(c.T("done.title"))}, lines...)
 		if files == 0 {
-			lines = append(lines, para(c.T("done.none")), para(c.T("done.body_none")))
+			lines = append(lines, idea(c, c.T("done.none")), idea(c, c.T("done.body_none")))
 		} else {
 			body := "done.body"
 			if EndPromise(r, p) == Unreadable {
 				body = "done.body_unreadable"
 			}
-			lines = append(lines, idea(c, c.T(body)), para(c.N("done.count", files)))
+			count := idea(c, c.N("done.count", files))
+			if c.Code() == Easy {
+				// One idea once, with its picture: "3 documents sont
+				// effacés" beside the bin, then what follows from it.
+				lines = append(lines, count, idea(c, c.T(body)))
+			} else {
+				lines = append(lines, idea(c, c.T(body)), count)
+			}
 		}
 	} else {
 		lines = append([]fyne.CanvasObject{title(c.T("partial.title"))}, lines...)
 		if files > 0 {
-			lines = append(lines, para(c.N("done.count", files)))
+			lines = append(lines, idea(c, c.N("done.count", files)))
 		}
-		left := para(c.N("partial.count", max(1, r.PendingCount)))
-		left.Importance = widget.DangerImportance
+		left := idea(c, c.N("partial.count", max(1, r.PendingCount)))
+		walkLabels(left, func(l *widget.Label) { l.Importance = widget.DangerImportance })
 		lines = append(lines, left, idea(c, c.T("partial.body")))
 	}
 	if keyIn {
-		lines = append(lines, para(c.T("done.usb")))
+		lines = append(lines, idea(c, c.T("done.usb")))
 	}
 	lines = append([]fyne.CanvasObject{layout.NewSpacer()}, lines...)
 	return Column(container.NewVBox(append(lines, layout.NewSpacer())...))
