@@ -445,3 +445,135 @@ func (l *pagesLayout) MinSize([]fyne.CanvasObject) fyne.Size {
 	b := p.bar.MinSize()
 	return fyne.NewSize(max(s.Width, b.Width), s.Height+pad+b.Height)
 }
+
+// wholeRows is a list that scrolls by whole rows: its height is that of
+// the most rows that fit from the first in view, never a row cut in half
+// behind what follows, and fitted is told how many items are in view so
+// that the screen counts the others. The list is lead (texts said before
+// the items) then items; at least one item is always in view. A scroll by
+// the wheel or the bar moves on to the next row in its direction; an item
+// given the focus (Tab) is brought into view. Every row stays in the
+// widget tree, so that Tab reaches the buttons of the rows out of view.
+type wholeRows struct {
+	scroll *container.Scroll
+	rows   []fyne.CanvasObject
+	lead   int // rows before the first item
+	fitted func(shown int)
+	box    *fyne.Container
+	want   int // the row the person brought to the top (scroll, focus)
+	first  int // the row at the top of the view, want as it fits
+	n      int // rows in view
+	shown  int // items in view, -1 before the first layout
+}
+
+func newWholeRows(lead, items []fyne.CanvasObject, fitted func(shown int)) *wholeRows {
+	rows := append(append([]fyne.CanvasObject{}, lead...), items...)
+	w := &wholeRows{rows: rows, lead: len(lead), fitted: fitted, shown: -1}
+	w.scroll = container.NewVScroll(container.NewVBox(rows...))
+	w.scroll.OnScrolled = w.scrolled
+	w.box = container.New(w, w.scroll)
+	return w
+}
+
+// tops are where each row begins in the list, as its box lays them out
+// (one padding between rows), and last where the list ends.
+func (w *wholeRows) tops() []float32 {
+	pad := theme.Padding()
+	tops := make([]float32, len(w.rows)+1)
+	var y float32
+	for i, r := range w.rows {
+		tops[i] = y
+		y += r.MinSize().Height + pad
+	}
+	tops[len(w.rows)] = y
+	return tops
+}
+
+func (w *wholeRows) Layout(_ []fyne.CanvasObject, size fyne.Size) {
+	if len(w.rows) == 0 {
+		return
+	}
+	pad := theme.Padding()
+	// Wrapped texts know their height once they have their width.
+	for _, r := range w.rows {
+		r.Resize(fyne.NewSize(size.Width, r.MinSize().Height))
+	}
+	tops := w.tops()
+	fits := func(from, to int) bool { return tops[to]-pad-tops[from] <= size.Height }
+	count := func(first int) int {
+		n := 1
+		for first+n < len(w.rows) && fits(first, first+n+1) {
+			n++
+		}
+		return n
+	}
+	// Worked out from want at each layout: a window that starts small
+	// must not keep the view it had then.
+	w.first = min(max(w.want, 0), len(w.rows)-1)
+	// At the end of the list, fill the view from the last row up.
+	for w.first > 0 && fits(w.first-1, len(w.rows)) {
+		w.first--
+	}
+	w.n = count(w.first)
+	// No item in view: the texts before them give way.
+	for w.first+w.n <= w.lead && w.first < w.lead && w.lead < len(w.rows) {
+		w.first++
+		w.n = count(w.first)
+	}
+	h := tops[w.first+w.n] - pad - tops[w.first]
+	w.scroll.Move(fyne.NewPos(0, 0))
+	w.scroll.Resize(fyne.NewSize(size.Width, h))
+	w.scroll.ScrollToOffset(fyne.NewPos(0, tops[w.first]))
+	w.scroll.Refresh()
+	if shown := max(0, w.first+w.n-max(w.first, w.lead)); shown != w.shown {
+		w.shown = shown
+		if w.fitted != nil {
+			w.fitted(shown)
+		}
+	}
+}
+
+func (w *wholeRows) MinSize([]fyne.CanvasObject) fyne.Size {
+	var s fyne.Size
+	for _, r := range w.rows {
+		s.Width = max(s.Width, r.MinSize().Width)
+	}
+	if w.lead < len(w.rows) {
+		s.Height = w.rows[w.lead].MinSize().Height
+	}
+	return s
+}
+
+// scrolled moves the view on to a row's top in the direction the person
+// scrolled: one turn of the wheel is less than a row, and snapping to the
+// nearest would never move.
+func (w *wholeRows) scrolled(off fyne.Position) {
+	tops := w.tops()
+	first := w.first
+	switch {
+	case off.Y > tops[w.first]:
+		for first < len(w.rows)-1 && tops[first] < off.Y {
+			first++
+		}
+	case off.Y < tops[w.first]:
+		for first > 0 && tops[first] > off.Y {
+			first--
+		}
+	}
+	w.want = first
+	w.box.Refresh()
+}
+
+// showItem brings item i into view, moving the view as little as it can.
+func (w *wholeRows) showItem(i int) {
+	i += w.lead
+	switch {
+	case i < w.first:
+		w.want = i
+	case w.n > 0 && i >= w.first+w.n:
+		w.want = i - w.n + 1
+	default:
+		return
+	}
+	w.box.Refresh()
+}

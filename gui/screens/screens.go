@@ -86,22 +86,6 @@ func (b *Button) FocusGained() {
 	}
 }
 
-// scrollIntoView scrolls s so that row, a direct child of s's content,
-// is in full view: Tab must never move onto a row the person cannot see.
-func scrollIntoView(s *container.Scroll, row fyne.CanvasObject) {
-	top, bottom := row.Position().Y, row.Position().Y+row.Size().Height
-	off := s.Offset
-	switch {
-	case top < off.Y:
-		off.Y = top
-	case bottom > off.Y+s.Size().Height:
-		off.Y = bottom - s.Size().Height
-	default:
-		return
-	}
-	s.ScrollToOffset(off)
-}
-
 // secondary is every other button. Fyne's medium buttons take the page's
 // text colour, which cannot be 7:1 on a surface that is itself 3:1
 // against a black page; the warning importance has its own text colour,
@@ -386,13 +370,16 @@ var NoKey = &Keeper{}
 // buttons and counts the rest ("… et 18 autres documents"), always in
 // view: a scrolling list cut the last line in half behind the buttons in
 // large text at 1024×768, and hid the count below it. With a key plugged
-// in, the named documents scroll instead, so that each one's keep button
-// can be reached (Tab scrolls its row into view); the count stays in view.
+// in, every document is named, so that each one's keep button can be
+// reached: they scroll by whole rows, with the texts before them (in large
+// easy-to-read text those left room for less than one row), Tab brings a
+// row into view, and the count of those out of view stays in view.
 func Preview(c *i18n.Catalog, p ipc.Preview, keeper *Keeper, erase, back func()) fyne.CanvasObject {
 	top := container.NewVBox(title(c.T("preview.title")))
 	var items []fyne.CanvasObject
 	var keepers []*Button
-	var rows []fyne.CanvasObject
+	var keeperRow []int          // the row of each keeper in items
+	var lead []fyne.CanvasObject // the texts before the documents, when they scroll with them
 	plugged := keeper != nil && keeper != NoKey
 	more := para("")
 	more.Hide()
@@ -400,12 +387,19 @@ func Preview(c *i18n.Catalog, p ipc.Preview, keeper *Keeper, erase, back func())
 	case p.Count == 0:
 		top.Add(para(c.T("preview.none")))
 	default:
-		top.Add(para(c.N("preview.intro", documents(p))))
+		texts := []fyne.CanvasObject{para(c.N("preview.intro", documents(p)))}
 		switch {
 		case plugged:
-			top.Add(idea(c, c.T("preview.usb", "key", keeper.Key)))
+			texts = append(texts, ideaRows(c, c.T("preview.usb", "key", keeper.Key))...)
 		case keeper == NoKey:
-			top.Add(idea(c, c.T("preview.nokey")))
+			texts = append(texts, idea(c, c.T("preview.nokey")))
+		}
+		if plugged {
+			// They scroll with the documents, before them: in large
+			// easy-to-read text at 1024×768 they left no room for one.
+			lead = texts
+		} else {
+			top.Add(container.NewVBox(texts...))
 		}
 		for _, it := range p.Items {
 			if len(items) == MaxItems && !plugged {
@@ -414,7 +408,7 @@ func Preview(c *i18n.Catalog, p ipc.Preview, keeper *Keeper, erase, back func())
 			l := para("• " + ItemLine(c, it))
 			if plugged && !it.Dir {
 				k, row := keepRow(c, keeper, it, l)
-				keepers, rows = append(keepers, k), append(rows, row)
+				keepers, keeperRow = append(keepers, k), append(keeperRow, len(items))
 				items = append(items, row)
 			} else {
 				items = append(items, l)
@@ -431,15 +425,13 @@ func Preview(c *i18n.Catalog, p ipc.Preview, keeper *Keeper, erase, back func())
 	}
 	var fit fyne.CanvasObject
 	if plugged {
-		count(len(items))
-		scroll := container.NewVScroll(container.NewVBox(items...))
+		list := newWholeRows(lead, items, count)
 		for i, k := range keepers {
 			if k != nil {
-				row := rows[i]
-				k.OnFocus = func() { scrollIntoView(scroll, row) }
+				k.OnFocus = func() { list.showItem(keeperRow[i]) }
 			}
 		}
-		fit = scroll
+		fit = list.box
 	} else {
 		fit = fitList(items, count)
 	}

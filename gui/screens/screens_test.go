@@ -527,3 +527,88 @@ func TestAidantEntrySaysWhetherACodeIsNeeded(t *testing.T) {
 		}
 	}
 }
+
+// TestListScrollsByWholeRows: with a USB key plugged in, the list scrolls
+// by whole rows: a turn of the wheel, less than a row, moves on to the
+// next row and never stops in the middle of one, and the count of the
+// documents out of view stays right.
+func TestListScrollsByWholeRows(t *testing.T) {
+	test.NewTempApp(t)
+	c := catalog(t, "fr")
+	k := &Keeper{Key: "CLE", Keep: func(ipc.PreviewItem) error { return nil }}
+	w := test.NewTempWindow(t, Preview(c, preview(30), k, func() {}, func() {}))
+	w.Resize(fyne.NewSize(1024, 768))
+	var scroll *container.Scroll
+	walk(w.Canvas().Content(), func(o fyne.CanvasObject) {
+		if s, ok := o.(*container.Scroll); ok {
+			scroll = s
+		}
+	})
+	if scroll == nil {
+		t.Fatal("no scrolling list")
+	}
+	rows := scroll.Content.(*fyne.Container).Objects
+	rowAt := func(y float32) int {
+		for i, r := range rows {
+			if r.Position().Y == y {
+				return i
+			}
+		}
+		return -1
+	}
+	inView := func() (whole, cut int) {
+		for _, r := range rows {
+			top, bottom := r.Position().Y-scroll.Offset.Y, r.Position().Y+r.Size().Height-scroll.Offset.Y
+			switch {
+			case bottom <= 0 || top >= scroll.Size().Height:
+			case top >= 0 && bottom <= scroll.Size().Height+0.5:
+				whole++
+			default:
+				cut++
+			}
+		}
+		return whole, cut
+	}
+	// The window was small before it was resized: the view must not
+	// keep what it showed then.
+	if scroll.Offset.Y != 0 {
+		t.Errorf("the list starts scrolled to %v: its first texts are out of view", scroll.Offset.Y)
+	}
+	prev := rowAt(scroll.Offset.Y)
+	for turn := 1; turn <= 40; turn++ {
+		scroll.Scrolled(&fyne.ScrollEvent{Scrolled: fyne.NewDelta(0, -10)})
+		at := rowAt(scroll.Offset.Y)
+		if at < 0 {
+			t.Fatalf("turn %d: the view stopped inside a row (offset %v)", turn, scroll.Offset.Y)
+		}
+		last := rows[len(rows)-1]
+		atEnd := last.Position().Y+last.Size().Height-scroll.Offset.Y <= scroll.Size().Height+0.5
+		if at < prev || (at == prev && !atEnd) {
+			t.Fatalf("turn %d: the view did not move on (row %d, then %d)", turn, prev, at)
+		}
+		prev = at
+		whole, cut := inView()
+		if cut > 0 || whole == 0 {
+			t.Fatalf("turn %d: %d rows whole and %d cut in view", turn, whole, cut)
+		}
+		// The rows are the two texts, then the documents: those out of
+		// view are counted below the list.
+		docs := whole
+		if at < 2 {
+			docs -= 2 - at
+		}
+		if want := c.N("preview.more", 30-docs); !strings.Contains(allText(w.Canvas().Content()), want) {
+			t.Fatalf("turn %d: %d documents in view, and no %q", turn, docs, want)
+		}
+	}
+	if prev == 0 {
+		t.Error("the wheel never moved the list")
+	}
+	// And back up, to the top.
+	for range 40 {
+		scroll.Scrolled(&fyne.ScrollEvent{Scrolled: fyne.NewDelta(0, 10)})
+	}
+	if scroll.Offset.Y != 0 {
+		t.Errorf("back up, the list stays at %v", scroll.Offset.Y)
+	}
+}
