@@ -75,7 +75,7 @@ func (a *Agent) protectionWhy(s *activeSession, home *safefs.Dir, r *sessionRoot
 	case os.Geteuid() != 0:
 		return ipc.NotEncryptedSystem, errors.New("only the system service (root) can add and destroy a session key; this agent runs as an ordinary user")
 	case r.rel == "":
-		return ipc.NotEncryptedError, errors.New("only a folder strictly beneath the session user's home can be encrypted by Ardoise")
+		return ipc.NotEncryptedOutside, errors.New("only a folder strictly beneath the session user's home can be encrypted by Ardoise (a folder of its own, such as a scanner's, is only deleted); give it a place in the kiosk account's home to have it encrypted")
 	}
 	if s.probe == nil {
 		f, err := home.File()

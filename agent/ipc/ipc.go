@@ -258,11 +258,12 @@ const (
 // Why a folder the policy wants encrypted is only deleted
 // (RootStatus.ProtectionCode).
 const (
-	NotEncryptedPolicy     = "policy"      // the policy says protection: delete
-	NotEncryptedSystem     = "system"      // this operating system has no per-session encryption (Windows, macOS)
-	NotEncryptedFileSystem = "file_system" // the folder's file system cannot encrypt a folder (ext4 without "encrypt", btrfs, tmpfs…)
-	NotEncryptedNotEmpty   = "not_empty"   // the folder held files at session start (a new, empty folder is needed)
-	NotEncryptedError      = "error"       // setting it up failed; the log says why
+	NotEncryptedPolicy     = "policy"       // the policy says protection: delete
+	NotEncryptedSystem     = "system"       // this operating system has no per-session encryption (Windows, macOS)
+	NotEncryptedFileSystem = "file_system"  // the folder's file system cannot encrypt a folder (ext4 without "encrypt", btrfs, tmpfs…)
+	NotEncryptedNotEmpty   = "not_empty"    // the folder held files at session start (a new, empty folder is needed)
+	NotEncryptedOutside    = "outside_home" // the folder is not beneath the session user's home (/srv/scans…)
+	NotEncryptedError      = "error"        // setting it up failed; the log says why
 )
 
 // Deadlines are the automatic session ends coming; null when not set.

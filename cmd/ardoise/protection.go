@@ -25,8 +25,10 @@ func protectionWords(protection, code string) string {
 		why = "its file system cannot encrypt folders (ext4: tune2fs -O encrypt on its device)"
 	case ipc.NotEncryptedNotEmpty:
 		why = "it held files at session start: only an empty folder can be encrypted; keep library files in another folder"
+	case ipc.NotEncryptedOutside:
+		why = "it is not beneath the kiosk account's home: only a folder there can be encrypted (move the scanner's folder into the home to have it encrypted)"
 	case ipc.NotEncryptedError:
-		why = "setting up the encryption failed, or the folder is not beneath the home; see the agent's log"
+		why = "setting up the encryption failed; see the agent's log"
 	}
 	if why == "" {
 		return "only deleted at the end (on an SSD, deleted blocks may stay readable)"
