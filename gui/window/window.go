@@ -103,12 +103,6 @@ type Window struct {
 
 	ring *screens.FocusRing // of the screen shown
 
-	// RedrawAfterResize draws the screen again shortly after the window
-	// enters or leaves full screen (cmd/ardoise-gui sets it for the real
-	// window; Fyne's test driver runs fyne.Do on the caller's goroutine,
-	// so a timer's redraw would race the test).
-	RedrawAfterResize bool
-
 	// do runs f on Fyne's goroutine, as fyne.Do (New), for the window's
 	// own goroutines (Run, timers, the countdown's ticker). The tests
 	// give their own: Fyne's test driver runs fyne.Do at once on the
@@ -243,7 +237,7 @@ func (g *Window) place(name string, content fyne.CanvasObject) {
 	} else {
 		g.w.SetFullScreen(true)
 	}
-	if was != full && g.RedrawAfterResize {
+	if was != full {
 		// Under X11 the window manager (or the X server alone) answers
 		// the change of size after this frame; the frame drawn for the
 		// old size stayed blank in the new one until the next event
