@@ -107,7 +107,7 @@ type Window struct {
 	// own goroutines (Run, timers, the countdown's ticker). The tests
 	// give their own: Fyne's test driver runs fyne.Do at once on the
 	// caller's goroutine, where it would race the test reading the
-	// screens (flow_test.go's testUI).
+	// screens (testUI, in ui_test.go).
 	do func(func())
 
 	mu       sync.Mutex
