@@ -97,7 +97,6 @@ func main() {
 	// window: closing it would leave nobody to show the end screen.
 	w.SetCloseIntercept(func() {})
 	g := window.New(w, client, strings.Split(*langs, ","), log)
-	g.RedrawAfterResize = true
 	if v := speech.Find(); v != nil {
 		g.Voice = v
 		log.Info("screens can be read aloud", "engine", v.Engine())

@@ -5,9 +5,7 @@ import (
 	"context"
 	"errors"
 	"image/png"
-	"io"
 	"iter"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -100,7 +98,7 @@ func state(g *Window, a *scriptAgent, s string) {
 func newTestWindow(t *testing.T, a Agent) *Window {
 	w := test.NewTempWindow(t, widget.NewLabel(""))
 	w.Resize(fyne.NewSize(760, 560))
-	g := New(w, a, []string{"fr"}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	g := newWindow(t, w, a, []string{"fr"})
 	g.DoneHold, g.ChecklistHold = 0, 0
 	return g
 }
@@ -342,7 +340,7 @@ func TestCountdownKeepsItsWidgets(t *testing.T) {
 	g.w.Canvas().Focus(sb)
 	content := g.w.Canvas().Content()
 	before := allTexts(g)
-	time.Sleep(2100 * time.Millisecond)
+	pause(t, 2100*time.Millisecond)
 	if allTexts(g) == before {
 		t.Error("the seconds did not change")
 	}
@@ -391,7 +389,7 @@ func TestWaitingScreenAsksTheStaff(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("the waiting screen never asks to see the staff:\n%s", allTexts(g))
 		}
-		time.Sleep(50 * time.Millisecond)
+		pause(t, 50*time.Millisecond)
 	}
 }
 

@@ -2,8 +2,6 @@ package window
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -23,7 +21,7 @@ func lookWindow(t *testing.T) (*Window, *fakeAgent) {
 	w := test.NewTempWindow(t, widget.NewLabel(""))
 	w.Resize(fyne.NewSize(1024, 768))
 	a := &fakeAgent{events: make(chan ipc.Event, 4)}
-	g := New(w, a, []string{"fr", "fr-falc", "en"}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	g := newWindow(t, w, a, []string{"fr", "fr-falc", "en"})
 	g.DoneHold = 0
 	st, _ := a.Status(context.Background())
 	g.setNotice(ipc.Notice{Languages: []string{"fr", "fr-falc", "en"}})

@@ -103,11 +103,12 @@ type Window struct {
 
 	ring *screens.FocusRing // of the screen shown
 
-	// RedrawAfterResize draws the screen again shortly after the window
-	// enters or leaves full screen (cmd/ardoise-gui sets it for the real
-	// window; Fyne's test driver runs fyne.Do on the caller's goroutine,
-	// so a timer's redraw would race the test).
-	RedrawAfterResize bool
+	// do runs f on Fyne's goroutine, as fyne.Do (New), for the window's
+	// own goroutines (Run, timers, the countdown's ticker). The tests
+	// give their own: Fyne's test driver runs fyne.Do at once on the
+	// caller's goroutine, where it would race the test reading the
+	// screens (testUI, in ui_test.go).
+	do func(func())
 
 	mu       sync.Mutex
 	screen   string // what is shown: "notice", "session", "preview", "progress", "done", "countdown", "waiting", "notready"
@@ -124,7 +125,7 @@ func New(w fyne.Window, a Agent, langs []string, log *slog.Logger) *Window {
 	if err != nil {
 		cat, _ = i18n.New(i18n.Default)
 	}
-	g := &Window{w: w, agent: a, log: log, langs: langs, cat: cat, DoneHold: 20 * time.Second, ChecklistHold: 2 * time.Minute, normal: w.Canvas().Size()}
+	g := &Window{w: w, agent: a, log: log, langs: langs, cat: cat, DoneHold: 20 * time.Second, ChecklistHold: 2 * time.Minute, normal: w.Canvas().Size(), do: fyne.Do}
 	w.Canvas().SetOnTypedKey(g.keys)
 	// The window's own theme from the start: its sizes and colours are
 	// the measured ones (gui/screens' contrast and target tests).
@@ -236,7 +237,7 @@ func (g *Window) place(name string, content fyne.CanvasObject) {
 	} else {
 		g.w.SetFullScreen(true)
 	}
-	if was != full && g.RedrawAfterResize {
+	if was != full {
 		// Under X11 the window manager (or the X server alone) answers
 		// the change of size after this frame; the frame drawn for the
 		// old size stayed blank in the new one until the next event
@@ -244,7 +245,7 @@ func (g *Window) place(name string, content fyne.CanvasObject) {
 		// has its size.
 		for _, d := range []time.Duration{100 * time.Millisecond, 500 * time.Millisecond} {
 			time.AfterFunc(d, func() {
-				fyne.Do(func() {
+				g.do(func() {
 					if c := g.w.Content(); c != nil {
 						c.Refresh()
 					}
@@ -265,7 +266,7 @@ func (g *Window) FollowFocus(ctx context.Context, every time.Duration) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			fyne.Do(func() {
+			g.do(func() {
 				if g.ring != nil {
 					g.ring.Follow(g.w.Canvas())
 				}
@@ -316,7 +317,7 @@ func (g *Window) Run(ctx context.Context) {
 		st, err := g.agent.Status(ctx)
 		if err != nil {
 			g.log.Warn("the agent does not answer; trying again", "err", err)
-			fyne.Do(func() {
+			g.do(func() {
 				if g.waitSince.IsZero() {
 					g.waitSince = time.Now()
 				}
@@ -325,7 +326,7 @@ func (g *Window) Run(ctx context.Context) {
 			sleep(ctx, 2*time.Second)
 			continue
 		}
-		fyne.Do(func() {
+		g.do(func() {
 			g.waitSince = time.Time{}
 			g.apply(st)
 			if g.ending && st.LastWipe != nil && st.State != ipc.StateEnding && st.State != ipc.StateWiping {
@@ -346,10 +347,10 @@ func (g *Window) Run(ctx context.Context) {
 				// of the session (its id, mode, count, browser) is asked
 				// again, never carried over from the last one.
 				if st, err := g.agent.Status(ctx); err == nil {
-					fyne.Do(func() { g.apply(st) })
+					g.do(func() { g.apply(st) })
 				}
 			}
-			fyne.Do(func() { g.event(ev) })
+			g.do(func() { g.event(ev) })
 		}
 		sleep(ctx, time.Second)
 	}
@@ -539,7 +540,7 @@ func (g *Window) warned(ev ipc.Event) {
 	}
 	id := g.sessionID
 	g.warnTimer = time.AfterFunc(max(0, time.Until(at.Add(-time.Minute))), func() {
-		fyne.Do(func() {
+		g.do(func() {
 			if g.sessionID != id || g.warn == nil || g.lastStateNow() != ipc.StateActive {
 				return
 			}
@@ -703,7 +704,7 @@ func (g *Window) Erase() {
 	g.showProgress()
 	go func() {
 		rep, err := g.agent.End(context.Background(), ipc.EndRequest{Reason: ipc.ReasonButton})
-		fyne.Do(func() {
+		g.do(func() {
 			if err != nil {
 				g.log.Error("ending the session failed", "err", err)
 				g.ending = false
@@ -744,7 +745,7 @@ func (g *Window) ShowAccompany(problem string) {
 func (g *Window) startAccompanied(code string) {
 	go func() {
 		st, err := g.agent.Start(context.Background(), ipc.StartRequest{Mode: ipc.ModeAccompanied, StaffCode: code})
-		fyne.Do(func() {
+		g.do(func() {
 			if err != nil {
 				g.log.Warn("accompanied session refused", "err", err)
 				g.ShowAccompany(g.cat.T(refusalKey(err)))
@@ -826,7 +827,7 @@ func (g *Window) showCountdown(reason string, deadline time.Time) {
 			case <-stop:
 				return
 			case <-t.C:
-				fyne.Do(func() {
+				g.do(func() {
 					if g.Screen() == "countdown" {
 						draw()
 					}
@@ -1006,7 +1007,7 @@ func (g *Window) holdEnd(screen string) bool {
 	g.mu.Unlock()
 	if !holding {
 		time.AfterFunc(wait, func() {
-			fyne.Do(func() {
+			g.do(func() {
 				g.mu.Lock()
 				g.holding = false
 				state := g.lastState

@@ -2,9 +2,7 @@ package window
 
 import (
 	"context"
-	"io"
 	"iter"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"sync"
@@ -103,7 +101,7 @@ func waitScreen(t *testing.T, g *Window, want string) {
 		if time.Now().After(deadline) {
 			t.Fatalf("screen %q, want %q", g.Screen(), want)
 		}
-		time.Sleep(10 * time.Millisecond)
+		pause(t, 10*time.Millisecond)
 	}
 }
 
@@ -161,11 +159,11 @@ func TestSessionFlow(t *testing.T) {
 	test.NewTempApp(t)
 	w := test.NewTempWindow(t, widget.NewLabel(""))
 	a := &fakeAgent{events: make(chan ipc.Event, 4)}
-	g := New(w, a, []string{"fr", "en"}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	g := newWindow(t, w, a, []string{"fr", "en"})
 	g.DoneHold = 0 // the hold has its own test
-	// Fyne's test driver runs fyne.Do at once on the caller's goroutine,
-	// so the agent's state and events are fed here, one at a time, as
-	// Run does from its own goroutine in the real window.
+	// The agent's state and events are fed here, one at a time, as Run
+	// does from its own goroutine in the real window (through g.do: the
+	// test goroutine holds the UI, testUI).
 	st, _ := a.Status(context.Background())
 	g.setNotice(st.Notice)
 	g.follow(st.State, st.Counts.Entries)
@@ -213,7 +211,7 @@ func TestSessionFlow(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatal("the agent was not told the person is still here")
 		}
-		time.Sleep(10 * time.Millisecond)
+		pause(t, 10*time.Millisecond)
 	}
 }
 
@@ -224,7 +222,7 @@ func TestKeyboardFlow(t *testing.T) {
 	w := test.NewTempWindow(t, widget.NewLabel(""))
 	a := &fakeAgent{events: make(chan ipc.Event, 4)}
 	w.Resize(fyne.NewSize(1024, 768)) // the notice on one page
-	g := New(w, a, []string{"fr"}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	g := newWindow(t, w, a, []string{"fr"})
 	g.follow(ipc.StateActive, 1)
 	press := func(k fyne.KeyName) {
 		test.TypeOnCanvas(w.Canvas(), "")
@@ -253,7 +251,7 @@ func TestReportIdle(t *testing.T) {
 	test.NewTempApp(t)
 	w := test.NewTempWindow(t, widget.NewLabel(""))
 	a := &fakeAgent{events: make(chan ipc.Event, 1)}
-	g := New(w, a, []string{"fr"}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	g := newWindow(t, w, a, []string{"fr"})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
@@ -268,7 +266,7 @@ func TestReportIdle(t *testing.T) {
 		if n >= 2 || time.Now().After(deadline) {
 			break
 		}
-		time.Sleep(5 * time.Millisecond)
+		pause(t, 5*time.Millisecond)
 	}
 	cancel()
 	<-done
@@ -296,7 +294,7 @@ func TestKeepOnTheKey(t *testing.T) {
 
 	w := test.NewTempWindow(t, widget.NewLabel(""))
 	a := &fakeAgent{events: make(chan ipc.Event, 1), path: doc}
-	g := New(w, a, []string{"fr"}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	g := newWindow(t, w, a, []string{"fr"})
 	g.FindKeys = func() []usbkey.Key { return []usbkey.Key{{Path: key, Label: "CLE"}} }
 	g.ShowPreview()
 	tap(t, g, "Garder sur ma clé")
@@ -311,7 +309,7 @@ func TestClipboardEmptiedAtTheEnd(t *testing.T) {
 	app := test.NewTempApp(t)
 	w := test.NewTempWindow(t, widget.NewLabel(""))
 	a := &fakeAgent{events: make(chan ipc.Event, 1)}
-	g := New(w, a, []string{"fr"}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	g := newWindow(t, w, a, []string{"fr"})
 	g.clearClipboard = true
 	app.Clipboard().SetContent("FR76 3000 6000 0112 3456 7890 189")
 	g.event(ipc.Event{Type: ipc.EventState, State: ipc.StateEnding})
@@ -327,7 +325,7 @@ func TestAccompaniedFlow(t *testing.T) {
 	test.NewTempApp(t)
 	w := test.NewTempWindow(t, widget.NewLabel(""))
 	a := &fakeAgent{events: make(chan ipc.Event, 4)}
-	g := New(w, a, []string{"fr", "en"}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	g := newWindow(t, w, a, []string{"fr", "en"})
 	st, _ := a.Status(context.Background())
 	g.accompanied, g.mode = st.Accompanied, st.Mode
 	g.setNotice(st.Notice)
@@ -365,7 +363,7 @@ func waitFor(t *testing.T, ok func() bool, msg string) {
 		if time.Now().After(deadline) {
 			t.Fatal(msg)
 		}
-		time.Sleep(10 * time.Millisecond)
+		pause(t, 10*time.Millisecond)
 	}
 }
 
@@ -386,7 +384,7 @@ func TestBrowserOpenedOncePerSession(t *testing.T) {
 	t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
 	w := test.NewTempWindow(t, widget.NewLabel(""))
 	a := &fakeAgent{events: make(chan ipc.Event, 4), opened: filepath.Join(t.TempDir(), "opened")}
-	g := New(w, a, []string{"fr", "en"}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	g := newWindow(t, w, a, []string{"fr", "en"})
 	st, _ := a.Status(context.Background())
 	g.accompanied, g.mode, g.sessionID, g.browser = st.Accompanied, st.Mode, st.SessionID, st.Browser
 	g.setNotice(st.Notice)
@@ -405,18 +403,18 @@ func TestBrowserOpenedOncePerSession(t *testing.T) {
 	waitScreen(t, g, "session")
 	want := "https://www.service-public.fr/\nhttps://aidant.example/\n"
 	waitFor(t, func() bool { b, _ := os.ReadFile(a.opened); return string(b) == want }, "browser pages opened differ")
-	time.Sleep(100 * time.Millisecond)
+	pause(t, 100*time.Millisecond)
 	if b, _ := os.ReadFile(a.opened); string(b) != want {
 		t.Errorf("pages opened:\n%s\nwant:\n%s", b, want)
 	}
 
 	// A window started again in the same session (it was killed) does
 	// not open the accompanied page a second time.
-	g2 := New(w, a, []string{"fr", "en"}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	g2 := newWindow(t, w, a, []string{"fr", "en"})
 	st, _ = a.Status(context.Background())
 	g2.accompanied, g2.mode, g2.sessionID, g2.browser = st.Accompanied, st.Mode, st.SessionID, a.browser("https://aidant.example/")
 	g2.openBrowser()
-	time.Sleep(200 * time.Millisecond)
+	pause(t, 200*time.Millisecond)
 	if b, _ := os.ReadFile(a.opened); string(b) != want {
 		t.Errorf("a window started again opened the browser again:\n%s", b)
 	}
@@ -427,11 +425,10 @@ func TestBrowserOpenedOncePerSession(t *testing.T) {
 func TestStartSessionAtLogin(t *testing.T) {
 	test.NewTempApp(t)
 	w := test.NewTempWindow(t, widget.NewLabel(""))
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	if !New(w, &fakeAgent{}, []string{"fr"}, log).StartSession(context.Background()) {
+	if !newWindow(t, w, &fakeAgent{}, []string{"fr"}).StartSession(context.Background()) {
 		t.Error("a kiosk account's window gave up")
 	}
-	if New(w, &fakeAgent{staff: true}, []string{"fr"}, log).StartSession(context.Background()) {
+	if newWindow(t, w, &fakeAgent{staff: true}, []string{"fr"}).StartSession(context.Background()) {
 		t.Error("a staff account's window stays")
 	}
 }
@@ -443,14 +440,14 @@ func TestFinalScreenIsHeld(t *testing.T) {
 	test.NewTempApp(t)
 	w := test.NewTempWindow(t, widget.NewLabel(""))
 	a := &fakeAgent{events: make(chan ipc.Event, 4)}
-	g := New(w, a, []string{"fr"}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	g := newWindow(t, w, a, []string{"fr"})
 	g.DoneHold = time.Second
 	g.showEnd(ipc.WipeReport{Verified: true, Removed: ipc.Removed{Files: 1}})
 	g.follow(ipc.StateActive, 0)
 	if g.Screen() != "done" {
 		t.Fatalf("screen %q right after the end, want done", g.Screen())
 	}
-	time.Sleep(100 * time.Millisecond)
+	pause(t, 100*time.Millisecond)
 	if g.Screen() != "done" {
 		t.Fatalf("screen %q before the hold is over", g.Screen())
 	}
@@ -481,7 +478,7 @@ func TestEndWordsFromTheAgent(t *testing.T) {
 			if c.protection == ipc.ProtectionDeleted {
 				a.roots[0].ProtectionCode = ipc.NotEncryptedFileSystem
 			}
-			g := New(w, a, []string{"fr"}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+			g := newWindow(t, w, a, []string{"fr"})
 			g.DoneHold = 0
 			st, _ := a.Status(context.Background())
 			g.apply(st)
@@ -527,7 +524,7 @@ func TestChecklistHoldIsNotIdleness(t *testing.T) {
 	test.NewTempApp(t)
 	w := test.NewTempWindow(t, widget.NewLabel(""))
 	a := &fakeAgent{events: make(chan ipc.Event, 4)}
-	g := New(w, a, []string{"fr"}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	g := newWindow(t, w, a, []string{"fr"})
 	g.ChecklistHold = 2 * time.Second
 	g.showEnd(ipc.WipeReport{Verified: true, Checklist: []ipc.CheckItem{{Code: ipc.CheckDocuments, OK: true, Count: 2, Why: "verified"}}})
 	g.follow(ipc.StateActive, 0) // the next session, at once
