@@ -59,7 +59,7 @@ var transitions = map[State][]State{
 	Active:  {Ending},         // any end trigger
 	Ending:  {Wiping},         // browsers and programs are closed
 	Wiping:  {Idle, Pending},  // verified; or entries are left
-	Pending: {Wiping, Active}, // retry; or a new session starts, warned that entries remain
+	Pending: {Wiping},         // retry (a start or an end asks for it); never a start on top of the leftovers
 }
 
 // ErrInvalidMove means a transition the lifecycle does not allow.

@@ -328,10 +328,13 @@ func TestNextClosing(t *testing.T) {
 	}
 }
 
+// TestMoves: the lifecycle's table. A start never lands on top of a
+// previous session's leftovers (Pending → Active): it retries the wipe,
+// and is refused while entries remain.
 func TestMoves(t *testing.T) {
 	allowed := map[[2]State]bool{
 		{Idle, Active}: true, {Active, Ending}: true, {Ending, Wiping}: true, {Wiping, Idle}: true,
-		{Wiping, Pending}: true, {Pending, Wiping}: true, {Pending, Active}: true, {Idle, Wiping}: true,
+		{Wiping, Pending}: true, {Pending, Wiping}: true, {Idle, Wiping}: true,
 	}
 	states := []State{Idle, Active, Ending, Wiping, Pending}
 	for _, from := range states {
