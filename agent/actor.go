@@ -741,7 +741,13 @@ func (a *Agent) recoverLocked(ctx context.Context, rec *journal.Recovered) {
 		if in := d.Info(); in.Dev != jr.Dev || in.Ino != jr.Ino {
 			// The name now leads to another folder: never follow it.
 			d.Close()
-			a.log.Error("a folder of the unfinished session was replaced; what stands at its name is wiped by the rules, the folder moved away is not", "root", jr.Label)
+			if r.encID != nil {
+				// Its key's record found it by its handle, wherever it
+				// went, and emptied it (recoverKeys, above).
+				a.log.Warn("an encrypted folder of the unfinished session was replaced at its name; what stands there is wiped by the rules", "root", jr.Label)
+			} else {
+				a.log.Error("a folder of the unfinished session was replaced; what stands at its name is wiped by the rules, the folder moved away is not", "root", jr.Label)
+			}
 			continue
 		}
 		r.dir = d

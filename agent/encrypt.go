@@ -209,7 +209,14 @@ func (a *Agent) swapInEncrypted(s *activeSession, home, parent *safefs.Dir, dir,
 		}
 	}
 	kf := journal.KeyFolder{Key: s.key.id.String(), Parent: []byte(filepath.Join(s.user.Home, dir)), Tmp: tmp, Name: name,
-		Dev: id.Dev, Ino: id.Ino, Owners: r.owners, Label: r.policy.Label}
+		Dev: id.Dev, Ino: id.Ino, Btime: id.Btime, Owners: r.owners, Label: r.policy.Label}
+	// The folder keeps its inode when swapped into place: its handle now
+	// finds it after a crash wherever the person moved it.
+	if h, err := fresh.FolderHandle(); err == nil {
+		kf.HandleType, kf.Handle = h.Bytes()
+	} else {
+		a.log.Warn("the new encrypted folder cannot be named to the kernel; moved during the session and followed by a crash, it would not be found", "root", r.policy.Label, "err", err)
+	}
 	if err := a.journal.KeyAdded(kf); err != nil {
 		// Without the record a crash would leave a key nobody removes.
 		removeFresh()
@@ -464,6 +471,14 @@ func (a *Agent) recoverKeys(ctx context.Context, keys []journal.KeyFolder, sessi
 		if _, seen := done[k.Key]; !seen {
 			done[k.Key] = a.recoverKey(ctx, parent, k.Key)
 		}
+		var sk cryptoerase.ID
+		if id, err := cryptoerase.ParseID(k.Key); err == nil {
+			sk = id
+		}
+		empty := func(d *safefs.Dir) wipe.Result {
+			return wipe.Run(ctx, wipe.Config{Roots: []wipe.Root{{Dir: d, Scope: "all", Owners: k.Owners, SessionKey: sk}}})
+		}
+		found := false
 		for _, n := range []string{k.Tmp, k.Name} {
 			if n == "" {
 				continue
@@ -472,6 +487,7 @@ func (a *Agent) recoverKeys(ctx context.Context, keys []journal.KeyFolder, sessi
 			if err != nil || in.Dev != k.Dev || in.Ino != k.Ino || !in.IsDir() {
 				continue
 			}
+			found = true
 			if n == k.Name && sessionRoots[filepath.Join(string(k.Parent), n)] {
 				continue // the session's recovery wipes it
 			}
@@ -479,17 +495,29 @@ func (a *Agent) recoverKeys(ctx context.Context, keys []journal.KeyFolder, sessi
 			if err != nil {
 				continue
 			}
-			var sk cryptoerase.ID
-			if id, err := cryptoerase.ParseID(k.Key); err == nil {
-				sk = id
-			}
-			res := wipe.Run(ctx, wipe.Config{Roots: []wipe.Root{{Dir: d, Scope: "all", Owners: k.Owners, SessionKey: sk}}})
+			res := empty(d)
 			d.Close()
 			a.log.Info("a folder encrypted by a session left by a crash was emptied", "root", k.Label, "removed", res.Removed.Total(), "left", res.Leftover)
 			if n == k.Tmp && res.Leftover == 0 {
 				if err := removeDirAs(parent, n, in.Identity); err != nil {
 					a.log.Warn("the hidden folder of a crashed session could not be removed", "folder", n, "err", err)
 				}
+			}
+		}
+		if !found && len(k.Handle) > 0 {
+			// Neither at its hidden name nor at the root's: the person
+			// moved it during the session (what stands at the root's
+			// name is the session recovery's, by the rules of the name).
+			// The kernel's handle finds it on the same file system, and
+			// its identity is checked; it is emptied where it is, as at
+			// a session's end.
+			want := safefs.Identity{Dev: k.Dev, Ino: k.Ino, Btime: k.Btime}
+			if d, err := parent.OpenFolderHandle(safefs.FolderHandleOf(k.HandleType, k.Handle), want); err == nil {
+				res := empty(d)
+				d.Close()
+				a.log.Warn("a folder encrypted by a session left by a crash was moved away before the crash; it was emptied where it is now", "root", k.Label, "removed", res.Removed.Total(), "left", res.Leftover)
+			} else if !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, syscall.ESTALE) {
+				a.log.Error("a folder encrypted by a session left by a crash was moved away and cannot be opened; what is left in it is unreadable (its key is destroyed), remove it by hand", "root", k.Label, "err", err)
 			}
 		}
 		parent.Close()

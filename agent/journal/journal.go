@@ -103,10 +103,17 @@ type KeyFolder struct {
 	Parent []byte
 	// Tmp is the hidden name it was made at; Name the root's name it
 	// takes once swapped into place.
-	Tmp  string
-	Name string
-	Dev  uint64
-	Ino  uint64
+	Tmp   string
+	Name  string
+	Dev   uint64
+	Ino   uint64
+	Btime int64
+	// HandleType and Handle are the folder's kernel file handle
+	// (safefs.FolderHandle): a crash's recovery finds it by them when the
+	// person moved it away from its name during the session. Opaque, no
+	// name.
+	HandleType int32  `json:",omitempty"`
+	Handle     []byte `json:",omitempty"`
 	// Owners are the accounts whose entries in it are the session's.
 	Owners []uint32
 	Label  string

@@ -95,3 +95,52 @@ func TestFolderHandleFollowsAMove(t *testing.T) {
 		t.Errorf("a handle checked against another object: %v, want ErrChanged", err)
 	}
 }
+
+// TestFolderHandleFromItsBytes: the handle read back from a journal (its
+// bytes) finds the folder moved away, as after a crash; a folder deleted
+// since is not found, even if a new one took its inode number.
+func TestFolderHandleFromItsBytes(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("open_by_handle_at needs root (CAP_DAC_READ_SEARCH)")
+	}
+	base := t.TempDir()
+	d, err := OpenRoot(base, RootOptions{TrustedUIDs: []uint32{uint32(os.Geteuid())}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	os.Mkdir(filepath.Join(base, "Téléchargements"), 0o755)
+	sub, err := d.OpenDir("Téléchargements")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := sub.Info().Identity
+	h, err := sub.FolderHandle()
+	sub.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	typ, b := h.Bytes()
+	if len(b) == 0 {
+		t.Fatal("no bytes")
+	}
+	journaled := FolderHandleOf(typ, append([]byte(nil), b...))
+	os.Rename(filepath.Join(base, "Téléchargements"), filepath.Join(base, "ailleurs"))
+	moved, err := d.OpenFolderHandle(journaled, want)
+	if err != nil {
+		t.Fatalf("the journaled handle after a move: %v", err)
+	}
+	moved.Close()
+	os.Remove(filepath.Join(base, "ailleurs"))
+	for range 20 { // a new folder may get the same inode number: not the same folder
+		os.Mkdir(filepath.Join(base, "ailleurs"), 0o755)
+		if nd, err := d.OpenFolderHandle(journaled, want); err == nil {
+			nd.Close()
+			t.Fatal("a deleted folder's handle opened another folder")
+		}
+		os.Remove(filepath.Join(base, "ailleurs"))
+	}
+	if _, err := d.OpenFolderHandle(FolderHandleOf(0, nil), want); err == nil {
+		t.Error("an empty handle opened something")
+	}
+}

@@ -32,5 +32,11 @@ type FolderHandle struct{}
 // FolderHandle is Linux only.
 func (d *Dir) FolderHandle() (FolderHandle, error) { return FolderHandle{}, errNoFresh }
 
+// Bytes is Linux only.
+func (h FolderHandle) Bytes() (typ int32, b []byte) { return 0, nil }
+
+// FolderHandleOf is Linux only.
+func FolderHandleOf(typ int32, b []byte) FolderHandle { return FolderHandle{} }
+
 // OpenFolderHandle is Linux only.
 func (d *Dir) OpenFolderHandle(h FolderHandle, want Identity) (*Dir, error) { return nil, errNoFresh }

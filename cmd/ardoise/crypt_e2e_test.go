@@ -679,3 +679,52 @@ func TestCryptoErase_FolderMovedAway(t *testing.T) {
 		t.Errorf("the log does not say it:\n%s", cs.log.String())
 	}
 }
+
+// TestCryptoErase_FolderMovedAwayThenCrash: the kiosk account moves the
+// encrypted Téléchargements away during the session, then the service is
+// killed (kill -9). The next start removes the key and empties the moved
+// folder where it is, found by the kernel handle journaled when the folder
+// was made: before, it was left there (unreadable, but left).
+func TestCryptoErase_FolderMovedAwayThenCrash(t *testing.T) {
+	for _, c := range []struct {
+		name, move, movedTo string
+	}{
+		{"beside", `mv "$1/Downloads" "$1/Downloads.old"`, "Downloads.old"},
+		{"deeper", `mkdir -p "$1/a/b" && mv "$1/Downloads" "$1/a/b/c"`, "a/b/c"},
+		{"deleted", `rm -rf "$1/Downloads"`, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			h := newCryptHome(t, true)
+			pol := h.policy(t, true, "[{path: '{downloads}'}]")
+			cs := h.startService(t, ardoiseBinary(t), pol)
+			cs.startSession(t, h.uid)
+			dl := filepath.Join(h.home, "Downloads")
+			id := keyOf(t, dl)
+			h.writeDocs(t, dl)
+			if out, err := runAs(h.uid, "/bin/sh", "-c", c.move+` && mkdir "$1/Downloads" && echo x > "$1/Downloads/new.pdf"`, "sh", h.home).CombinedOutput(); err != nil {
+				t.Fatalf("%v %s", err, out)
+			}
+			cs.kill()
+			cs = h.startService(t, ardoiseBinary(t), pol)
+			if s := keyStatus(t, h.home, id); s != cryptoerase.Absent {
+				t.Errorf("key status after the restart: %v, want absent\nagent:\n%s", s, cs.log.String())
+			}
+			if _, err := os.Lstat(filepath.Join(dl, "new.pdf")); !os.IsNotExist(err) {
+				t.Errorf("the document saved in the folder made at the name is left: %v", err)
+			}
+			log := cs.log.String()
+			if c.movedTo == "" {
+				if strings.Contains(log, "remove it by hand") || strings.Contains(log, "the folder moved away is not") {
+					t.Errorf("the admin is told of a folder left, for one the person deleted:\n%s", log)
+				}
+				return
+			}
+			if left := entries(t, filepath.Join(h.home, c.movedTo)); len(left) != 0 {
+				t.Errorf("the moved encrypted folder still holds %d entries of the session after the restart\nagent:\n%s", len(left), log)
+			}
+			if !strings.Contains(log, "moved away before the crash") {
+				t.Errorf("the log does not say it:\n%s", log)
+			}
+		})
+	}
+}
