@@ -58,27 +58,36 @@ func TestMkdirFreshAndExchange(t *testing.T) {
 
 // A folder's kernel handle finds it again after it was moved, without a
 // descriptor held meanwhile; a handle is refused for another object.
-func TestFolderHandleFollowsAMove(t *testing.T) {
+// handleOfNewFolder makes base/Téléchargements in a scratch root d,
+// and returns its identity and kernel handle (the folder is not held
+// open). Root only: open_by_handle_at needs CAP_DAC_READ_SEARCH.
+func handleOfNewFolder(t *testing.T) (d *Dir, base string, want Identity, h FolderHandle) {
+	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("open_by_handle_at needs root (CAP_DAC_READ_SEARCH)")
 	}
-	base := t.TempDir()
+	base = t.TempDir()
 	d, err := OpenRoot(base, RootOptions{TrustedUIDs: []uint32{uint32(os.Geteuid())}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer d.Close()
+	t.Cleanup(func() { d.Close() })
 	os.Mkdir(filepath.Join(base, "Téléchargements"), 0o755)
 	sub, err := d.OpenDir("Téléchargements")
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := sub.Info().Identity
-	h, err := sub.FolderHandle()
+	want = sub.Info().Identity
+	h, err = sub.FolderHandle()
 	sub.Close()
 	if err != nil {
 		t.Fatal(err)
 	}
+	return d, base, want, h
+}
+
+func TestFolderHandleFollowsAMove(t *testing.T) {
+	d, base, want, h := handleOfNewFolder(t)
 	os.Rename(filepath.Join(base, "Téléchargements"), filepath.Join(base, "ailleurs"))
 	os.Mkdir(filepath.Join(base, "Téléchargements"), 0o755)
 	moved, err := d.OpenFolderHandle(h, want)
@@ -100,26 +109,7 @@ func TestFolderHandleFollowsAMove(t *testing.T) {
 // bytes) finds the folder moved away, as after a crash; a folder deleted
 // since is not found, even if a new one took its inode number.
 func TestFolderHandleFromItsBytes(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("open_by_handle_at needs root (CAP_DAC_READ_SEARCH)")
-	}
-	base := t.TempDir()
-	d, err := OpenRoot(base, RootOptions{TrustedUIDs: []uint32{uint32(os.Geteuid())}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
-	os.Mkdir(filepath.Join(base, "Téléchargements"), 0o755)
-	sub, err := d.OpenDir("Téléchargements")
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := sub.Info().Identity
-	h, err := sub.FolderHandle()
-	sub.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
+	d, base, want, h := handleOfNewFolder(t)
 	typ, b := h.Bytes()
 	if len(b) == 0 {
 		t.Fatal("no bytes")

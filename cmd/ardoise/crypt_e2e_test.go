@@ -529,13 +529,7 @@ func TestCryptoErase_KillDuringSetupAndSession(t *testing.T) {
 		cs.endSession(t)
 	})
 	t.Run("between_start_and_end", func(t *testing.T) {
-		h := newCryptHome(t, true)
-		pol := h.policy(t, true, "[{path: '{downloads}'}]")
-		cs := h.startService(t, ardoiseBinary(t), pol)
-		cs.startSession(t, h.uid)
-		dl := filepath.Join(h.home, "Downloads")
-		id := keyOf(t, dl)
-		h.writeDocs(t, dl)
+		h, pol, cs, dl, id := sessionWithDocs(t)
 		cs.kill()
 		if s := keyStatus(t, h.home, id); s != cryptoerase.Present {
 			t.Fatalf("key status at the kill: %v", s)
@@ -680,6 +674,22 @@ func TestCryptoErase_FolderMovedAway(t *testing.T) {
 	}
 }
 
+// sessionWithDocs starts the real service with an encrypted Téléchargements
+// (Downloads), starts a session and writes documents there: what a crash
+// test kills. It returns the policy to start the service again with, the
+// folder and its key.
+func sessionWithDocs(t *testing.T) (h *cryptHome, pol string, cs *cryptService, dl string, id cryptoerase.ID) {
+	t.Helper()
+	h = newCryptHome(t, true)
+	pol = h.policy(t, true, "[{path: '{downloads}'}]")
+	cs = h.startService(t, ardoiseBinary(t), pol)
+	cs.startSession(t, h.uid)
+	dl = filepath.Join(h.home, "Downloads")
+	id = keyOf(t, dl)
+	h.writeDocs(t, dl)
+	return h, pol, cs, dl, id
+}
+
 // TestCryptoErase_FolderMovedAwayThenCrash: the kiosk account moves the
 // encrypted Téléchargements away during the session, then the service is
 // killed (kill -9). The next start removes the key and empties the moved
@@ -694,13 +704,7 @@ func TestCryptoErase_FolderMovedAwayThenCrash(t *testing.T) {
 		{"deleted", `rm -rf "$1/Downloads"`, ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			h := newCryptHome(t, true)
-			pol := h.policy(t, true, "[{path: '{downloads}'}]")
-			cs := h.startService(t, ardoiseBinary(t), pol)
-			cs.startSession(t, h.uid)
-			dl := filepath.Join(h.home, "Downloads")
-			id := keyOf(t, dl)
-			h.writeDocs(t, dl)
+			h, pol, cs, dl, id := sessionWithDocs(t)
 			if out, err := runAs(h.uid, "/bin/sh", "-c", c.move+` && mkdir "$1/Downloads" && echo x > "$1/Downloads/new.pdf"`, "sh", h.home).CombinedOutput(); err != nil {
 				t.Fatalf("%v %s", err, out)
 			}
