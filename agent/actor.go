@@ -734,19 +734,32 @@ func (a *Agent) recoverLocked(ctx context.Context, rec *journal.Recovered) {
 			continue // not open at the start; its name is wiped below
 		}
 		d, err := safefs.OpenRoot(string(jr.Path), trust)
-		if err != nil {
-			a.log.Error("a folder of the unfinished session cannot be opened; it is not wiped", "root", jr.Label, "err", err)
-			continue
-		}
-		if in := d.Info(); in.Dev != jr.Dev || in.Ino != jr.Ino {
-			// The name now leads to another folder: never follow it.
+		replaced := err == nil && (d.Info().Dev != jr.Dev || d.Info().Ino != jr.Ino)
+		if replaced {
+			// The name now leads to another folder: never follow it
+			// (what stands there is wiped by the rules of the name).
 			d.Close()
-			if r.encID != nil {
-				// Its key's record found it by its handle, wherever it
-				// went, and emptied it (recoverKeys, above).
-				a.log.Warn("an encrypted folder of the unfinished session was replaced at its name; what stands there is wiped by the rules", "root", jr.Label)
+		}
+		switch {
+		case err == nil && !replaced:
+		case r.encID != nil:
+			// Its key's record found it by its handle, wherever it went,
+			// and emptied it (recoverKeys, above).
+			a.log.Warn("an encrypted folder of the unfinished session is no longer at its name; what stands there is wiped by the rules", "root", jr.Label)
+			continue
+		default:
+			// Moved away during the session (mv ~/Téléchargements ~/x):
+			// the live session followed it through its open descriptor;
+			// its kernel handle finds it again here, on the same file
+			// system, checked to be the same folder.
+			if md, herr := movedRoot(jr, trust); herr == nil {
+				a.log.Warn("a folder of the unfinished session was moved away before the crash; it is wiped where it is now, by its record of what was there before", "root", jr.Label)
+				r.dir = md
+				continue
+			} else if replaced {
+				a.log.Error("a folder of the unfinished session was replaced and cannot be found where it went; what stands at its name is wiped by the rules, the folder moved away is not: check the home by hand", "root", jr.Label, "err", herr)
 			} else {
-				a.log.Error("a folder of the unfinished session was replaced; what stands at its name is wiped by the rules, the folder moved away is not", "root", jr.Label)
+				a.log.Error("a folder of the unfinished session cannot be opened; it is not wiped", "root", jr.Label, "err", err)
 			}
 			continue
 		}
@@ -770,4 +783,31 @@ func (a *Agent) recoverLocked(ctx context.Context, rec *journal.Recovered) {
 		return
 	}
 	a.wipeLocked(ctx, s, session.Recovery, false)
+}
+
+// movedRoot opens, by its journaled kernel handle, the folder of root jr
+// wherever the person moved it on the same file system, and checks it is
+// that folder (device, inode, birth time): a folder deleted since is not
+// found, even if a new one took its inode number. The handle is opened
+// relative to the folder that held the root, or the first of its parents
+// that can still be opened safely.
+func movedRoot(jr journal.Root, trust safefs.RootOptions) (*safefs.Dir, error) {
+	if len(jr.Handle) == 0 {
+		return nil, errors.New("no handle was journaled for it")
+	}
+	want := safefs.Identity{Dev: jr.Dev, Ino: jr.Ino, Btime: jr.Btime}
+	var err error
+	for p := filepath.Dir(string(jr.Path)); ; p = filepath.Dir(p) {
+		var on *safefs.Dir
+		if on, err = safefs.OpenRoot(p, trust); err == nil {
+			defer on.Close()
+			if on.Info().Dev != jr.Dev {
+				return nil, errors.New("its former place is now on another file system")
+			}
+			return on.OpenFolderHandle(safefs.FolderHandleOf(jr.HandleType, jr.Handle), want)
+		}
+		if p == filepath.Dir(p) {
+			return nil, err
+		}
+	}
 }

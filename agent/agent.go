@@ -566,7 +566,12 @@ func (a *Agent) journalSession(s *activeSession) journal.Session {
 			Protection: r.protection, ProtectionCode: r.protectionCode}
 		if r.dir != nil {
 			in := r.dir.Info()
-			jr.Path, jr.Dev, jr.Ino = []byte(r.path), in.Dev, in.Ino
+			jr.Path, jr.Dev, jr.Ino, jr.Btime = []byte(r.path), in.Dev, in.Ino, in.Btime
+			// The live session follows a moved root through its open
+			// descriptor; after a crash, its handle finds it again.
+			if h, err := r.dir.FolderHandle(); err == nil {
+				jr.HandleType, jr.Handle = h.Bytes()
+			}
 		} else if r.rel != "" {
 			// Not open (absent at the start): its name is still wiped
 			// after a crash (Dev and Ino stay 0).

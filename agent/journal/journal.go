@@ -47,15 +47,22 @@ var MaxEntries = 200000
 
 // Root is one root of a session as recorded at its start.
 type Root struct {
-	Label  string
-	Path   []byte // absolute path at session start (bytes: may be any encoding)
-	Dev    uint64
-	Ino    uint64
-	State  string // "watching", "refused", "absent", …
-	Reason string
-	Scope  string
-	Keep   []string
-	Owners []uint32
+	Label string
+	Path  []byte // absolute path at session start (bytes: may be any encoding)
+	Dev   uint64
+	Ino   uint64
+	Btime int64 `json:",omitempty"`
+	// HandleType and Handle are the folder's kernel file handle
+	// (safefs.FolderHandle, Linux): a crash's recovery finds the folder
+	// by them when the person moved it away from its name during the
+	// session. Opaque, no name.
+	HandleType int32  `json:",omitempty"`
+	Handle     []byte `json:",omitempty"`
+	State      string // "watching", "refused", "absent", …
+	Reason     string
+	Scope      string
+	Keep       []string
+	Owners     []uint32
 	// OwnerSIDs are the owners on Windows.
 	OwnerSIDs []string `json:",omitempty"`
 	// Protection is "encrypted" for a folder encrypted with the session

@@ -732,3 +732,40 @@ func TestCryptoErase_FolderMovedAwayThenCrash(t *testing.T) {
 		})
 	}
 }
+
+// TestPlainFolderMovedAwayThenCrash: on a file system that cannot encrypt
+// (the root is only deleted), the kiosk account moves Téléchargements away
+// during the session and the service is killed (kill -9). The next start
+// finds the folder by the kernel handle journaled at the session's start
+// and wipes it where it is, by its baseline: the library's guide that was
+// there before the session stays, the session's documents go; what stands
+// at the name is wiped by the rules of the name. Before, the moved
+// folder's documents were left, readable.
+func TestPlainFolderMovedAwayThenCrash(t *testing.T) {
+	h := newCryptHome(t, false)
+	pol := h.policy(t, true, "[{path: '{downloads}'}]")
+	dl := filepath.Join(h.home, "Downloads")
+	guide := filepath.Join(dl, "guide-de-la-mediatheque.pdf")
+	if out, err := runAs(h.uid, "/bin/sh", "-c", `echo guide > "$1"`, "sh", guide).CombinedOutput(); err != nil {
+		t.Fatalf("%v %s", err, out)
+	}
+	cs := h.startService(t, ardoiseBinary(t), pol)
+	cs.startSession(t, h.uid)
+	h.writeDocs(t, dl)
+	if out, err := runAs(h.uid, "/bin/sh", "-c", `mv "$1/Downloads" "$1/Downloads.old" && mkdir "$1/Downloads" && echo x > "$1/Downloads/new.pdf"`, "sh", h.home).CombinedOutput(); err != nil {
+		t.Fatalf("%v %s", err, out)
+	}
+	cs.kill()
+	cs = h.startService(t, ardoiseBinary(t), pol)
+	log := cs.log.String()
+	moved := filepath.Join(h.home, "Downloads.old")
+	if left := entries(t, moved); len(left) != 1 || left[0] != "guide-de-la-mediatheque.pdf" {
+		t.Errorf("the moved folder holds %q after the restart, want only the guide that was there before the session\nagent:\n%s", left, log)
+	}
+	if _, err := os.Lstat(filepath.Join(dl, "new.pdf")); !os.IsNotExist(err) {
+		t.Errorf("the document saved in the folder made at the name is left: %v", err)
+	}
+	if !strings.Contains(log, "moved away before the crash") {
+		t.Errorf("the log does not say it:\n%s", log)
+	}
+}
