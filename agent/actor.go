@@ -752,7 +752,7 @@ func (a *Agent) recoverLocked(ctx context.Context, rec *journal.Recovered) {
 			// the live session followed it through its open descriptor;
 			// its kernel handle finds it again here, on the same file
 			// system, checked to be the same folder.
-			if md, herr := movedRoot(jr, trust); herr == nil {
+			if md, herr := openMoved(string(jr.Path), safefs.Identity{Dev: jr.Dev, Ino: jr.Ino, Btime: jr.Btime}, jr.FolderHandle, trust); herr == nil {
 				a.log.Warn("a folder of the unfinished session was moved away before the crash; it is wiped where it is now, by its record of what was there before", "root", jr.Label)
 				r.dir = md
 				continue
@@ -785,29 +785,35 @@ func (a *Agent) recoverLocked(ctx context.Context, rec *journal.Recovered) {
 	a.wipeLocked(ctx, s, session.Recovery, false)
 }
 
-// movedRoot opens, by its journaled kernel handle, the folder of root jr
-// wherever the person moved it on the same file system, and checks it is
-// that folder (device, inode, birth time): a folder deleted since is not
-// found, even if a new one took its inode number. The handle is opened
-// relative to the folder that held the root, or the first of its parents
-// that can still be opened safely.
-func movedRoot(jr journal.Root, trust safefs.RootOptions) (*safefs.Dir, error) {
-	if len(jr.Handle) == 0 {
+// openMoved opens, by its journaled kernel handle h, the folder that
+// stood at path (a root, or an encrypted folder) wherever the person moved
+// it on the same file system, and checks it is that folder (device,
+// inode, birth time): a folder deleted since is not found, even if a new
+// one took its inode number. The handle is opened relative to the folder
+// that held it, or the first of its parents that can still be opened
+// safely.
+func openMoved(path string, want safefs.Identity, h journal.FolderHandle, trust safefs.RootOptions) (*safefs.Dir, error) {
+	if len(h.Handle) == 0 {
 		return nil, errors.New("no handle was journaled for it")
 	}
-	want := safefs.Identity{Dev: jr.Dev, Ino: jr.Ino, Btime: jr.Btime}
 	var err error
-	for p := filepath.Dir(string(jr.Path)); ; p = filepath.Dir(p) {
+	for p := filepath.Dir(path); ; p = filepath.Dir(p) {
 		var on *safefs.Dir
 		if on, err = safefs.OpenRoot(p, trust); err == nil {
 			defer on.Close()
-			if on.Info().Dev != jr.Dev {
+			if on.Info().Dev != want.Dev {
 				return nil, errors.New("its former place is now on another file system")
 			}
-			return on.OpenFolderHandle(safefs.FolderHandleOf(jr.HandleType, jr.Handle), want)
+			return on.OpenFolderHandle(safefs.FolderHandleOf(h.HandleType, h.Handle), want)
 		}
 		if p == filepath.Dir(p) {
 			return nil, err
 		}
 	}
+}
+
+// journalHandle is h as the journal keeps it.
+func journalHandle(h safefs.FolderHandle) journal.FolderHandle {
+	typ, b := h.Bytes()
+	return journal.FolderHandle{HandleType: typ, Handle: b}
 }

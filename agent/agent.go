@@ -570,7 +570,7 @@ func (a *Agent) journalSession(s *activeSession) journal.Session {
 			// The live session follows a moved root through its open
 			// descriptor; after a crash, its handle finds it again.
 			if h, err := r.dir.FolderHandle(); err == nil {
-				jr.HandleType, jr.Handle = h.Bytes()
+				jr.FolderHandle = journalHandle(h)
 			}
 		} else if r.rel != "" {
 			// Not open (absent at the start): its name is still wiped

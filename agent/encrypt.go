@@ -213,7 +213,7 @@ func (a *Agent) swapInEncrypted(s *activeSession, home, parent *safefs.Dir, dir,
 	// The folder keeps its inode when swapped into place: its handle now
 	// finds it after a crash wherever the person moved it.
 	if h, err := fresh.FolderHandle(); err == nil {
-		kf.HandleType, kf.Handle = h.Bytes()
+		kf.FolderHandle = journalHandle(h)
 	} else {
 		a.log.Warn("the new encrypted folder cannot be named to the kernel; moved during the session and followed by a crash, it would not be found", "root", r.policy.Label, "err", err)
 	}
@@ -512,7 +512,7 @@ func (a *Agent) recoverKeys(ctx context.Context, keys []journal.KeyFolder, sessi
 			// its identity is checked; it is emptied where it is, as at
 			// a session's end.
 			want := safefs.Identity{Dev: k.Dev, Ino: k.Ino, Btime: k.Btime}
-			if d, err := parent.OpenFolderHandle(safefs.FolderHandleOf(k.HandleType, k.Handle), want); err == nil {
+			if d, err := openMoved(filepath.Join(string(k.Parent), k.Name), want, k.FolderHandle, trust); err == nil {
 				res := empty(d)
 				d.Close()
 				a.log.Warn("a folder encrypted by a session left by a crash was moved away before the crash; it was emptied where it is now", "root", k.Label, "removed", res.Removed.Total(), "left", res.Leftover)

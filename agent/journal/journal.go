@@ -45,6 +45,14 @@ const (
 // overflow record says so and the wipe's rescan covers the rest.
 var MaxEntries = 200000
 
+// FolderHandle is a folder's kernel file handle (safefs.FolderHandle,
+// Linux): a crash's recovery finds the folder by it when the person moved
+// it away from its name during the session. Opaque, no name.
+type FolderHandle struct {
+	HandleType int32  `json:",omitempty"`
+	Handle     []byte `json:",omitempty"`
+}
+
 // Root is one root of a session as recorded at its start.
 type Root struct {
 	Label string
@@ -52,17 +60,12 @@ type Root struct {
 	Dev   uint64
 	Ino   uint64
 	Btime int64 `json:",omitempty"`
-	// HandleType and Handle are the folder's kernel file handle
-	// (safefs.FolderHandle, Linux): a crash's recovery finds the folder
-	// by them when the person moved it away from its name during the
-	// session. Opaque, no name.
-	HandleType int32  `json:",omitempty"`
-	Handle     []byte `json:",omitempty"`
-	State      string // "watching", "refused", "absent", …
-	Reason     string
-	Scope      string
-	Keep       []string
-	Owners     []uint32
+	FolderHandle
+	State  string // "watching", "refused", "absent", …
+	Reason string
+	Scope  string
+	Keep   []string
+	Owners []uint32
 	// OwnerSIDs are the owners on Windows.
 	OwnerSIDs []string `json:",omitempty"`
 	// Protection is "encrypted" for a folder encrypted with the session
@@ -115,12 +118,7 @@ type KeyFolder struct {
 	Dev   uint64
 	Ino   uint64
 	Btime int64
-	// HandleType and Handle are the folder's kernel file handle
-	// (safefs.FolderHandle): a crash's recovery finds it by them when the
-	// person moved it away from its name during the session. Opaque, no
-	// name.
-	HandleType int32  `json:",omitempty"`
-	Handle     []byte `json:",omitempty"`
+	FolderHandle
 	// Owners are the accounts whose entries in it are the session's.
 	Owners []uint32
 	Label  string

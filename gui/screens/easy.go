@@ -32,9 +32,6 @@ var (
 	picWarn   = fyne.NewStaticResource("warning.svg", assets.Warning)
 )
 
-// pictures are all of them, for the tests.
-var pictures = []fyne.Resource{picShield, picBin, picKey, picUSB, picLock, picReady, picClock, picDesk, picWarn}
-
 // pictureFor picks the picture of a sentence of the easy-to-read texts
 // by the idea it says, nil for none. The words are looked for rather than
 // the catalogue's keys, so that the picture follows a sentence however

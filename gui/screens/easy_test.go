@@ -114,6 +114,10 @@ func TestSentences(t *testing.T) {
 	}
 }
 
+// pictures are all the easy-to-read pictures: each one must be shown by
+// some sentence.
+var pictures = []fyne.Resource{picShield, picBin, picKey, picUSB, picLock, picReady, picClock, picDesk, picWarn}
+
 // TestEasyToReadPictureOfEachIdea: the picture a person sees beside the
 // sentences that matter most, the end screens' above all: a document
 // that is not erased shows the warning sign, never the bin.
